@@ -1,0 +1,30 @@
+import { ConfigError } from '../config/configError.ts';
+
+/**
+ * Runs a bin's main and exits with its status. A ConfigError exits 2 with one line per problem;
+ * anything unexpected exits 1 with one line (the stack only with FERNET_CHAT_DEBUG=1).
+ */
+export async function runMain(main: () => Promise<number>): Promise<never> {
+  const name = process.argv[1]?.split('/').pop()?.replace(/\.ts$/, '') ?? 'fernet-chat';
+  let status: number;
+  try {
+    status = await main();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const problem of error.problems) process.stderr.write(`${binName(name)}: ${problem}\n`);
+      status = 2;
+    } else {
+      const detail =
+        process.env.FERNET_CHAT_DEBUG === '1' && error instanceof Error ? error.stack : String(error);
+      process.stderr.write(`${binName(name)}: unexpected error: ${detail}\n`);
+      status = 1;
+    }
+  }
+  // Let stdout and stderr drain before exiting (they are asynchronous when piped).
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(status);
+}
+
+function binName(script: string): string {
+  return script.startsWith('fernet-chat') ? script : `fernet-chat-${script}`;
+}

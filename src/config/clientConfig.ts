@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { nameSchema } from '../protocol/envelope.ts';
+import { framingSchema } from './hubConfig.ts';
+
+export const CLIENT_DEFAULTS = {
+  host: 'localhost',
+  port: 10101,
+  keyFile: 'chat.key',
+  ttlSeconds: 24 * 60 * 60,
+  maxFrameBytes: 64 * 1024,
+} as const;
+
+export const clientConfigSchema = z.strictObject({
+  host: z.string().min(1).default(CLIENT_DEFAULTS.host).describe("the hub's host name or address"),
+  port: z.number().int().min(1).max(65535).default(CLIENT_DEFAULTS.port).describe("the hub's TCP port"),
+  keyFile: z
+    .string()
+    .min(1)
+    .default(CLIENT_DEFAULTS.keyFile)
+    .describe('key file (made by fernet-chat-keygen; mode 0600)'),
+  name: nameSchema.optional().describe('your name in the chat (asked for when missing on a terminal)'),
+  framing: framingSchema.default('line').describe("'line', or 'chunk' to talk to the seed's Python server"),
+  ttlSeconds: z
+    .number()
+    .int()
+    .min(0)
+    .default(CLIENT_DEFAULTS.ttlSeconds)
+    .describe('refuse messages older than this many seconds (0: any age)'),
+});
+
+export type ClientConfig = z.infer<typeof clientConfigSchema>;

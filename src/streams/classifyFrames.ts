@@ -1,0 +1,90 @@
+import { Observable, type OperatorFunction } from 'rxjs';
+import type { HubEvent, PeerId } from '../actors/hubEvent.ts';
+import { describeShapeProblem, tokenShapeProblem } from '../protocol/tokenShape.ts';
+import type { FrameEvent } from './frameEvent.ts';
+
+const LF = 0x0a;
+const HASH = 0x23;
+const PING = Buffer.from('#ping');
+const PONG = Buffer.from('#pong');
+
+/**
+ * One peer's frames → hub events. Runs of well-shaped tokens pass through as they are (a run
+ * with a bad frame in the middle is cut around it, without copying); `#ping` becomes a ping; a
+ * frame of any other shape becomes a rejection that names the problem.
+ */
+export function classifyFrames(peer: PeerId): OperatorFunction<FrameEvent, HubEvent> {
+  return (source) =>
+    new Observable<HubEvent>((subscriber) => {
+      const emit = (event: HubEvent) => subscriber.next(event);
+      return source.subscribe({
+        next: (event) => {
+          if (event.kind === 'oversize') {
+            const detail = `frame of ${event.bytes}+ bytes exceeds the limit of ${event.limit}`;
+            emit({ type: 'rejected', peer, code: 'frame-too-large', detail });
+          } else {
+            classifyRun(peer, event.data, event.count, emit);
+          }
+        },
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+    });
+}
+
+function classifyRun(peer: PeerId, data: Buffer, count: number, emit: (event: HubEvent) => void): void {
+  let goodStart = 0;
+  let good = 0;
+  let start = 0;
+  while (start < data.length) {
+    const end = data.indexOf(LF, start);
+    const verdict = classifyFrame(data, start, end);
+    if (verdict === undefined) {
+      good++;
+    } else {
+      if (good > 0)
+        emit({
+          type: 'frames',
+          peer,
+          run: { kind: 'frames', data: data.subarray(goodStart, start), count: good },
+        });
+      good = 0;
+      goodStart = end + 1;
+      emit(verdictEvent(peer, verdict, data, start, end));
+    }
+    start = end + 1;
+  }
+  if (good === count) emit({ type: 'frames', peer, run: { kind: 'frames', data, count } });
+  else if (good > 0)
+    emit({ type: 'frames', peer, run: { kind: 'frames', data: data.subarray(goodStart), count: good } });
+}
+
+type Verdict = 'ping' | 'pong' | 'command' | ReturnType<typeof tokenShapeProblem>;
+
+function classifyFrame(data: Buffer, start: number, end: number): Verdict {
+  if (data[start] !== HASH) return tokenShapeProblem(data, start, end);
+  if (end - start === PING.length && data.compare(PING, 0, PING.length, start, end) === 0) return 'ping';
+  if (end - start === PONG.length && data.compare(PONG, 0, PONG.length, start, end) === 0) return 'pong';
+  return 'command';
+}
+
+function verdictEvent(
+  peer: PeerId,
+  verdict: NonNullable<Verdict>,
+  data: Buffer,
+  start: number,
+  end: number,
+): HubEvent {
+  switch (verdict) {
+    case 'ping':
+      return { type: 'ping', peer };
+    case 'pong':
+      return { type: 'pong', peer };
+    case 'command': {
+      const word = data.toString('latin1', start, Math.min(end, start + 32)).split(' ')[0];
+      return { type: 'rejected', peer, code: 'unknown-command', detail: `unknown command ${word}` };
+    }
+    default:
+      return { type: 'rejected', peer, code: 'bad-frame', detail: describeShapeProblem(verdict) };
+  }
+}
