@@ -5,42 +5,62 @@ import type { HubEffect, HubEvent, PeerId } from './hubEvent.ts';
 export interface HubActorOptions {
   /** Whether peers get `#` notices; off for the seed's clients (`chunk` framing). */
   readonly notices: boolean;
+  /**
+   * Keepalive, judged on `tick` events: a peer silent for `idleMs` gets `#ping`, and is closed as
+   * `idle` when nothing comes back within `pongTimeoutMs`. Undefined: off.
+   */
+  readonly keepalive?: { readonly idleMs: number; readonly pongTimeoutMs: number } | undefined;
+}
+
+/** What the hub remembers of one peer. */
+interface PeerState {
+  /** Heard from since the last tick. */
+  heard: boolean;
+  silentSince: number;
+  pingedAt: number | undefined;
 }
 
 /**
- * The hub: owns the roster and turns hub events into effects. No socket in here, so a marble
- * test drives it with plain values. Fan-out allocates nothing per recipient: every delivery of a
- * run shares one Buffer and one roster array, which is replaced (never mutated) on join or leave.
+ * The hub: owns the roster and turns hub events into effects. No socket and no clock in here
+ * (time arrives as `tick` events), so a marble test drives it with plain values. Fan-out
+ * allocates nothing per recipient: every delivery of a run shares one Buffer and one roster
+ * array, which is replaced (never mutated) on join or leave.
  */
 export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, HubEffect> {
   return (events) =>
     new Observable<HubEffect>((subscriber) => {
-      const roster = new Set<PeerId>();
+      const roster = new Map<PeerId, PeerState>();
       let everyone: readonly PeerId[] = [];
       let closing = false;
+      let lastTick = 0;
       const emit = (effect: HubEffect) => subscriber.next(effect);
       const tell = (peer: PeerId, text: string) => {
         if (options.notices) emit({ type: 'notice', peer, text });
       };
       const tellOthers = (except: PeerId, text: string) => {
-        if (options.notices)
-          for (const peer of everyone) if (peer !== except) emit({ type: 'notice', peer, text });
+        if (!options.notices) return;
+        for (const peer of everyone) if (peer !== except) emit({ type: 'notice', peer, text });
+      };
+      const heard = (peer: PeerId): boolean => {
+        const state = roster.get(peer);
+        if (state === undefined) return false;
+        state.heard = true;
+        return true;
       };
 
       const handle = (event: HubEvent): void => {
         switch (event.type) {
           case 'frames':
-            if (roster.has(event.peer)) {
+            if (heard(event.peer))
               emit({ type: 'deliver', data: event.run.data, from: event.peer, to: everyone });
-            }
             return;
           case 'joined':
             if (closing) {
               emit({ type: 'close', peer: event.peer, reason: 'shutdown' });
               return;
             }
-            roster.add(event.peer);
-            everyone = [...roster];
+            roster.set(event.peer, { heard: false, silentSince: lastTick, pingedAt: undefined });
+            everyone = [...roster.keys()];
             emit({
               type: 'log',
               record: { event: 'join', peer: event.peer, remote: event.remote, online: roster.size },
@@ -50,7 +70,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             return;
           case 'left':
             if (!roster.delete(event.peer)) return;
-            everyone = [...roster];
+            everyone = [...roster.keys()];
             emit({
               type: 'log',
               record: { event: 'leave', peer: event.peer, reason: event.reason, online: roster.size },
@@ -58,7 +78,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             tellOthers(event.peer, notice.left(event.peer, roster.size, event.reason));
             return;
           case 'rejected':
-            if (!roster.has(event.peer)) return;
+            if (!heard(event.peer)) return;
             emit({
               type: 'log',
               record: { event: 'reject', peer: event.peer, code: event.code, detail: event.detail },
@@ -66,15 +86,40 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             tell(event.peer, notice.error(event.code, event.detail));
             return;
           case 'ping':
-            if (roster.has(event.peer)) tell(event.peer, notice.pong());
+            if (heard(event.peer)) tell(event.peer, notice.pong());
             return;
           case 'pong':
+            heard(event.peer);
+            return;
+          case 'tick':
+            lastTick = event.now;
+            if (options.keepalive)
+              checkIdle(event.now, options.keepalive.idleMs, options.keepalive.pongTimeoutMs);
             return;
           case 'shutdown':
             closing = true;
             emit({ type: 'log', record: { event: 'shutdown', reason: event.reason, online: roster.size } });
             for (const peer of everyone) emit({ type: 'close', peer, reason: event.reason });
             return;
+        }
+      };
+
+      const checkIdle = (now: number, idleMs: number, pongTimeoutMs: number): void => {
+        for (const [peer, state] of roster) {
+          if (state.heard) {
+            state.heard = false;
+            state.silentSince = now;
+            state.pingedAt = undefined;
+          } else if (state.pingedAt === undefined) {
+            if (now - state.silentSince >= idleMs) {
+              state.pingedAt = now;
+              tell(peer, notice.ping());
+            }
+          } else if (now - state.pingedAt >= pongTimeoutMs) {
+            state.pingedAt = Number.POSITIVE_INFINITY; // closed once; its `left` follows
+            emit({ type: 'log', record: { event: 'idle', peer, silentMs: Math.round(now - state.silentSince) } });
+            emit({ type: 'close', peer, reason: 'idle' });
+          }
         }
       };
 

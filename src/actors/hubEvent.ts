@@ -14,7 +14,9 @@ export type HubEvent =
   | { readonly type: 'ping'; readonly peer: PeerId }
   | { readonly type: 'pong'; readonly peer: PeerId }
   | { readonly type: 'left'; readonly peer: PeerId; readonly reason: string }
-  | { readonly type: 'shutdown'; readonly reason: string };
+  | { readonly type: 'shutdown'; readonly reason: string }
+  /** The passing of time, for keepalive: `now` in milliseconds on any monotonic clock. */
+  | { readonly type: 'tick'; readonly now: number };
 
 export type RejectCode = 'bad-frame' | 'frame-too-large' | 'unknown-command';
 

@@ -1,12 +1,13 @@
 import type { Socket } from 'node:net';
-import { catchError, concat, defer, type Observable, of } from 'rxjs';
+import { catchError, concat, defer, type Observable, of, tap } from 'rxjs';
 import { notice } from '../protocol/notice.ts';
 import { classifyFrames } from '../streams/classifyFrames.ts';
-import type { Framing } from '../streams/frameEvent.ts';
+import type { FrameEvent, Framing } from '../streams/frameEvent.ts';
 import { socketChunks } from '../streams/socketChunks.ts';
 import { splitFrames } from '../streams/splitFrames.ts';
 import type { FlushScheduler } from './flushScheduler.ts';
 import type { HubEvent, PeerId } from './hubEvent.ts';
+import { TokenBucket } from './tokenBucket.ts';
 
 export interface PeerOptions {
   readonly maxFrameBytes: number;
@@ -14,22 +15,35 @@ export interface PeerOptions {
   readonly maxQueueBytes: number;
   readonly framing: Framing;
   readonly notices: boolean;
+  /** Frames per second before reads pause (0: no flood control), and the burst allowed. */
+  readonly floodRate: number;
+  readonly floodBurst: number;
   readonly scheduler: FlushScheduler;
+  /** Told when writes to this peer start backing up (the kernel buffer is full) and when they drain. */
+  readonly onCongestion?: (peer: PeerActor, congested: boolean) => void;
 }
+
+/** Why reading from a peer may be paused; reads resume when no reason is left. */
+export const PauseReason = { Flood: 1, Backpressure: 2 } as const;
+export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 
 /** How long a closing peer gets to take its last bytes before the socket is destroyed. */
 const LINGER_MS = 2_000;
 
 /**
  * One TCP connection of the hub. Inbound: `events` is the connection as hub events, from
- * `joined` to `left`. Outbound: a queue bounded in bytes, written once per event-loop turn;
- * a peer whose queue overflows is closed as a slow consumer so that it cannot hold up the rest.
+ * `joined` to `left`, with flood control that pauses reading (TCP then slows the sender; nothing
+ * is dropped). Outbound: a queue bounded in bytes, written once per event-loop turn; a peer whose
+ * queue overflows is closed as a slow consumer so that it cannot hold up the rest.
  */
 export class PeerActor {
   readonly events: Observable<HubEvent>;
+  readonly remoteAddress: string;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private marked = false;
+  private congested = false;
+  private paused = 0;
   private closeReason: string | undefined;
 
   constructor(
@@ -41,11 +55,13 @@ export class PeerActor {
     socket.on('error', () => {});
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
-    const remote = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.remoteAddress = socket.remoteAddress ?? '?';
+    const remote = `${this.remoteAddress}:${socket.remotePort ?? 0}`;
     this.events = concat(
       of<HubEvent>({ type: 'joined', peer: id, remote }),
       socketChunks(socket).pipe(
         splitFrames({ maxFrameBytes: options.maxFrameBytes, framing: options.framing }),
+        options.floodRate > 0 ? tap(this.floodControl()) : (frames) => frames,
         classifyFrames(id),
         catchError((error: NodeJS.ErrnoException) => {
           this.closeReason ??= error.code?.toLowerCase() ?? 'error';
@@ -60,9 +76,13 @@ export class PeerActor {
     return this.pendingBytes + this.socket.writableLength;
   }
 
+  get isClosing(): boolean {
+    return this.closeReason !== undefined;
+  }
+
   send(data: Buffer): void {
     if (this.closeReason !== undefined) return;
-    if (this.queuedBytes + data.length > this.options.maxQueueBytes) {
+    if (this.pendingBytes + this.socket.writableLength + data.length > this.options.maxQueueBytes) {
       this.close('slow-consumer');
       return;
     }
@@ -85,18 +105,33 @@ export class PeerActor {
       this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    this.socket.write(batch);
+    if (!this.socket.write(batch) && !this.congested) {
+      this.congested = true;
+      this.options.onCongestion?.(this, true);
+      this.socket.once('drain', () => {
+        this.congested = false;
+        this.options.onCongestion?.(this, false);
+      });
+    }
+  }
+
+  /** Pauses or resumes reading for one reason; reading goes on only when no reason is left. */
+  pauseReading(reason: PauseReason, pause: boolean): void {
+    const before = this.paused;
+    this.paused = pause ? this.paused | reason : this.paused & ~reason;
+    if (before === 0 && this.paused !== 0) this.socket.pause();
+    else if (before !== 0 && this.paused === 0 && !this.socket.destroyed) this.socket.resume();
   }
 
   /** Says `#bye <reason>` (best effort), flushes what is queued and closes the connection. */
   close(reason: string): void {
     if (this.closeReason !== undefined) return;
+    this.closeReason = reason;
     if (reason === 'slow-consumer') {
-      // Whatever is queued would only deepen the backlog; the bye goes first, alone.
+      // Whatever is queued would only deepen the backlog; the bye goes alone.
       this.pending = [];
       this.pendingBytes = 0;
     }
-    this.closeReason = reason;
     if (this.options.notices) {
       const bye = Buffer.from(`${notice.bye(reason)}\n`);
       this.pending.push(bye);
@@ -111,5 +146,16 @@ export class PeerActor {
   destroy(): void {
     this.closeReason ??= 'shutdown';
     this.socket.destroy();
+  }
+
+  private floodControl(): (event: FrameEvent) => void {
+    const bucket = new TokenBucket(this.options.floodRate, this.options.floodBurst, performance.now());
+    return (event) => {
+      if (event.kind !== 'frames') return;
+      const waitMs = bucket.take(event.count, performance.now());
+      if (waitMs === 0 || this.paused & PauseReason.Flood) return;
+      this.pauseReading(PauseReason.Flood, true);
+      setTimeout(() => this.pauseReading(PauseReason.Flood, false), waitMs).unref();
+    };
   }
 }

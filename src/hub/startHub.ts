@@ -1,10 +1,10 @@
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { finalize, map, merge, mergeMap, Subject, tap } from 'rxjs';
+import { finalize, interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
-import { PeerActor } from '../actors/peerActor.ts';
-import type { HubConfig } from '../config/hubConfig.ts';
+import { PauseReason, PeerActor } from '../actors/peerActor.ts';
+import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 
 export interface RunningHub {
@@ -29,44 +29,73 @@ export class HubStartError extends Error {
  * The hub's edges around its actor: a TCP server whose connections become peer actors, their
  * events merged into the hub actor, and the actor's effects applied to the peers.
  */
-export async function startHub(config: HubConfig, log: (record: LogRecord) => void): Promise<RunningHub> {
+export async function startHub(settings: HubConfig, log: (record: LogRecord) => void): Promise<RunningHub> {
+  const config = effectiveLimits(settings);
   const server = createServer({ noDelay: true });
   await listen(server, config);
   const address = server.address() as AddressInfo;
   log({ event: 'listening', host: address.address, port: address.port, framing: config.framing });
+  if (config.unlimited) log({ event: 'unlimited', detail: 'flood control and connection limits are off' });
 
-  const notices = config.framing === 'line';
+  const lineFraming = config.framing === 'line';
+  const keepalive =
+    lineFraming && config.idleSeconds > 0
+      ? { idleMs: config.idleSeconds * 1000, pongTimeoutMs: config.pongTimeoutSeconds * 1000 }
+      : undefined;
   const scheduler = new FlushScheduler();
   const peers = new Map<PeerId, PeerActor>();
+  const perAddress = new Map<string, number>();
   const control = new Subject<HubEvent>();
+  const backpressure = new Backpressure(peers);
   let nextId = 1;
   let onEmpty: (() => void) | undefined;
+
+  const admit = (peer: PeerActor): string | undefined => {
+    if (peers.size >= config.maxConnections) return 'hub-full';
+    if ((perAddress.get(peer.remoteAddress) ?? 0) >= config.maxConnectionsPerAddress)
+      return 'too-many-connections';
+    return undefined;
+  };
+  const forget = (peer: PeerActor) => {
+    peers.delete(peer.id);
+    backpressure.forget(peer);
+    const left = (perAddress.get(peer.remoteAddress) ?? 1) - 1;
+    if (left > 0) perAddress.set(peer.remoteAddress, left);
+    else perAddress.delete(peer.remoteAddress);
+    if (peers.size === 0) onEmpty?.();
+  };
 
   const connections = serverConnections(server, (error: NodeJS.ErrnoException) =>
     log({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
   ).pipe(
-    map((socket) => {
-      const peer = new PeerActor(nextId++, socket, { ...config, notices, scheduler });
-      return peer;
-    }),
+    map(
+      (socket) =>
+        new PeerActor(nextId++, socket, {
+          ...config,
+          notices: lineFraming,
+          scheduler,
+          onCongestion: (peer, congested) => backpressure.update(peer, congested),
+        }),
+    ),
   );
 
   const events = merge(
     control,
+    keepalive
+      ? interval(tickMs(keepalive)).pipe(map((): HubEvent => ({ type: 'tick', now: performance.now() })))
+      : [],
     connections.pipe(
       mergeMap((peer) => {
-        if (peers.size >= config.maxConnections) {
-          log({ event: 'refused', reason: 'hub-full', online: peers.size });
-          peer.close('hub-full');
+        const refusal = admit(peer);
+        if (refusal !== undefined) {
+          log({ event: 'refused', reason: refusal, remote: peer.remoteAddress, online: peers.size });
+          peer.close(refusal);
           return [];
         }
         peers.set(peer.id, peer);
-        return peer.events.pipe(
-          finalize(() => {
-            peers.delete(peer.id);
-            if (peers.size === 0) onEmpty?.();
-          }),
-        );
+        perAddress.set(peer.remoteAddress, (perAddress.get(peer.remoteAddress) ?? 0) + 1);
+        if (backpressure.active) peer.pauseReading(PauseReason.Backpressure, true);
+        return peer.events.pipe(finalize(() => forget(peer)));
       }),
     ),
   );
@@ -87,7 +116,7 @@ export async function startHub(config: HubConfig, log: (record: LogRecord) => vo
         return;
     }
   };
-  const subscription = events.pipe(hubActor({ notices }), tap(apply)).subscribe({
+  const subscription = events.pipe(hubActor({ notices: lineFraming, keepalive }), tap(apply)).subscribe({
     error: (error: unknown) => log({ event: 'internal-error', detail: String(error) }),
   });
 
@@ -116,6 +145,40 @@ export async function startHub(config: HubConfig, log: (record: LogRecord) => vo
     return stopping;
   };
   return { address, stop, abort };
+}
+
+/** Keepalive is judged a few times per its shortest period, and never more than every 50 ms. */
+function tickMs(keepalive: { idleMs: number; pongTimeoutMs: number }): number {
+  return Math.max(50, Math.min(5_000, Math.min(keepalive.idleMs, keepalive.pongTimeoutMs) / 4));
+}
+
+/**
+ * Overload protection, as NATS does it: when the writes to half or more of the peers back up,
+ * the hub stops reading from everyone (TCP then slows the senders) until they drain. A single
+ * stuck reader does not trigger it: its own queue limit drops it as a slow consumer instead.
+ */
+class Backpressure {
+  private readonly congested = new Set<PeerActor>();
+  active = false;
+
+  constructor(private readonly peers: ReadonlyMap<PeerId, PeerActor>) {}
+
+  update(peer: PeerActor, congested: boolean): void {
+    if (congested) this.congested.add(peer);
+    else this.congested.delete(peer);
+    this.apply();
+  }
+
+  forget(peer: PeerActor): void {
+    if (this.congested.delete(peer)) this.apply();
+  }
+
+  private apply(): void {
+    const active = this.congested.size > 0 && this.congested.size * 2 >= this.peers.size;
+    if (active === this.active) return;
+    this.active = active;
+    for (const peer of this.peers.values()) peer.pauseReading(PauseReason.Backpressure, active);
+  }
 }
 
 function listen(server: Server, config: HubConfig): Promise<void> {
