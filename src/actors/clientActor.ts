@@ -1,37 +1,77 @@
 import { randomUUID } from 'node:crypto';
-import { concat, defer, EMPTY, merge, mergeMap, type Observable, of } from 'rxjs';
+import {
+  asyncScheduler,
+  concat,
+  defer,
+  EMPTY,
+  map,
+  merge,
+  mergeMap,
+  type Observable,
+  of,
+  type SchedulerLike,
+  switchMap,
+  timer,
+} from 'rxjs';
 import { FernetError } from '../crypto/fernetError.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
-import { type Envelope, type EnvelopeKind, envelopeSchema } from '../protocol/envelope.ts';
+import type { Envelope, EnvelopeKind } from '../protocol/envelope.ts';
 import { notice, parseNotice } from '../protocol/notice.ts';
-import type { ClientOutput } from './clientOutput.ts';
+import type { ClientOutput, LinkEvent } from './clientOutput.ts';
 import { displayText } from './displayText.ts';
+import { RecentTokens } from './recentTokens.ts';
+import { showPlaintext } from './showPlaintext.ts';
+
+export const CLIENT_ACTOR_DEFAULTS = {
+  /** Lines kept while disconnected; more are refused with a warning. */
+  maxQueuedLines: 100,
+  /** Token signatures remembered to refuse replays. */
+  replayMemory: 10_000,
+  /** Send `#ping` after this long without a frame from the hub… */
+  idleMs: 120_000,
+  /** …and drop the connection when nothing arrives this long after it. */
+  pongTimeoutMs: 20_000,
+} as const;
 
 export interface ClientActorOptions {
   readonly ring: KeyRing;
   readonly name: string;
   /** Tokens longer than this are not sent (the hub would refuse them). */
   readonly maxFrameBytes: number;
-  /** Oldest token accepted, in seconds; 0 accepts any age. */
+  /** Oldest token accepted, in seconds; 0 accepts any age (but still refuses the far future). */
   readonly ttlSeconds: number;
+  /** 0 turns the client's own keepalive off (as in `chunk` framing). */
+  readonly idleMs?: number;
+  readonly pongTimeoutMs?: number;
+  readonly maxQueuedLines?: number;
+  readonly replayMemory?: number;
   readonly clock?: () => Date;
   readonly newId?: () => string;
+  readonly scheduler?: SchedulerLike;
 }
 
 export interface ClientInputs {
   /** What the user typed, one line each; completes at end of input. */
   readonly typed: Observable<string>;
-  /** Frames from the hub, LF removed. */
-  readonly frames: Observable<string>;
+  /** The connection to the hub: up, frames, down (and up again after a reconnect). */
+  readonly link: Observable<LinkEvent>;
 }
 
 /**
  * The client, without socket or terminal: typed line → envelope → token to send, and frame →
- * token → envelope → line to show. Announces itself on start and says leave when input ends.
+ * token → envelope → line to show. Announces itself each time the link comes up, keeps what is
+ * typed while it is down (bounded), refuses replayed and stale tokens, and pings a silent hub.
  */
 export function clientActor(options: ClientActorOptions): (inputs: ClientInputs) => Observable<ClientOutput> {
   const clock = options.clock ?? (() => new Date());
   const newId = options.newId ?? randomUUID;
+  const scheduler = options.scheduler ?? asyncScheduler;
+  const idleMs = options.idleMs ?? CLIENT_ACTOR_DEFAULTS.idleMs;
+  const pongTimeoutMs = options.pongTimeoutMs ?? CLIENT_ACTOR_DEFAULTS.pongTimeoutMs;
+  const maxQueuedLines = options.maxQueuedLines ?? CLIENT_ACTOR_DEFAULTS.maxQueuedLines;
+  const unixNow = () => Math.floor(clock().getTime() / 1000);
+  // Python's Fernet checks the future only along with a TTL; "no TTL" is an unreachable one here.
+  const ttlSeconds = options.ttlSeconds > 0 ? options.ttlSeconds : Number.MAX_SAFE_INTEGER;
 
   const seal = (kind: EnvelopeKind, text: string): ClientOutput => {
     const envelope: Envelope = {
@@ -42,93 +82,106 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       id: newId(),
       at: clock().toISOString(),
     };
-    const frame = options.ring.encrypt(JSON.stringify(envelope), {
-      now: Math.floor(clock().getTime() / 1000),
-    });
+    const frame = options.ring.encrypt(JSON.stringify(envelope), { now: unixNow() });
     if (frame.length > options.maxFrameBytes) {
       return { type: 'warn', line: `! not sent: message too long (${Buffer.byteLength(text)} bytes)` };
     }
     return { type: 'send', frame };
   };
 
-  const receive = (frame: string): Observable<ClientOutput> => {
-    if (frame.startsWith('#')) return onNotice(frame);
-    return of(openToken(frame));
-  };
+  return ({ typed, link }) =>
+    defer(() => {
+      let up = false;
+      const waiting: string[] = [];
+      const recent = new RecentTokens(options.replayMemory ?? CLIENT_ACTOR_DEFAULTS.replayMemory);
 
-  const openToken = (frame: string): ClientOutput => {
-    let plaintext: Buffer;
-    try {
-      plaintext = options.ring.open(frame, {
-        ttlSeconds: options.ttlSeconds > 0 ? options.ttlSeconds : undefined,
-        now: () => Math.floor(clock().getTime() / 1000),
-      }).plaintext;
-    } catch (error) {
-      if (error instanceof FernetError)
-        return { type: 'warn', line: `! unreadable message: ${whyUnreadable(error)}` };
-      throw error;
-    }
-    return showPlaintext(plaintext);
-  };
-
-  const onNotice = (frame: string): Observable<ClientOutput> => {
-    const parsed = parseNotice(frame);
-    switch (parsed.kind) {
-      case 'hello':
-        return of({ type: 'status', line: `* connected as #${parsed.peer}, ${parsed.online} online` });
-      case 'ping':
-        return of({ type: 'send', frame: notice.pong() });
-      case 'error':
+      /** Sends now, or keeps the frame until the link is up again. */
+      const sendOrKeep = (output: ClientOutput): Observable<ClientOutput> => {
+        if (output.type !== 'send' || up) return of(output);
+        if (waiting.length < maxQueuedLines) {
+          waiting.push(output.frame);
+          return EMPTY;
+        }
         return of({
           type: 'warn',
-          line: `! hub: ${displayText(parsed.detail)} (${displayText(parsed.code)})`,
+          line: `! not connected and ${maxQueuedLines} lines already wait: this one was dropped`,
         });
-      case 'bye':
-        return of({
-          type: 'status',
-          line: `* the hub is closing the connection: ${displayText(parsed.reason)}`,
-        });
-      default:
-        return EMPTY;
-    }
-  };
+      };
 
-  return ({ typed, frames }) =>
-    merge(
-      concat(
-        defer(() => of(seal('join', ''))),
-        typed.pipe(mergeMap((line) => (line.trim() === '' ? EMPTY : of(seal('message', line))))),
-        defer(() => of(seal('leave', ''), { type: 'done' } as const)),
-      ),
-      frames.pipe(mergeMap(receive)),
-    );
+      const openToken = (frame: string): ClientOutput => {
+        try {
+          const opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
+          if (!recent.remember(opened.signature))
+            return { type: 'warn', line: '! dropped a repeated message (replay)' };
+          return showPlaintext(opened.plaintext);
+        } catch (error) {
+          if (error instanceof FernetError)
+            return { type: 'warn', line: `! unreadable message: ${whyUnreadable(error)}` };
+          throw error;
+        }
+      };
+
+      const onLink = (event: LinkEvent): Observable<ClientOutput> => {
+        switch (event.type) {
+          case 'up': {
+            up = true;
+            const kept = waiting.splice(0).map((frame): ClientOutput => ({ type: 'send', frame }));
+            return of(seal('join', ''), ...kept);
+          }
+          case 'down':
+            up = false;
+            return EMPTY;
+          case 'frame':
+            return event.frame.startsWith('#') ? onNotice(event.frame) : of(openToken(event.frame));
+        }
+      };
+
+      const keepalive = (event: LinkEvent): Observable<ClientOutput> =>
+        event.type === 'down' || idleMs <= 0
+          ? EMPTY
+          : timer(idleMs, scheduler).pipe(
+              mergeMap(() =>
+                concat(
+                  of<ClientOutput>({ type: 'send', frame: notice.ping() }),
+                  timer(pongTimeoutMs, scheduler).pipe(
+                    map((): ClientOutput => ({ type: 'drop', reason: 'the hub did not answer a ping' })),
+                  ),
+                ),
+              ),
+            );
+
+      return merge(
+        // Every link event restarts the keepalive timer: silence is measured from the last frame.
+        link.pipe(switchMap((event) => concat(onLink(event), keepalive(event)))),
+        concat(
+          typed.pipe(mergeMap((line) => (line.trim() === '' ? EMPTY : sendOrKeep(seal('message', line))))),
+          defer(() =>
+            up
+              ? of(seal('leave', ''), { type: 'done', unsent: 0 } as const)
+              : of({ type: 'done', unsent: waiting.length } as const),
+          ),
+        ),
+      );
+    });
 }
 
-function showPlaintext(plaintext: Buffer): ClientOutput {
-  const text = plaintext.toString('utf8');
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    // Not JSON: bare text, as the seed's clients send it.
-    return { type: 'show', line: `?: ${displayText(text)}` };
+function onNotice(frame: string): Observable<ClientOutput> {
+  const parsed = parseNotice(frame);
+  switch (parsed.kind) {
+    case 'hello':
+      return of({ type: 'status', line: `* connected as #${parsed.peer}, ${parsed.online} online` });
+    case 'ping':
+      return of({ type: 'send', frame: notice.pong() });
+    case 'error':
+      return of({ type: 'warn', line: `! hub: ${displayText(parsed.detail)} (${displayText(parsed.code)})` });
+    case 'bye':
+      return of({
+        type: 'status',
+        line: `* the hub is closing the connection: ${displayText(parsed.reason)}`,
+      });
+    default:
+      return EMPTY;
   }
-  if (json === null || typeof json !== 'object' || !('v' in json)) {
-    return { type: 'show', line: `?: ${displayText(text)}` };
-  }
-  const envelope = envelopeSchema.safeParse(json);
-  if (!envelope.success) {
-    const problem = envelope.error.issues[0];
-    return {
-      type: 'warn',
-      line: `! malformed message: ${problem?.path.join('.') || 'envelope'}: ${problem?.message}`,
-    };
-  }
-  const { kind, from, text: said } = envelope.data;
-  const who = displayText(from);
-  if (kind === 'join') return { type: 'show', line: `* ${who} joined` };
-  if (kind === 'leave') return { type: 'show', line: `* ${who} left` };
-  return { type: 'show', line: `${who}: ${displayText(said)}` };
 }
 
 function whyUnreadable(error: FernetError): string {

@@ -1,3 +1,12 @@
+/** What the hub link reports to the client actor. */
+export type LinkEvent =
+  /** Connected (again): the actor announces itself and sends what waited. */
+  | { readonly type: 'up' }
+  /** One frame from the hub, LF removed. */
+  | { readonly type: 'frame'; readonly frame: string }
+  /** The connection is gone; the link may be reconnecting. */
+  | { readonly type: 'down'; readonly reason: string };
+
 /** What the client actor asks its edges to do. */
 export type ClientOutput =
   /** Write this frame (a token or a notice) to the hub. */
@@ -8,5 +17,7 @@ export type ClientOutput =
   | { readonly type: 'warn'; readonly line: string }
   /** News about the connection itself: connected, the hub's goodbye. */
   | { readonly type: 'status'; readonly line: string }
-  /** Input has ended and the leave envelope is out: flush and exit. */
-  | { readonly type: 'done' };
+  /** The hub has not answered a ping: drop the connection (and reconnect). */
+  | { readonly type: 'drop'; readonly reason: string }
+  /** Input has ended: flush and exit. `unsent` lines never reached the hub. */
+  | { readonly type: 'done'; readonly unsent: number };

@@ -1,24 +1,23 @@
-import { catchError, EMPTY, map, mergeMap, share } from 'rxjs';
+import { tap } from 'rxjs';
 import { clientActor } from '../actors/clientActor.ts';
 import type { ClientConfig } from '../config/clientConfig.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
-import { framesOf } from '../streams/frameEvent.ts';
-import { socketChunks } from '../streams/socketChunks.ts';
-import { splitFrames } from '../streams/splitFrames.ts';
+import { HubLink } from '../streams/hubLink.ts';
 import { openTerminal } from '../streams/terminal.ts';
 
-/** Frames from the hub may be larger than the hub's own default limit; this only bounds memory. */
-const MAX_INCOMING_FRAME_BYTES = 1024 * 1024;
+/** The hub's default frame limit: a longer token would be refused, so it is not sent. */
+const MAX_OUTGOING_FRAME_BYTES = 64 * 1024;
 
 /**
- * The client's edges around its actor: the socket to the hub and the terminal. Resolves with
- * the exit status: 0 when input ended and everything was sent, 1 when the hub went away.
+ * The client's edges around its actor: the link to the hub and the terminal. Resolves with the
+ * exit status: 0 when input ended and everything was sent, 1 when the hub could not be reached
+ * (at start, or at all with --no-reconnect) or lines were left unsent.
  */
 export async function runClient(config: ClientConfig & { name: string }, ring: KeyRing): Promise<number> {
-  let socket: Awaited<ReturnType<typeof connectSocket>>;
+  let first: Awaited<ReturnType<typeof connectSocket>>;
   try {
-    socket = await connectSocket(config.host, config.port);
+    first = await connectSocket(config.host, config.port);
   } catch (error) {
     if (error instanceof ConnectError) {
       process.stderr.write(`fernet-chat-client: ${error.message}\n`);
@@ -26,30 +25,49 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     }
     throw error;
   }
-  socket.on('error', () => {}); // reported by the frames stream
   const terminal = openTerminal(process.stdin, process.stdout, process.stderr, `${config.name}> `);
-
-  const frames = socketChunks(socket).pipe(
-    splitFrames({ maxFrameBytes: MAX_INCOMING_FRAME_BYTES, framing: config.framing }),
-    mergeMap((event) => (event.kind === 'frames' ? framesOf(event) : [])),
-    map((frame) => frame.toString('utf8')),
-    catchError(() => EMPTY), // a reset connection ends like a closed one: reported on 'close'
-    share(),
-  );
+  const link = new HubLink(first, {
+    host: config.host,
+    port: config.port,
+    framing: config.framing,
+    reconnect: config.reconnect,
+    onStatus: (line) => terminal.notify(line),
+  });
+  const seedFraming = config.framing === 'chunk';
   const actor = clientActor({
     ring,
     name: config.name,
-    maxFrameBytes: 64 * 1024,
+    maxFrameBytes: MAX_OUTGOING_FRAME_BYTES,
     ttlSeconds: config.ttlSeconds,
+    // The seed's server knows no notices: no pings in chunk framing.
+    ...(seedFraming ? { idleMs: 0 } : {}),
   });
 
   return new Promise<number>((resolve) => {
-    let finishing = false;
-    const subscription = actor({ typed: terminal.lines, frames }).subscribe({
+    let ending = false;
+    let settled = false;
+    const finish = (status: number) => {
+      if (settled) return;
+      settled = true;
+      subscription.unsubscribe();
+      terminal.close();
+      resolve(status);
+    };
+    // Without reconnecting, the link completes when the hub goes away.
+    const linkEvents = link.events.pipe(
+      tap({
+        complete: () => {
+          if (ending) return;
+          terminal.notify('fernet-chat-client: the connection to the hub was lost');
+          finish(1);
+        },
+      }),
+    );
+    const subscription = actor({ typed: terminal.lines, link: linkEvents }).subscribe({
       next: (output) => {
         switch (output.type) {
           case 'send':
-            socket.write(`${output.frame}\n`);
+            link.send(output.frame);
             return;
           case 'show':
             terminal.print(output.line);
@@ -58,29 +76,23 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
           case 'status':
             terminal.notify(output.line);
             return;
+          case 'drop':
+            terminal.notify(`* ${output.reason}; dropping the connection`);
+            link.drop();
+            return;
           case 'done':
-            finishing = true;
-            socket.end(() => {
-              subscription.unsubscribe();
-              terminal.close();
-              socket.destroy();
-              resolve(0);
-            });
+            ending = true;
+            if (output.unsent > 0) {
+              terminal.notify(
+                `fernet-chat-client: ${output.unsent} line(s) not sent: the hub is unreachable`,
+              );
+              void link.end().then(() => finish(1));
+            } else {
+              void link.end().then(() => finish(0));
+            }
             return;
         }
       },
-      error: (error: unknown) => {
-        terminal.notify(`fernet-chat-client: ${String(error)}`);
-        terminal.close();
-        resolve(1);
-      },
-    });
-    socket.once('close', () => {
-      if (finishing) return;
-      subscription.unsubscribe();
-      terminal.notify('fernet-chat-client: the connection to the hub was lost');
-      terminal.close();
-      resolve(1);
     });
   });
 }

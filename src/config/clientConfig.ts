@@ -26,6 +26,12 @@ export const clientConfigSchema = z.strictObject({
     .min(0)
     .default(CLIENT_DEFAULTS.ttlSeconds)
     .describe('refuse messages older than this many seconds (0: any age)'),
+  reconnect: z
+    .boolean()
+    .default(true)
+    .describe(
+      'when the hub goes away, reconnect with backoff (0.5 s to 30 s) and send what was typed meanwhile',
+    ),
 });
 
 export type ClientConfig = z.infer<typeof clientConfigSchema>;

@@ -1,0 +1,120 @@
+import type { Socket } from 'node:net';
+import { Observable } from 'rxjs';
+import type { LinkEvent } from '../actors/clientOutput.ts';
+import { backoffDelay } from '../client/backoff.ts';
+import { connectSocket } from './connectSocket.ts';
+import type { Framing } from './frameEvent.ts';
+import { forEachFrame } from './frameEvent.ts';
+import { FrameSplitter } from './frameSplitter.ts';
+
+export interface HubLinkOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly framing: Framing;
+  /** Reconnect with backoff when the connection is lost; otherwise the link ends. */
+  readonly reconnect: boolean;
+  /** Shown to the user: losses and each reconnect attempt. */
+  readonly onStatus: (line: string) => void;
+}
+
+/** Frames from the hub may exceed the hub's own default limit; this only bounds memory. */
+const MAX_INCOMING_FRAME_BYTES = 1024 * 1024;
+
+/**
+ * The client's connection to the hub, kept up across losses: an already connected socket
+ * first, then reconnects with exponential backoff and jitter. Emits `up`, one `frame` per frame,
+ * and `down`; completes when the connection is lost and reconnecting is off, or on `end()`.
+ */
+export class HubLink {
+  readonly events: Observable<LinkEvent>;
+  private socket: Socket | undefined;
+  private ending = false;
+
+  constructor(
+    first: Socket,
+    private readonly options: HubLinkOptions,
+  ) {
+    this.events = new Observable<LinkEvent>((subscriber) => {
+      let retry: NodeJS.Timeout | undefined;
+      let attempt = 0;
+
+      const attach = (socket: Socket) => {
+        this.socket = socket;
+        attempt = 0;
+        const splitter = new FrameSplitter({
+          maxFrameBytes: MAX_INCOMING_FRAME_BYTES,
+          framing: options.framing,
+        });
+        socket.on('error', () => {}); // the close that follows says it
+        socket.on('data', (chunk: Buffer) =>
+          splitter.push(chunk, (event) => {
+            if (event.kind !== 'frames') return;
+            forEachFrame(event.data, (start, end) =>
+              subscriber.next({ type: 'frame', frame: event.data.toString('utf8', start, end) }),
+            );
+          }),
+        );
+        socket.once('close', () => {
+          this.socket = undefined;
+          if (this.ending) return subscriber.complete();
+          subscriber.next({ type: 'down', reason: 'connection lost' });
+          if (!options.reconnect) return subscriber.complete();
+          options.onStatus(`* lost the connection to the hub at ${options.host}:${options.port}`);
+          scheduleRetry();
+        });
+        subscriber.next({ type: 'up' });
+      };
+
+      const scheduleRetry = () => {
+        attempt++;
+        const delay = backoffDelay(attempt);
+        options.onStatus(`* reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`);
+        retry = setTimeout(() => {
+          connectSocket(options.host, options.port).then(
+            (socket) => {
+              if (this.ending || subscriber.closed) return socket.destroy();
+              options.onStatus('* reconnected');
+              attach(socket);
+            },
+            (error: Error) => {
+              if (this.ending || subscriber.closed) return;
+              options.onStatus(`* ${error.message}`);
+              scheduleRetry();
+            },
+          );
+        }, delay);
+      };
+
+      attach(first);
+      return () => {
+        clearTimeout(retry);
+        this.socket?.destroy();
+      };
+    });
+  }
+
+  get connected(): boolean {
+    return this.socket !== undefined && !this.socket.destroyed;
+  }
+
+  send(frame: string): void {
+    this.socket?.write(`${frame}\n`);
+  }
+
+  /** Drops the current connection (a silent hub); the link reconnects if it may. */
+  drop(): void {
+    this.socket?.destroy();
+  }
+
+  /** Ends the link after everything written so far is flushed. */
+  end(): Promise<void> {
+    this.ending = true;
+    const socket = this.socket;
+    if (!socket) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.once('close', () => resolve());
+      socket.end();
+      setTimeout(() => socket.destroy(), 2_000).unref();
+    });
+  }
+}
