@@ -75,12 +75,12 @@ export class FrameSplitter {
     this.carry.push(rest);
     this.carryBytes += rest.length;
     if (this.chunkFraming) {
-      const parts = this.carry;
-      const bytes = this.carryBytes;
+      const frame = withoutCr(this.carry);
       this.carry = [];
       this.carryBytes = 0;
-      if (bytes > this.maxFrameBytes) this.oversize(bytes, emit);
-      else emit(line(withoutCr(parts)));
+      const length = lengthOf(frame);
+      if (length > this.maxFrameBytes) this.oversize(length, emit);
+      else if (length > 0) emit(line(frame));
     } else if (this.carryBytes > this.maxFrameBytes + 1) {
       // +1: the last byte might be the CR of a frame of exactly the limit.
       const seen = this.carryBytes;
@@ -97,7 +97,7 @@ export class FrameSplitter {
     this.carry = [];
     this.carryBytes = 0;
     const frame = withoutCr(parts);
-    const length = frame.reduce((sum, part) => sum + part.length, 0);
+    const length = lengthOf(frame);
     if (length > this.maxFrameBytes) this.oversize(length, emit);
     else if (length > 0) emit(line(frame));
   }
@@ -105,6 +105,10 @@ export class FrameSplitter {
   private oversize(bytes: number, emit: (event: FrameEvent) => void): void {
     emit({ kind: 'oversize', bytes, limit: this.maxFrameBytes });
   }
+}
+
+function lengthOf(parts: readonly Buffer[]): number {
+  return parts.reduce((sum, part) => sum + part.length, 0);
 }
 
 function line(parts: Buffer[]): FrameEvent {
