@@ -1,0 +1,241 @@
+/**
+ * Starting and stopping the relays under test as child processes: our hub, the two baseline
+ * relays of src/bench/relays, and `ncat --broker` where it is installed. Each is optionally pinned
+ * to one CPU with `taskset` (which execs the program, so the child's pid is the relay's own).
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { hasCommand } from './procstat.ts';
+
+export type RelayName = 'ours' | 'batching' | 'plain' | 'ncat';
+export const RELAY_NAMES: readonly RelayName[] = ['ours', 'batching', 'plain', 'ncat'];
+
+export const RELAY_LABELS: Record<RelayName, string> = {
+  ours: 'fernet-chat hub',
+  batching: 'batching relay',
+  plain: 'plain relay',
+  ncat: 'ncat --broker',
+};
+
+/** The repository root (src/bench/ is two levels below it). */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The flag that switches the hub's protective limits (flood control, caps) off for benchmarking. */
+export const HUB_UNLIMITED_FLAG = '--unlimited';
+
+export interface RelayHandle {
+  name: RelayName | 'target';
+  host: string;
+  port: number;
+  pid: number | undefined;
+  pinnedCpu: number | null;
+  /** a few of the last lines the child wrote to stderr */
+  stderrTail: () => string;
+  exited: () => boolean;
+  stop: () => Promise<void>;
+}
+
+export interface StartOptions {
+  host?: string;
+  /** CPU to pin the relay to, or null */
+  cpu: number | null;
+  /** extra arguments for our hub */
+  hubArgs?: string[];
+  timeoutMs?: number;
+}
+
+/** null if the relay can run here, else why it is skipped. */
+export function unavailable(name: RelayName): string | null {
+  if (name === 'ours' && !existsSync(path.join(REPO_ROOT, 'src', 'bin', 'hub.ts')))
+    return 'src/bin/hub.ts not found (the hub is not written yet), skipped';
+  if (name === 'ncat' && !hasCommand('ncat')) return 'ncat not installed, skipped';
+  return null;
+}
+
+function commandFor(name: RelayName, host: string, port: number, hubArgs: string[]): string[] {
+  const node = process.execPath;
+  switch (name) {
+    case 'ours':
+      return [
+        node,
+        '--import',
+        'tsx',
+        'src/bin/hub.ts',
+        '--host',
+        host,
+        '--port',
+        String(port),
+        HUB_UNLIMITED_FLAG,
+        ...hubArgs,
+      ];
+    case 'batching':
+      return [
+        node,
+        '--import',
+        'tsx',
+        'src/bench/relays/batchingRelay.ts',
+        '--host',
+        host,
+        '--port',
+        String(port),
+      ];
+    case 'plain':
+      return [
+        node,
+        '--import',
+        'tsx',
+        'src/bench/relays/plainRelay.ts',
+        '--host',
+        host,
+        '--port',
+        String(port),
+      ];
+    case 'ncat':
+      // --max-conns: ncat's default is 100 connections
+      return ['ncat', '--broker', '--listen', '--max-conns', '20000', host, String(port)];
+  }
+}
+
+/** A port that was free a moment ago (for programs that cannot report an ephemeral port). */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.once('error', reject);
+    srv.listen(0, host, () => {
+      const a = srv.address();
+      const p = typeof a === 'object' && a ? a.port : 0;
+      srv.close(() => resolve(p));
+    });
+  });
+}
+
+function canConnect(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+const LISTENING = /event=listening\b.*?\bport=(\d+)/;
+
+/** Parses the port from a logfmt line with `event=listening` and `port=<n>`; null otherwise. */
+export function listeningPort(line: string): number | null {
+  const m = LISTENING.exec(line) ?? /\bport=(\d+)\b.*?\bevent=listening\b/.exec(line);
+  return m?.[1] ? Number(m[1]) : null;
+}
+
+export async function startRelay(name: RelayName, o: StartOptions): Promise<RelayHandle> {
+  const host = o.host ?? '127.0.0.1';
+  const fixedPort = name === 'ncat' ? await freePort(host) : 0;
+  let argv = commandFor(name, host, fixedPort, o.hubArgs ?? []);
+  if (o.cpu !== null && hasCommand('taskset')) argv = ['taskset', '-c', String(o.cpu), ...argv];
+  else o = { ...o, cpu: null };
+  const [cmd, ...args] = argv;
+  const child: ChildProcess = spawn(cmd!, args, {
+    cwd: REPO_ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, NODE_ENV: 'production' },
+  });
+  const tail: string[] = [];
+  let exited = false;
+  let port: number | null = null;
+  let onPort: ((p: number) => void) | null = null;
+  const exitPromise = new Promise<void>((resolve) => {
+    child.once('exit', () => {
+      exited = true;
+      resolve();
+    });
+    child.once('error', (err) => {
+      tail.push(String(err));
+      exited = true;
+      resolve();
+    });
+  });
+  const scan = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line) continue;
+      if (tail.length < 400) tail.push(line);
+      else {
+        tail.shift();
+        tail.push(line);
+      }
+      if (port === null) {
+        const p = listeningPort(line);
+        if (p !== null) {
+          port = p;
+          onPort?.(p);
+        }
+      }
+    }
+  };
+  child.stdout?.on('data', scan);
+  child.stderr?.on('data', scan);
+
+  const handle: RelayHandle = {
+    name,
+    host,
+    port: 0,
+    pid: child.pid,
+    pinnedCpu: o.cpu,
+    stderrTail: () => tail.slice(-8).join('\n'),
+    exited: () => exited,
+    stop: async () => {
+      if (exited) return;
+      child.kill('SIGTERM');
+      const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
+      await exitPromise;
+      clearTimeout(killer);
+    },
+  };
+
+  const timeoutMs = o.timeoutMs ?? 20_000;
+  const t0 = Date.now();
+  if (name === 'ncat') {
+    while (!exited && Date.now() - t0 < timeoutMs) {
+      if (await canConnect(host, fixedPort)) {
+        port = fixedPort;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } else if (port === null) {
+    await Promise.race([
+      new Promise<void>((resolve) => {
+        onPort = () => resolve();
+      }),
+      exitPromise,
+      new Promise((r) => setTimeout(r, timeoutMs)),
+    ]);
+  }
+  if (port === null) {
+    await handle.stop();
+    throw new Error(
+      `${RELAY_LABELS[name]} did not report a listening port within ${timeoutMs} ms` +
+        (exited ? ' (it exited)' : '') +
+        (tail.length ? `; its last output:\n${tail.slice(-8).join('\n')}` : ''),
+    );
+  }
+  handle.port = port;
+  return handle;
+}
+
+/** A hub someone else started (`--target HOST:PORT`). */
+export function targetRelay(host: string, port: number, pid: number | undefined): RelayHandle {
+  return {
+    name: 'target',
+    host,
+    port,
+    pid,
+    pinnedCpu: null,
+    stderrTail: () => '',
+    exited: () => false,
+    stop: async () => {},
+  };
+}

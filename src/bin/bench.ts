@@ -1,0 +1,222 @@
+/**
+ * fernet-chat-bench: load, latency and memory of the hub beside baseline relays, in one run.
+ *
+ *   npm run bench -- --preset room
+ *   npm run bench -- --preset small,room,crowd --relays ours,batching --json
+ *   npm run bench -- --preset room --target 127.0.0.1:10101 [--target-pid <pid>]
+ *
+ * Tables go to stdout (or JSON with --json); progress goes to stderr.
+ */
+import { parseArgs } from 'node:util';
+import type { Progress } from '../bench/generator.ts';
+import { PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
+import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
+import { HUB_UNLIMITED_FLAG, RELAY_NAMES, type RelayName } from '../bench/relayProcess.ts';
+import { presetTable } from '../bench/report.ts';
+import { type BenchConfig, BenchRunner, type Reporter } from '../bench/runner.ts';
+
+const USAGE = `usage: fernet-chat-bench [--preset NAME[,NAME...]|all] [--relays ours,batching,plain,ncat]
+                         [--target HOST:PORT [--target-pid PID]] [--json] [options]
+
+presets (default: small):
+${PRESET_NAMES.map((n) => `  ${n.padEnd(9)} ${PRESETS[n].description}`).join('\n')}
+
+relays: ours = the fernet-chat hub (src/bin/hub.ts, started with ${HUB_UNLIMITED_FLAG}: its protective
+        limits such as flood control are switched off for the benchmark); batching and plain = the
+        baseline node:net relays in src/bench/relays; ncat = \`ncat --broker\` (if installed).
+
+load (override a preset):
+  --clients N  --senders S  --rate MSG_PER_S (0 = max rate)  --size BYTES  --window MSGS
+  --warmup SEC  --duration SEC
+max search:   --max-p99 MS (50)  --max-start MSG_PER_S (2000)  --max-steps N (8)
+overload:     --max-rate MSG_PER_S  use this as every relay's max instead of searching
+machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
+connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
+our hub:      --hub-arg ARG  (repeatable) extra argument for src/bin/hub.ts
+`;
+
+function fail(msg: string): never {
+  process.stderr.write(`fernet-chat-bench: ${msg}\n\n${USAGE}`);
+  process.exit(2);
+}
+
+function numberOpt(
+  values: Record<string, unknown>,
+  name: string,
+  min: number,
+  integer = false,
+): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
+    fail(`--${name}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(v)}`);
+  return n;
+}
+
+function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: boolean; genCpu: number } {
+  let parsed: ReturnType<typeof parse>;
+  function parse() {
+    return parseArgs({
+      args: argv,
+      allowPositionals: false,
+      options: {
+        preset: { type: 'string', multiple: true },
+        relays: { type: 'string' },
+        target: { type: 'string' },
+        'target-pid': { type: 'string' },
+        clients: { type: 'string' },
+        senders: { type: 'string' },
+        rate: { type: 'string' },
+        size: { type: 'string' },
+        window: { type: 'string' },
+        warmup: { type: 'string' },
+        duration: { type: 'string' },
+        'max-p99': { type: 'string' },
+        'max-start': { type: 'string' },
+        'max-steps': { type: 'string' },
+        'max-rate': { type: 'string' },
+        'no-pin': { type: 'boolean', default: false },
+        'hub-cpu': { type: 'string' },
+        'gen-cpu': { type: 'string' },
+        'rss-limit': { type: 'string' },
+        'connect-concurrency': { type: 'string' },
+        'connect-rate': { type: 'string' },
+        'hub-arg': { type: 'string', multiple: true },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  }
+  try {
+    parsed = parse();
+  } catch (err) {
+    fail(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values;
+  if (v.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const presetList = (v.preset ?? ['small']).flatMap((s) => s.split(',')).filter(Boolean);
+  const presets: PresetName[] = [];
+  for (const p of presetList) {
+    if (p === 'all') presets.push(...PRESET_NAMES);
+    else if ((PRESET_NAMES as readonly string[]).includes(p)) presets.push(p as PresetName);
+    else fail(`--preset: unknown preset ${JSON.stringify(p)} (one of ${PRESET_NAMES.join(', ')}, all)`);
+  }
+  const relays: RelayName[] = [];
+  for (const r of (v.relays ?? RELAY_NAMES.join(',')).split(',').filter(Boolean)) {
+    if (!(RELAY_NAMES as readonly string[]).includes(r))
+      fail(`--relays: unknown relay ${JSON.stringify(r)} (one of ${RELAY_NAMES.join(', ')})`);
+    relays.push(r as RelayName);
+  }
+  let target: BenchConfig['target'] = null;
+  if (v.target !== undefined) {
+    const m = /^(.+):(\d+)$/.exec(v.target);
+    const port = m ? Number(m[2]) : Number.NaN;
+    if (!m?.[1] || !(port > 0 && port < 65536)) fail(`--target: expected HOST:PORT, got ${v.target}`);
+    target = { host: m[1], port, pid: numberOpt(v, 'target-pid', 1, true) };
+  }
+  const cpus = allowedCpus();
+  const hubCpu = numberOpt(v, 'hub-cpu', 0, true) ?? cpus[0] ?? 0;
+  const genCpu = numberOpt(v, 'gen-cpu', 0, true) ?? cpus.find((c) => c !== hubCpu) ?? hubCpu;
+  const pin = !v['no-pin'] && cpus.length >= 2 && hasCommand('taskset') && genCpu !== hubCpu;
+  const overrides = {
+    clients: numberOpt(v, 'clients', 2, true),
+    senders: numberOpt(v, 'senders', 1, true),
+    rate: numberOpt(v, 'rate', 0),
+    size: numberOpt(v, 'size', 1, true),
+    window: numberOpt(v, 'window', 1, true),
+    warmupS: numberOpt(v, 'warmup', 0),
+    durationS: numberOpt(v, 'duration', 0.1),
+  };
+  const cfg: BenchConfig = {
+    presets,
+    relays,
+    target,
+    overrides,
+    search: {
+      p99LimitMs: numberOpt(v, 'max-p99', 0.1) ?? 50,
+      startRate: numberOpt(v, 'max-start', 1) ?? 2000,
+      maxSteps: numberOpt(v, 'max-steps', 1, true) ?? 8,
+    },
+    maxRate: numberOpt(v, 'max-rate', 1) ?? null,
+    hubCpu: pin ? hubCpu : null,
+    hubArgs: v['hub-arg'] ?? [],
+    rssLimitBytes: (numberOpt(v, 'rss-limit', 16) ?? 2048) * 1024 * 1024,
+    connectConcurrency: numberOpt(v, 'connect-concurrency', 1, true) ?? 100,
+    connectRate: numberOpt(v, 'connect-rate', 0) ?? 0,
+  };
+  return { cfg, json: v.json, pin, genCpu };
+}
+
+class StderrReporter implements Reporter {
+  private readonly tty = process.stderr.isTTY === true;
+  private lastLine = 0;
+  private showing = false;
+
+  note(msg: string): void {
+    if (this.showing) process.stderr.write('\r\x1b[K');
+    this.showing = false;
+    process.stderr.write(`${msg}\n`);
+  }
+
+  progress(label: string, p: Progress): void {
+    const line =
+      `  ${label} ${p.phase} ${p.elapsedS.toFixed(1)} s: ${Math.round(p.sentPerS)} msg/s sent, ` +
+      `${Math.round(p.deliveriesPerS)} deliveries/s, gen cpu ${p.genCpuUtil.toFixed(2)}` +
+      (p.hubCpuUtil !== null ? `, hub cpu ${p.hubCpuUtil.toFixed(2)}` : '') +
+      (p.hubRssBytes !== null ? ` rss ${(p.hubRssBytes / 1048576).toFixed(0)} MiB` : '');
+    if (this.tty) {
+      process.stderr.write(`\r\x1b[K${line.slice(0, (process.stderr.columns || 120) - 1)}`);
+      this.showing = true;
+    } else if (Date.now() - this.lastLine >= 5000) {
+      this.lastLine = Date.now();
+      process.stderr.write(`${line}\n`);
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const { cfg, json, pin, genCpu } = parseConfig(process.argv.slice(2));
+  const out = new StderrReporter();
+  const machine = machineInfo();
+  const fd = raiseFdLimit();
+  const pinned = pin && pinSelf(genCpu);
+  out.note(
+    `fernet-chat-bench: ${machine.nproc} CPUs (${machine.model}), node ${machine.node}; ` +
+      (pinned ? `relays pinned to CPU ${cfg.hubCpu}, generator to CPU ${genCpu}` : 'not pinned') +
+      `; fd limit ${fd.after?.soft ?? '?'} (${fd.how})`,
+  );
+  if (!cfg.target && cfg.relays.includes('ours'))
+    out.note(`our hub runs with ${HUB_UNLIMITED_FLAG}: its protective limits (flood control, caps) are off`);
+  if (!pinned) cfg.hubCpu = null;
+  const runner = new BenchRunner(cfg, out);
+  const results = await runner.runAll();
+  if (json) {
+    process.stdout.write(
+      `${JSON.stringify(
+        {
+          machine,
+          pinned: pinned ? { relay: cfg.hubCpu, generator: genCpu } : null,
+          fdLimit: fd.after,
+          hubFlag: HUB_UNLIMITED_FLAG,
+          presets: results,
+        },
+        (_k, val) => (typeof val === 'number' && !Number.isFinite(val) ? null : val),
+      )}\n`,
+    );
+  } else {
+    process.stdout.write(`\n${results.map(presetTable).join('\n')}`);
+  }
+  const anyOk = results.some((r) => r.relays.some((o) => o.status === 'ok'));
+  process.exitCode = anyOk ? 0 : 1;
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(
+    `fernet-chat-bench: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});
