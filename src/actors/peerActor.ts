@@ -21,7 +21,21 @@ export interface PeerOptions {
   readonly scheduler: FlushScheduler;
   /** Told when writes to this peer start backing up (the kernel buffer is full) and when they drain. */
   readonly onCongestion?: (peer: PeerActor, congested: boolean) => void;
+  /**
+   * Whether the whole hub is overloaded and has paused its readers. Then a full queue is the
+   * load's doing, not this peer's: it is allowed up to OVERLOAD_QUEUE_FACTOR times the limit.
+   */
+  readonly overloaded?: () => boolean;
+  /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
+  readonly stuckMs?: number;
 }
+
+/** A batch this big is written at once instead of at the end of the event-loop turn. */
+const EAGER_FLUSH_BYTES = 64 * 1024;
+/** How far past its queue limit a peer may go while the hub has paused all reading. */
+export const OVERLOAD_QUEUE_FACTOR = 4;
+/** A reader that takes nothing for this long is stuck, even while the hub is overloaded. */
+export const DEFAULT_STUCK_MS = 5_000;
 
 /** Why reading from a peer may be paused; reads resume when no reason is left. */
 export const PauseReason = { Flood: 1, Backpressure: 2 } as const;
@@ -33,8 +47,9 @@ const LINGER_MS = 2_000;
 /**
  * One TCP connection of the hub. Inbound: `events` is the connection as hub events, from
  * `joined` to `left`, with flood control that pauses reading (TCP then slows the sender; nothing
- * is dropped). Outbound: a queue bounded in bytes, written once per event-loop turn; a peer whose
- * queue overflows is closed as a slow consumer so that it cannot hold up the rest.
+ * is dropped). Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose
+ * queue overflows while the others keep up, or that takes nothing for stuckMs, is closed as a slow
+ * consumer so that it cannot hold up the rest.
  */
 export class PeerActor {
   readonly events: Observable<HubEvent>;
@@ -82,12 +97,18 @@ export class PeerActor {
 
   send(data: Buffer): void {
     if (this.closeReason !== undefined) return;
-    if (this.pendingBytes + this.socket.writableLength + data.length > this.options.maxQueueBytes) {
+    const queued = this.pendingBytes + this.socket.writableLength + data.length;
+    if (queued > this.options.maxQueueBytes && this.tooSlow(queued)) {
       this.close('slow-consumer');
       return;
     }
     this.pending.push(data);
     this.pendingBytes += data.length;
+    // One poll phase can read megabytes; past this, batching gains nothing and the kernel should have it.
+    if (this.pendingBytes >= EAGER_FLUSH_BYTES) {
+      this.writePending();
+      return;
+    }
     if (!this.marked) {
       this.marked = true;
       this.options.scheduler.mark(this);
@@ -98,21 +119,36 @@ export class PeerActor {
     if (this.options.notices) this.send(Buffer.from(`${text}\n`));
   }
 
+  /** The scheduler's call, once per event-loop turn in which something was queued. */
   flush(): void {
     this.marked = false;
+    this.writePending();
+  }
+
+  private writePending(): void {
     if (this.pending.length === 0 || this.socket.destroyed) return;
     const batch =
       this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
     this.pending = [];
     this.pendingBytes = 0;
-    if (!this.socket.write(batch) && !this.congested) {
-      this.congested = true;
-      this.options.onCongestion?.(this, true);
-      this.socket.once('drain', () => {
-        this.congested = false;
-        this.options.onCongestion?.(this, false);
-      });
-    }
+    if (!this.socket.write(batch) && !this.congested) this.congest();
+  }
+
+  private tooSlow(queued: number): boolean {
+    return !this.options.overloaded?.() || queued > this.options.maxQueueBytes * OVERLOAD_QUEUE_FACTOR;
+  }
+
+  /** Writes back up: tell the hub, and drop this peer if it does not drain within stuckMs. */
+  private congest(): void {
+    this.congested = true;
+    this.options.onCongestion?.(this, true);
+    const stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
+    stuck.unref();
+    this.socket.once('drain', () => {
+      clearTimeout(stuck);
+      this.congested = false;
+      this.options.onCongestion?.(this, false);
+    });
   }
 
   /** Pauses or resumes reading for one reason; reading goes on only when no reason is left. */
@@ -137,7 +173,7 @@ export class PeerActor {
       this.pending.push(bye);
       this.pendingBytes += bye.length;
     }
-    this.flush();
+    this.writePending();
     this.socket.end();
     setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
   }

@@ -75,6 +75,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
           notices: lineFraming,
           scheduler,
           onCongestion: (peer, congested) => backpressure.update(peer, congested),
+          overloaded: () => backpressure.active,
         }),
     ),
   );
@@ -153,9 +154,9 @@ function tickMs(keepalive: { idleMs: number; pongTimeoutMs: number }): number {
 }
 
 /**
- * Overload protection, as NATS does it: when the writes to half or more of the peers back up,
- * the hub stops reading from everyone (TCP then slows the senders) until they drain. A single
- * stuck reader does not trigger it: its own queue limit drops it as a slow consumer instead.
+ * Overload protection, as NATS does it: when the writes to a quarter of the peers (two at least)
+ * back up, the hub stops reading from everyone (TCP then slows the senders) until they drain.
+ * A single stuck reader does not trigger it: its own queue limit drops it as a slow consumer.
  */
 class Backpressure {
   private readonly congested = new Set<PeerActor>();
@@ -174,7 +175,7 @@ class Backpressure {
   }
 
   private apply(): void {
-    const active = this.congested.size > 0 && this.congested.size * 2 >= this.peers.size;
+    const active = this.congested.size >= Math.max(2, Math.ceil(this.peers.size / 4));
     if (active === this.active) return;
     this.active = active;
     for (const peer of this.peers.values()) peer.pauseReading(PauseReason.Backpressure, active);
