@@ -1,0 +1,293 @@
+import { map, type Observable } from 'rxjs';
+import { TestScheduler } from 'rxjs/testing';
+import { describe, expect, it } from 'vitest';
+import { type ClientActorOptions, clientActor } from '../../src/actors/clientActor.ts';
+import type { ClientOutput, LinkEvent } from '../../src/actors/clientOutput.ts';
+import {
+  envelope,
+  FIXED_SECONDS,
+  FIXED_TIME,
+  openEnvelope,
+  otherRing,
+  testId,
+  testRing,
+  tokenOf,
+} from '../support/testKey.ts';
+
+const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+
+/**
+ * An actor for alice with a fixed clock and numbered ids, so that what it sends is predictable;
+ * keepalive off unless a test turns it on (its timers would add pings to every diagram).
+ */
+function alice(options: Partial<ClientActorOptions> = {}) {
+  let ids = 0;
+  return clientActor({
+    ring: testRing,
+    name: 'alice',
+    maxFrameBytes: 64 * 1024,
+    ttlSeconds: 3600,
+    idleMs: 0,
+    clock: () => FIXED_TIME,
+    newId: () => testId(++ids),
+    ...options,
+  });
+}
+
+const up: LinkEvent = { type: 'up' };
+const down: LinkEvent = { type: 'down', reason: 'connection lost' };
+const frame = (text: string): LinkEvent => ({ type: 'frame', frame: text });
+
+/** Outputs made comparable: a sent token is decrypted with the test key and shown as its envelope. */
+type View = Exclude<ClientOutput, { type: 'send' }> | { send: unknown; issuedAt?: number };
+
+function opened(outputs: Observable<ClientOutput>): Observable<View> {
+  return outputs.pipe(
+    map((output): View => {
+      if (output.type !== 'send') return output;
+      if (output.frame.startsWith('#')) return { send: output.frame };
+      const { envelope: sent, issuedAt } = openEnvelope(output.frame);
+      return { send: sent, issuedAt };
+    }),
+  );
+}
+
+const sent = (kind: 'join' | 'message' | 'leave', text: string, id: number): View => ({
+  send: { v: 1, kind, from: 'alice', text, id: testId(id), at: FIXED_TIME.toISOString() },
+  issuedAt: FIXED_SECONDS,
+});
+const show = (line: string): View => ({ type: 'show', line });
+const warn = (line: string | unknown): View => ({ type: 'warn', line: line as string });
+const status = (line: string): View => ({ type: 'status', line });
+const done = (unsent = 0): View => ({ type: 'done', unsent });
+
+describe('client actor (marble)', () => {
+  it('turns each typed line into a token of a message envelope; joins when up, leaves and is done at the end', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const typed = cold('-a-b-|', { a: 'hello everyone', b: 'second line' });
+      const link = cold<LinkEvent>('u', { u: up });
+      expectObservable(opened(alice()({ typed, link }))).toBe('ja-b-(ld)', {
+        j: sent('join', '', 1),
+        a: sent('message', 'hello everyone', 2),
+        b: sent('message', 'second line', 3),
+        l: sent('leave', '', 4),
+        d: done(),
+      });
+    });
+  });
+
+  it('sends nothing for an empty or blank line', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const typed = cold('-abc|', { a: '', b: '   \t', c: 'real' });
+      expectObservable(opened(alice()({ typed, link: cold('u', { u: up }) }))).toBe('j--c(ld)', {
+        j: sent('join', '', 1),
+        c: sent('message', 'real', 2),
+        l: sent('leave', '', 3),
+        d: done(),
+      });
+    });
+  });
+
+  it('turns frames into lines to show: messages, joins, leaves', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('ua-b-c', {
+        u: up,
+        a: frame(tokenOf(envelope({ from: 'bob', text: 'hi alice' }))),
+        b: frame(tokenOf(envelope({ from: 'carol', kind: 'join' }))),
+        c: frame(tokenOf(envelope({ from: 'bob', kind: 'leave' }))),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('ja-b-c', {
+        j: sent('join', '', 1),
+        a: show('bob: hi alice'),
+        b: show('* carol joined'),
+        c: show('* bob left'),
+      });
+    });
+  });
+
+  it('shows bare text (the seed’s clients) and JSON that is no envelope as from "?"', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('ua-b-c', {
+        u: up,
+        a: frame(tokenOf('olá, tudo bem?')),
+        b: frame(tokenOf('{"hello":"world"}')),
+        c: frame(tokenOf('42')),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('ja-b-c', {
+        j: sent('join', '', 1),
+        a: show('?: olá, tudo bem?'),
+        b: show('?: {"hello":"world"}'),
+        c: show('?: 42'),
+      });
+    });
+  });
+
+  it('warns about a token it cannot read, and a later good frame is still shown', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const good = tokenOf(envelope({ from: 'bob', text: 'still here' }));
+      const tampered = `${good.slice(0, 30)}${good[30] === 'A' ? 'B' : 'A'}${good.slice(31)}`;
+      const link = cold('uabcdefg', {
+        u: up,
+        a: frame(tokenOf(envelope({ from: 'mallory', text: 'secret' }), otherRing)),
+        b: frame('this is not a token at all'),
+        c: frame(tampered),
+        d: frame(tokenOf(envelope({ from: 'bob', text: 'old' }), testRing, FIXED_SECONDS - 3601)),
+        e: frame(tokenOf(envelope({ from: 'bob', text: 'soon' }), testRing, FIXED_SECONDS + 3600)),
+        f: frame(
+          tokenOf({
+            v: 1,
+            kind: 'shout',
+            from: 'bob',
+            text: 'x',
+            id: testId(9),
+            at: FIXED_TIME.toISOString(),
+          }),
+        ),
+        g: frame(good),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('jabcdefg', {
+        j: sent('join', '', 1),
+        a: warn('! unreadable message: not encrypted with any of our keys, or tampered with'),
+        b: warn(expect.stringMatching(/^! unreadable message: not a valid token \(.+\)$/)),
+        c: warn('! unreadable message: not encrypted with any of our keys, or tampered with'),
+        d: warn('! unreadable message: too old (older than the TTL)'),
+        e: warn('! unreadable message: dated in the future (clock skew over 60 s)'),
+        f: warn(expect.stringMatching(/^! malformed message: kind: /)),
+        g: show('bob: still here'),
+      });
+    });
+  });
+
+  it('accepts old tokens when the TTL is 0', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('ua', {
+        u: up,
+        a: frame(tokenOf(envelope({ from: 'bob', text: 'from 2001' }), testRing, 1_000_000_000)),
+      });
+      expectObservable(opened(alice({ ttlSeconds: 0 })({ typed: cold<string>('-'), link }))).toBe('ja', {
+        j: sent('join', '', 1),
+        a: show('bob: from 2001'),
+      });
+    });
+  });
+
+  it('shows a token only once: a replayed copy is dropped with a warning', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const token = tokenOf(envelope({ from: 'bob', text: 'pay alice 10' }));
+      const link = cold('uab', { u: up, a: frame(token), b: frame(token) });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('jab', {
+        j: sent('join', '', 1),
+        a: show('bob: pay alice 10'),
+        b: warn('! dropped a repeated message (replay)'),
+      });
+    });
+  });
+
+  it('neutralises escape sequences in what others send', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('uabc', {
+        u: up,
+        a: frame(tokenOf(envelope({ from: 'bob', text: '\u001b[2J\u001b[Hgotcha' }))),
+        b: frame(tokenOf('\u001b]0;title\u0007bare')),
+        c: frame(tokenOf(envelope({ from: 'evil\u001b[31m', text: 'x' }))),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('jabc', {
+        j: sent('join', '', 1),
+        a: show('bob: \\x1b[2J\\x1b[Hgotcha'),
+        b: show('?: \\x1b]0;title\\x07bare'),
+        c: warn('! malformed message: from: a name cannot contain control characters'),
+      });
+    });
+  });
+
+  it('reacts to the hub’s notices: hello, ping → pong, error, bye; ignores the rest', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('uabcdefghi', {
+        u: up,
+        a: frame('#hello fernet-chat/1 3 2'),
+        b: frame('#joined 4 3'),
+        c: frame('#ping'),
+        d: frame('#left 4 2 quit'),
+        e: frame('#error bad-frame not a Fernet token: wrong length'),
+        f: frame('#pong'),
+        g: frame('#something-new 1 2 3'),
+        h: frame('#error x \u001b[2J'),
+        i: frame('#bye shutdown'),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('ja-c-e--hi', {
+        j: sent('join', '', 1),
+        a: status('* connected as #3, 2 online'),
+        c: { send: '#pong' },
+        e: warn('! hub: not a Fernet token: wrong length (bad-frame)'),
+        h: warn('! hub: \\x1b[2J (x)'),
+        i: status('* the hub is closing the connection: shutdown'),
+      });
+    });
+  });
+
+  it('keeps showing frames after input has ended, until the link ends', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const typed = cold<string>('-|');
+      const link = cold('u 9ms a|', { u: up, a: frame(tokenOf(envelope({ from: 'bob', text: 'late' }))) });
+      expectObservable(opened(alice()({ typed, link }))).toBe('j(ld) 5ms a|', {
+        j: sent('join', '', 1),
+        l: sent('leave', '', 2),
+        d: done(),
+        a: show('bob: late'),
+      });
+    });
+  });
+
+  it('refuses to send a message too long for the hub, and goes on', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const typed = cold('-ab', { a: 'x'.repeat(1000), b: 'short' });
+      const actor = alice({ maxFrameBytes: 500 });
+      expectObservable(opened(actor({ typed, link: cold('u', { u: up }) }))).toBe('jab', {
+        j: sent('join', '', 1),
+        a: warn('! not sent: message too long (1000 bytes)'),
+        b: sent('message', 'short', 3),
+      });
+    });
+  });
+
+  it('keeps lines typed while the link is down and sends them, after a new join, when it is up again', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const typed = cold('--ab', { a: 'while down 1', b: 'while down 2' });
+      const link = cold('ud 9ms u', { u: up, d: down });
+      expectObservable(opened(alice()({ typed, link }))).toBe('j 10ms (kab)', {
+        j: sent('join', '', 1),
+        k: sent('join', '', 4),
+        a: sent('message', 'while down 1', 2),
+        b: sent('message', 'while down 2', 3),
+      });
+    });
+  });
+
+  it('bounds the lines kept while down, and reports the unsent ones when input ends', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const typed = cold('-abc|', { a: 'one', b: 'two', c: 'three' });
+      const link = cold('ud', { u: up, d: down });
+      expectObservable(opened(alice({ maxQueuedLines: 2 })({ typed, link }))).toBe('j--cd', {
+        j: sent('join', '', 1),
+        c: warn('! not connected and 2 lines already wait: this one was dropped'),
+        d: done(2),
+      });
+    });
+  });
+
+  it('pings a silent hub, and drops the connection when the ping goes unanswered', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('u 59ms a', { u: up, a: frame('#pong') });
+      const actor = alice({ idleMs: 50, pongTimeoutMs: 20 });
+      // Ping at 50; the #pong at 60 comes in time and restarts the count: ping at 110, no answer, drop at 130.
+      expectObservable(opened(actor({ typed: cold<string>('-'), link })), '^ 200ms !').toBe(
+        'j 49ms p 59ms p 19ms x',
+        {
+          j: sent('join', '', 1),
+          p: { send: '#ping' },
+          x: { type: 'drop', reason: 'the hub did not answer a ping' },
+        },
+      );
+    });
+  });
+});
