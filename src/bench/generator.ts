@@ -195,9 +195,9 @@ export class LoadSession {
     this.lineBytes = this.codec.layout.lineBytes;
   }
 
-  /** ns on the generator's monotonic clock */
+  /** whole ns on the generator's monotonic clock (whole, so that what a token carries is exact) */
   now(): number {
-    return (performance.now() - this.epochMs) * 1e6;
+    return Math.floor((performance.now() - this.epochMs) * 1e6);
   }
 
   get live(): number {
@@ -494,8 +494,8 @@ export class LoadSession {
     }
     const liveAtStart = this.liveCount;
     const t0 = this.now();
-    const measStart = t0 + o.warmupS * 1e9;
-    const measEnd = measStart + o.durationS * 1e9;
+    const measStart = Math.floor(t0 + o.warmupS * 1e9);
+    const measEnd = Math.floor(measStart + o.durationS * 1e9);
     const a = new RunAccounting({
       clients: n,
       senders: S,
@@ -550,14 +550,14 @@ export class LoadSession {
           const ph = s / S;
           let count = 0;
           while (count < BURST) {
-            const ts = t0 + (j + count + ph) * period;
+            const ts = Math.floor(t0 + (j + count + ph) * period);
             if (ts > now || ts >= measEnd) break;
             count++;
           }
           if (count === 0) continue;
           const out = Buffer.allocUnsafe(count * L);
           for (let k = 0; k < count; k++) {
-            const ts = t0 + (j + k + ph) * period;
+            const ts = Math.floor(t0 + (j + k + ph) * period);
             this.codec.write(out, k * L, this.runId, s, a.onSend(s, ts, now), now, ts);
           }
           c.socket.write(out);

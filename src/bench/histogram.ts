@@ -46,6 +46,7 @@ export class Histogram {
   /** p in [0, 1]; NaN when empty. The result never exceeds the recorded maximum. */
   percentile(p: number): number {
     if (this.count === 0) return Number.NaN;
+    if (p >= 1) return this.max;
     const target = Math.max(1, Math.ceil(p * this.count - 1e-9));
     let cum = 0;
     for (let i = 0; i < BUCKETS; i++) {

@@ -1,0 +1,77 @@
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LoadSession } from '../../src/bench/generator.ts';
+import { listeningPort, type RelayHandle, startRelay } from '../../src/bench/relayProcess.ts';
+
+let relay: RelayHandle | null = null;
+let server: net.Server | null = null;
+afterEach(async () => {
+  await relay?.stop();
+  relay = null;
+  await new Promise<void>((r) => (server ? server.close(() => r()) : r()));
+  server = null;
+});
+
+describe('load generator end to end, 127.0.0.1', () => {
+  it('reads the port from logfmt listening lines', () => {
+    expect(listeningPort('level=info event=listening host=127.0.0.1 port=4321')).toBe(4321);
+    expect(listeningPort('relay=plain event=listening host=127.0.0.1 port=9')).toBe(9);
+    expect(listeningPort('port=77 event=listening')).toBe(77);
+    expect(listeningPort('event=joined port=5')).toBeNull();
+  });
+
+  it('measures the batching relay (child process, ephemeral port): N=3, 1 s, zero loss', async () => {
+    relay = await startRelay('batching', { cpu: null });
+    expect(relay.port).toBeGreaterThan(0);
+    const s = new LoadSession({ host: '127.0.0.1', port: relay.port, clients: 3, size: 200 });
+    const c = await s.connect();
+    expect(c.connected).toBe(3);
+    const b = await s.barrier(3);
+    expect(b.ready).toBe(3);
+    const r = await s.run({
+      senders: 2,
+      rate: 400,
+      warmupS: 0.2,
+      durationS: 1,
+      hubPid: relay.pid,
+      drainIdleS: 0.3,
+    });
+    await s.close();
+    expect(r.sent).toBeGreaterThanOrEqual(390);
+    expect(r.expected).toBe(r.sent * 2);
+    expect(r).toMatchObject({ lost: 0, duplicated: 0, reordered: 0, malformed: 0, foreign: 0, echoed: 0 });
+    expect(r.received).toBe(r.expected);
+    expect(r.deliveriesPerS).toBeGreaterThan(700);
+    expect(r.latencyMs.p99).toBeGreaterThan(0);
+    expect(r.latencyMs.p99).toBeLessThan(1000);
+    expect(r.hub?.peakRssBytes).toBeGreaterThan(1e6);
+    expect(r.hub?.cpuS).toBeGreaterThanOrEqual(0);
+  });
+
+  it('reassembles lines split across reads and counts hub notices without relaying them', async () => {
+    // a relay that greets with a notice and forwards bytes in 7-byte pieces, so lines straddle reads
+    const peers = new Set<net.Socket>();
+    server = net.createServer((sock) => {
+      peers.add(sock);
+      sock.write(`#hello fernet-chat/1 ${peers.size} ${peers.size}\n`);
+      sock.on('data', (chunk: Buffer) => {
+        for (const p of peers) {
+          if (p === sock) continue;
+          for (let i = 0; i < chunk.length; i += 7) p.write(chunk.subarray(i, i + 7));
+        }
+      });
+      sock.on('error', () => {});
+      sock.on('close', () => peers.delete(sock));
+    });
+    await new Promise<void>((r) => server!.listen(0, '127.0.0.1', () => r()));
+    const addr = server.address() as net.AddressInfo;
+    const s = new LoadSession({ host: '127.0.0.1', port: addr.port, clients: 3, size: 120 });
+    await s.connect();
+    expect((await s.barrier(3)).ready).toBe(3);
+    const r = await s.run({ senders: 1, rate: 200, warmupS: 0.1, durationS: 0.5, drainIdleS: 0.3 });
+    await s.close();
+    expect(s.notices).toBe(3);
+    expect(r).toMatchObject({ lost: 0, duplicated: 0, malformed: 0 });
+    expect(r.received).toBe(r.sent * 2);
+  });
+});
