@@ -1,0 +1,190 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { clientConfigSchema } from '../../src/config/clientConfig.ts';
+import { type CommandSpec, helpText, parseCommandLine } from '../../src/config/commandLine.ts';
+import { ConfigError } from '../../src/config/configError.ts';
+import { hubConfigSchema } from '../../src/config/hubConfig.ts';
+import { settingsOf } from '../../src/config/settingsOf.ts';
+import { tempDir } from '../support/testKey.ts';
+
+const hubSpec = {
+  name: 'fernet-chat-hub',
+  usage: 'fernet-chat-hub [options]',
+  summary: 'Relays encrypted chat frames.',
+  schema: hubConfigSchema,
+};
+const clientSpec = {
+  ...hubSpec,
+  name: 'fernet-chat-client',
+  usage: 'fernet-chat-client [options]',
+  schema: clientConfigSchema,
+};
+
+const toggles = z.strictObject({
+  verbose: z.boolean().default(true).describe('talk more'),
+  colour: z.boolean().default(false).describe('use colours'),
+});
+const toggleSpec: CommandSpec<typeof toggles> = {
+  name: 'tool',
+  usage: 'tool',
+  summary: 'A tool.',
+  schema: toggles,
+};
+
+function run<S extends z.ZodObject>(spec: CommandSpec<S>, argv: string[], env: NodeJS.ProcessEnv = {}) {
+  const command = parseCommandLine(spec, argv, env);
+  if (command.kind !== 'run') throw new Error('expected a run');
+  return command;
+}
+
+function problemsOf(action: () => unknown): readonly string[] {
+  try {
+    action();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+let dir: string;
+let cleanup: () => void;
+beforeEach(() => {
+  ({ dir, cleanup } = tempDir());
+});
+afterEach(() => cleanup());
+
+describe('parseCommandLine', () => {
+  it('gives the defaults with no arguments', () => {
+    expect(run(hubSpec, []).config).toMatchObject({ host: '127.0.0.1', port: 10101, framing: 'line' });
+  });
+
+  it('has one kebab-case flag per setting, with --flag value and --flag=value', () => {
+    expect(
+      run(hubSpec, ['--port', '0', '--max-frame-bytes=1024', '--framing', 'chunk']).config,
+    ).toMatchObject({
+      port: 0,
+      maxFrameBytes: 1024,
+      framing: 'chunk',
+    });
+    expect(run(clientSpec, ['--key-file', 'k.key', '--name', 'alice']).config).toMatchObject({
+      keyFile: 'k.key',
+      name: 'alice',
+    });
+  });
+
+  it('lets flags beat the environment, and the environment beat the --config file', () => {
+    const file = join(dir, 'hub.json');
+    writeFileSync(file, JSON.stringify({ port: 1, host: 'from-file', maxFrameBytes: 4096 }));
+    const env = { FERNET_CHAT_PORT: '2', FERNET_CHAT_HOST: 'from-env' };
+    expect(run(hubSpec, ['--config', file, '--port', '3'], env).config).toMatchObject({
+      port: 3,
+      host: 'from-env',
+      maxFrameBytes: 4096,
+    });
+  });
+
+  it('finds the config file in FERNET_CHAT_CONFIG too, with --config taking precedence', () => {
+    const a = join(dir, 'a.json');
+    const b = join(dir, 'b.json');
+    writeFileSync(a, JSON.stringify({ port: 1111 }));
+    writeFileSync(b, JSON.stringify({ port: 2222 }));
+    expect(run(hubSpec, [], { FERNET_CHAT_CONFIG: a }).config.port).toBe(1111);
+    expect(run(hubSpec, ['--config', b], { FERNET_CHAT_CONFIG: a }).config.port).toBe(2222);
+  });
+
+  it('takes booleans as --x and --no-x, and from the environment as yes/no words', () => {
+    expect(run(toggleSpec, []).config).toEqual({ verbose: true, colour: false });
+    expect(run(toggleSpec, ['--no-verbose', '--colour']).config).toEqual({ verbose: false, colour: true });
+    expect(run(toggleSpec, ['--colour', '--no-colour']).config.colour).toBe(false);
+    expect(run(toggleSpec, [], { FERNET_CHAT_VERBOSE: 'off', FERNET_CHAT_COLOUR: 'yes' }).config).toEqual({
+      verbose: false,
+      colour: true,
+    });
+    expect(run(toggleSpec, ['--verbose'], { FERNET_CHAT_VERBOSE: '0' }).config.verbose).toBe(true);
+    expect(problemsOf(() => run(toggleSpec, [], { FERNET_CHAT_COLOUR: 'maybe' }))).toEqual([
+      expect.stringMatching(/^colour = "maybe" from FERNET_CHAT_COLOUR: .* \(allowed: boolean\)$/),
+    ]);
+  });
+
+  it('refuses an unknown flag, pointing at --help', () => {
+    const problems = problemsOf(() => run(hubSpec, ['--prot', '1']));
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/'--prot'/);
+    expect(problems[0]).toMatch(/\(see fernet-chat-hub --help\)$/);
+  });
+
+  it('refuses a flag without its value', () => {
+    expect(problemsOf(() => run(hubSpec, ['--port']))[0]).toMatch(/--port/);
+  });
+
+  it('refuses arguments the bin does not take, and passes on those it does', () => {
+    expect(problemsOf(() => run(hubSpec, ['extra']))).toEqual([
+      'unexpected argument "extra" (see fernet-chat-hub --help)',
+    ]);
+    const keygen = { ...toggleSpec, maxPositionals: 1 };
+    expect(run(keygen, ['my.key']).positionals).toEqual(['my.key']);
+    expect(problemsOf(() => run(keygen, ['a', 'b']))).toEqual(['unexpected argument "b" (see tool --help)']);
+  });
+
+  it('reports bad values with the flag they came from', () => {
+    expect(problemsOf(() => run(hubSpec, ['--port', 'abc', '--framing', 'lines']))).toEqual([
+      expect.stringMatching(/^port = "abc" from --port: .* \(allowed: number\)$/),
+      expect.stringMatching(/^framing = "lines" from --framing: .* \(allowed: line\|chunk\)$/),
+    ]);
+    expect(problemsOf(() => run(clientSpec, ['--name', 'a\u001bb']))).toEqual([
+      expect.stringMatching(/^name = "a\\u001bb" from --name: a name cannot contain control characters/),
+    ]);
+  });
+
+  it('answers --help with the help text, even among other flags', () => {
+    expect(parseCommandLine(hubSpec, ['--port', 'nonsense', '--help'], {})).toEqual({
+      kind: 'help',
+      text: helpText(hubSpec),
+    });
+  });
+});
+
+describe('helpText', () => {
+  it.each<[string, CommandSpec<z.ZodObject>]>([
+    ['hub', hubSpec],
+    ['client', clientSpec],
+  ])('lists every %s setting with its flag, environment variable and default', (_, spec) => {
+    const text = helpText(spec);
+    const lines = text.split('\n');
+    expect(lines[0]).toBe(`Usage: ${spec.usage}`);
+    expect(text).toContain(spec.summary);
+    for (const setting of settingsOf(spec.schema)) {
+      const line = lines.find(
+        (l) => l.includes(`--${setting.flag} `) || l.includes(`--[no-]${setting.flag} `),
+      );
+      expect(line, setting.flag).toBeDefined();
+      expect(line).toContain(`[${setting.env}]`);
+      expect(line).toContain(setting.description);
+      if (setting.defaultValue !== undefined)
+        expect(line).toContain(`(default: ${JSON.stringify(setting.defaultValue)})`);
+    }
+    expect(text).toMatch(/--config FILE .*\[FERNET_CHAT_CONFIG\]/);
+    expect(text).toMatch(/--help +show this help/);
+  });
+
+  it('shows the concrete flags of the hub', () => {
+    const text = helpText(hubSpec);
+    expect(text).toMatch(/--port NUMBER +.*\(default: 10101\) \[FERNET_CHAT_PORT\]/);
+    expect(text).toMatch(/--framing line\|chunk +.*\(default: "line"\) \[FERNET_CHAT_FRAMING\]/);
+    expect(text).toMatch(/--max-frame-bytes NUMBER +.*\(default: 65536\) \[FERNET_CHAT_MAX_FRAME_BYTES\]/);
+  });
+
+  it('shows a boolean as --[no-]flag and a setting without default without one', () => {
+    expect(helpText(toggleSpec)).toMatch(
+      /--\[no-\]verbose +talk more \(default: true\) \[FERNET_CHAT_VERBOSE\]/,
+    );
+    const name = helpText(clientSpec)
+      .split('\n')
+      .find((line) => line.includes('--name '));
+    expect(name).toMatch(/--name STRING +your name.*\[FERNET_CHAT_NAME\]$/);
+    expect(name).not.toContain('default:');
+  });
+});
