@@ -1,0 +1,297 @@
+import { createServer, type Server } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type BinProcess, runBin, startBin, stopAll } from '../support/bins.ts';
+import { eventually } from '../support/eventually.ts';
+import { startTestHub } from '../support/hub.ts';
+import { RawSocket } from '../support/rawSocket.ts';
+import { OTHER_KEY, tempDir, testRing, writeTestKeyFile } from '../support/testKey.ts';
+
+// End to end over real TCP on 127.0.0.1: the real hub bin on a port the OS picks, real client
+// processes with piped stdin (chat lines on stdout, status and warnings on stderr).
+
+let dir: string;
+let cleanup: () => void;
+let keyFile: string;
+let otherKeyFile: string;
+const sockets: RawSocket[] = [];
+const servers: Server[] = [];
+
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir('fernet-chat-e2e-'));
+  keyFile = writeTestKeyFile(dir, 'chat.key');
+  otherKeyFile = writeTestKeyFile(dir, 'other.key', OTHER_KEY);
+});
+afterEach(async () => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const server of servers.splice(0)) server.close();
+  await stopAll();
+});
+afterAll(() => cleanup());
+
+function startClient(
+  port: number,
+  name: string,
+  options: { key?: string; args?: string[] } = {},
+): BinProcess {
+  return startBin('client', [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--key-file',
+    options.key ?? keyFile,
+    '--name',
+    name,
+    ...(options.args ?? []),
+  ]);
+}
+
+async function openRaw(port: number): Promise<RawSocket> {
+  const socket = await RawSocket.open(port);
+  sockets.push(socket);
+  return socket;
+}
+
+/** Waits for the client's `* connected as #id, n online` and returns n. */
+async function onlineWhenConnected(client: BinProcess): Promise<number> {
+  const line = await client.waitForLine('stderr', /^\* connected as #\d+, \d+ online$/);
+  return Number(/(\d+) online/.exec(line)![1]);
+}
+
+/** A port nothing listens on (the OS gave it to us a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** The plaintext of a token of the test key, or '' for anything else. */
+function plaintextOf(line: string): string {
+  try {
+    return testRing.decrypt(line).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
+/** Chat lines `sender: text` on a client's stdout. */
+function chatLines(client: BinProcess): { from: string; text: string }[] {
+  return client
+    .lines('stdout')
+    .map((line) => /^([^*:][^:]*): (.*)$/.exec(line))
+    .filter((m) => m !== null)
+    .map((m) => ({ from: m[1]!, text: m[2]! }));
+}
+
+describe('three clients chatting through the hub', () => {
+  it('each shows the other two’s messages in order, never its own, and the hub relays only ciphertext', async () => {
+    const hub = await startTestHub();
+    // A passive listener: connected first, it gets every frame any client sends.
+    const tap = await openRaw(hub.port);
+    await tap.waitForLine(/^#hello fernet-chat\/1 \d+ 1$/);
+
+    const names = ['alice', 'bob', 'carol'];
+    const clients = new Map(names.map((name) => [name, startClient(hub.port, name)]));
+    // The order in which the hub took them: each sees the joins of those after it.
+    const online = new Map<string, number>();
+    for (const [name, client] of clients) online.set(name, await onlineWhenConnected(client));
+    const joinOrder = [...names].sort((a, b) => online.get(a)! - online.get(b)!);
+    expect(joinOrder.map((name) => online.get(name))).toEqual([2, 3, 4]);
+    for (const [rank, name] of joinOrder.entries()) {
+      for (const later of joinOrder.slice(rank + 1))
+        await clients.get(name)!.waitForLine('stdout', `* ${later} joined`);
+    }
+
+    // Plaintext made of base64url characters only, so that finding it in ciphertext would mean something.
+    const said = new Map(names.map((name) => [name, [0, 1, 2].map((i) => `Secret${name}Line${i}x7Q`)]));
+    said.get('alice')!.push('olá mundo 🎉 with spaces');
+    for (const i of [0, 1, 2, 3]) {
+      for (const [name, client] of clients) {
+        const text = said.get(name)![i];
+        if (text !== undefined) client.write(`${text}\n`);
+      }
+    }
+
+    for (const [name, client] of clients) {
+      const expected = names.filter((other) => other !== name).flatMap((other) => said.get(other)!);
+      await client.waitForLine('stdout', said.get(name === 'bob' ? 'carol' : 'bob')!.at(-1)!);
+      for (const text of expected) await client.waitForLine('stdout', text);
+      const lines = chatLines(client);
+      expect(
+        lines.filter((line) => line.from === name),
+        `${name} shows its own`,
+      ).toEqual([]);
+      for (const other of names.filter((n) => n !== name)) {
+        const texts = lines.filter((line) => line.from === other).map((line) => line.text);
+        expect(texts, `${name} shows ${other}`).toEqual(said.get(other));
+      }
+      expect(client.lines('stdout').every((line) => !line.includes('unreadable'))).toBe(true);
+      expect(client.stderr).not.toContain('!');
+    }
+
+    // End the clients one after another: each leaves cleanly and the others see it.
+    const remaining = [...joinOrder];
+    for (const name of joinOrder) {
+      const client = clients.get(name)!;
+      client.endInput();
+      expect((await client.waitForExit()).code, client.describe()).toBe(0);
+      remaining.shift();
+      for (const other of remaining) await clients.get(other)!.waitForLine('stdout', `* ${name} left`);
+    }
+
+    // What the hub relayed: three joins, ten messages, three leaves, as tokens the key opens.
+    const tokens = await tap.waitForLines(16, (line) => !line.startsWith('#'));
+    expect(tokens).toHaveLength(16);
+    const envelopes = tokens.map((token) => JSON.parse(testRing.decrypt(token).toString('utf8')));
+    expect(
+      envelopes
+        .filter((e) => e.kind === 'message')
+        .map((e) => e.text)
+        .sort(),
+    ).toEqual([...said.values()].flat().sort());
+    expect(
+      envelopes
+        .filter((e) => e.kind === 'join')
+        .map((e) => e.from)
+        .sort(),
+    ).toEqual(names);
+    expect(envelopes.filter((e) => e.kind === 'leave').map((e) => e.from)).toEqual(joinOrder);
+    // …and not one byte of plaintext.
+    const relayed = tap.received.toString('latin1');
+    for (const text of [...said.values()].flat()) {
+      expect(relayed).not.toContain(text);
+      expect(tap.received.includes(Buffer.from(text))).toBe(false);
+    }
+    for (const word of [...names, '"kind"', 'message', 'olá']) expect(relayed).not.toContain(word);
+    expect(tap.lines().filter((line) => line.startsWith('#left'))).toHaveLength(3);
+  });
+});
+
+describe('a client with another key', () => {
+  it('sees one warning per message and no plaintext, and the others go on', async () => {
+    const hub = await startTestHub();
+    // Mallory first, so that she is there for all of alice's frames: join, message, leave.
+    const mallory = startClient(hub.port, 'mallory', { key: otherKeyFile });
+    await onlineWhenConnected(mallory);
+    const alice = startClient(hub.port, 'alice');
+    await onlineWhenConnected(alice);
+    alice.write('TopSecretPlan42\n');
+    alice.endInput();
+    expect((await alice.waitForExit()).code, alice.describe()).toBe(0);
+    const unreadable = () => mallory.lines('stderr').filter((line) => line.startsWith('! unreadable'));
+    await eventually(
+      () => unreadable().length >= 3,
+      () => `three warnings\n${mallory.describe()}`,
+    );
+    expect(unreadable()).toEqual(
+      Array(3).fill('! unreadable message: not encrypted with any of our keys, or tampered with'),
+    );
+    expect(mallory.stdout).toBe('');
+    expect(mallory.stderr).not.toContain('TopSecretPlan42');
+    expect(alice.stderr).not.toContain('unreadable');
+    mallory.endInput();
+    expect((await mallory.waitForExit()).code).toBe(0);
+  });
+});
+
+describe('failures with one clear line', () => {
+  it('a client that cannot connect says so and exits 1', async () => {
+    const port = await closedPort();
+    const run = await runBin('client', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(port),
+      '--key-file',
+      keyFile,
+      '--name',
+      'x',
+    ]);
+    expect(run.exit.code).toBe(1);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(
+      `fernet-chat-client: cannot connect to the hub at 127.0.0.1:${port}: connection refused (is the hub running? check --host and --port)\n`,
+    );
+  });
+
+  it('a hub whose port is taken says so and exits 1; a bad flag exits 2', async () => {
+    const taken = createServer();
+    servers.push(taken);
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as { port: number };
+    const [inUse, badValue, unknown] = await Promise.all([
+      runBin('hub', ['--host', '127.0.0.1', '--port', String(port)]),
+      runBin('hub', ['--port', 'abc']),
+      runBin('hub', ['--bogus']),
+    ]);
+    expect(inUse.exit.code).toBe(1);
+    expect(inUse.stderr).toBe(
+      `fernet-chat-hub: cannot listen on 127.0.0.1:${port}: the address is already in use (is another hub running? try --port)\n`,
+    );
+    expect(badValue.exit.code).toBe(2);
+    expect(badValue.stderr).toMatch(/^fernet-chat-hub: port = "abc" from --port: .* \(allowed: number\)\n$/);
+    expect(unknown.exit.code).toBe(2);
+    expect(unknown.stderr).toMatch(/^fernet-chat-hub: .*'--bogus'.*\(see fernet-chat-hub --help\)\n$/);
+    for (const run of [inUse, badValue, unknown]) expect(run.stdout).toBe('');
+  });
+});
+
+describe('hub shutdown', () => {
+  it('on SIGTERM tells every client why (#bye shutdown); the clients exit 1 and the hub exits 0', async () => {
+    const hub = await startTestHub();
+    const raw = await openRaw(hub.port);
+    const clients = ['alice', 'bob'].map((name) => startClient(hub.port, name, { args: ['--no-reconnect'] }));
+    await Promise.all(clients.map(onlineWhenConnected));
+    hub.bin.kill('SIGTERM');
+    expect((await hub.bin.waitForExit()).code, hub.bin.describe()).toBe(0);
+    for (const client of clients) {
+      await client.waitForLine('stderr', '* the hub is closing the connection: shutdown');
+      expect((await client.waitForExit()).code, client.describe()).toBe(1);
+      expect(client.lines('stderr')).toContain('fernet-chat-client: the connection to the hub was lost');
+    }
+    await raw.waitForLine('#bye shutdown');
+    expect(hub.bin.stderr).toMatch(/event=signal signal=SIGTERM/);
+    expect(hub.bin.stderr).toMatch(/event=shutdown reason=shutdown online=3/);
+  });
+});
+
+describe('a peer sending garbage', () => {
+  it('gets #error notices while the hub keeps relaying for the others', async () => {
+    const hub = await startTestHub();
+    const alice = startClient(hub.port, 'alice');
+    const bob = startClient(hub.port, 'bob');
+    await Promise.all([onlineWhenConnected(alice), onlineWhenConnected(bob)]);
+    const garbage = await openRaw(hub.port);
+    await garbage.waitForLine(/^#hello /);
+
+    await garbage.write(Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x80, 0x81, 0x0d, 0x0a]));
+    await garbage.write('hello, is this thing on?\n#shout everyone\n');
+    await garbage.write(`${'A'.repeat(70_000)}\n`);
+    await garbage.write(`gAAAAA${'x'.repeat(94)}\n`); // token-like, wrong version byte
+    await garbage.write('no line end yet');
+    alice.write('StillWorking1\n');
+    await bob.waitForLine('stdout', 'alice: StillWorking1');
+
+    const errors = await garbage.waitForLines(6, (line) => line.startsWith('#error '));
+    expect(errors.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual([
+      '#error bad-frame',
+      '#error bad-frame',
+      '#error bad-frame',
+      '#error unknown-command',
+      '#error frame-too-large',
+      '#error bad-frame',
+    ]);
+    expect(errors[3]).toBe('#error unknown-command unknown command #shout');
+    // The garbage socket is still a peer: it gets alice's token too, byte for byte.
+    await garbage.waitForLines(1, (line) => plaintextOf(line).includes('StillWorking1'));
+
+    // And the others went on: nothing of the garbage reached them, and bob still talks to alice.
+    bob.write('StillWorking2\n');
+    await alice.waitForLine('stdout', 'bob: StillWorking2');
+    for (const client of [alice, bob]) expect(client.stderr).not.toMatch(/^!/m);
+    expect(hub.bin.exit).toBeUndefined();
+    expect(hub.bin.stderr).toMatch(/event=reject .*code=frame-too-large/);
+  });
+});
