@@ -88,6 +88,11 @@ export const hubConfigSchema = z.strictObject({
     .boolean()
     .default(false)
     .describe('for benchmarks: no flood control, no per-address or total connection limit'),
+  record: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('record every event to this new JSON-lines file (mode 0600) for fernet-chat-replay'),
 });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;

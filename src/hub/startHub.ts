@@ -5,6 +5,9 @@ import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
 import { PauseReason, PeerActor } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
+import { openHubRecorder } from '../recording/hubRecorder.ts';
+import { recordedHubOf } from '../recording/recordedHub.ts';
+import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 
 export interface RunningHub {
@@ -42,6 +45,15 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     lineFraming && config.idleSeconds > 0
       ? { idleMs: config.idleSeconds * 1000, pongTimeoutMs: config.pongTimeoutSeconds * 1000 }
       : undefined;
+  const recording =
+    config.record === undefined
+      ? undefined
+      : openHubRecorder(config.record, recordedHubOf(config, keepalive), log);
+  if (recording?.ok === false) {
+    server.close();
+    throw new HubStartError(recording.error.code, recording.error.message);
+  }
+  const recorder = recording?.recorder;
   const scheduler = new FlushScheduler();
   const peers = new Map<PeerId, PeerActor>();
   const perAddress = new Map<string, number>();
@@ -117,7 +129,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
         return;
     }
   };
-  const subscription = events.pipe(hubActor({ notices: lineFraming, keepalive }), tap(apply)).subscribe({
+  const actor = withRecorder(recorder, hubActor({ notices: lineFraming, keepalive }));
+  const subscription = events.pipe(actor, tap(apply)).subscribe({
     error: (error: unknown) => log({ event: 'internal-error', detail: String(error) }),
   });
 
@@ -145,7 +158,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     });
     return stopping;
   };
-  return { address, stop, abort };
+  if (recorder === undefined) return { address, stop, abort };
+  return { address, stop: (reason) => stop(reason).then(() => recorder.close()), abort };
 }
 
 /** Keepalive is judged a few times per its shortest period, and never more than every 50 ms. */
