@@ -1,0 +1,27 @@
+import { describeShapeProblem, type ShapeProblem } from '../protocol/tokenShape.ts';
+
+const SHAPE_PROBES: Record<ShapeProblem, string> = {
+  'not-base64url': 'not a token',
+  'bad-length': 'AAAA',
+  // 73 zero bytes: the length of a token, but version byte 0x00.
+  'bad-version': Buffer.alloc(73).toString('base64url').padEnd(100, '='),
+};
+
+/**
+ * A recording keeps why the hub refused a line, never the line (it may have been plaintext).
+ * A live replay sends this instead: a line the hub refuses for the same reason.
+ */
+export function probeLine(code: string, detail: string, maxFrameBytes: number): string {
+  switch (code) {
+    case 'frame-too-large':
+      return 'A'.repeat(maxFrameBytes + 1);
+    case 'unknown-command':
+      return /^unknown command (#\S+)/.exec(detail)?.[1] ?? '#probe';
+    default: {
+      const problem = (Object.keys(SHAPE_PROBES) as ShapeProblem[]).find(
+        (p) => describeShapeProblem(p) === detail,
+      );
+      return SHAPE_PROBES[problem ?? 'not-base64url'];
+    }
+  }
+}
