@@ -19,7 +19,7 @@ import net from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { RunAccounting } from './accounting.ts';
 import type { Histogram } from './histogram.ts';
-import { readProc, resetPeakRss } from './procstat.ts';
+import { readCpuTimes, readProc, resetPeakRss } from './procstat.ts';
 import { emptyParsed, LF, type ParsedToken, PROBE_SENDER, TokenCodec } from './token.ts';
 
 const HASH = 0x23;
@@ -137,6 +137,12 @@ export interface RunResult {
   aborted: string | null;
   gen: { cpuS: number; cpuUtil: number; elu: number; bottleneck: string | null };
   hub: { cpuS: number; cpuUtil: number; peakRssBytes: number; rssBytes: number; peakIsExact: boolean } | null;
+  /**
+   * What else the machine did during the run, in CPUs: `other` is user+system time of every
+   * process but the hub and this generator (other work on the machine makes figures unreliable),
+   * `irq` is interrupt time (loopback TCP), `steal` what the hypervisor took.
+   */
+  machine: { other: number; irq: number; steal: number; noisy: boolean } | null;
 }
 
 interface Client {
@@ -520,6 +526,7 @@ export class LoadSession {
     const hub0 = hubPid !== undefined ? readProc(hubPid) : null;
     let hubRssMax = hub0?.rssBytes ?? 0;
     const cpu0 = process.cpuUsage();
+    const machine0 = readCpuTimes();
     const elu0 = performance.eventLoopUtilization();
     let cpuRun: NodeJS.CpuUsage | null = null;
     let eluRun: ReturnType<typeof performance.eventLoopUtilization> | null = null;
@@ -636,6 +643,8 @@ export class LoadSession {
     for (let s = 0; s < S; s++) this.clients[s]?.socket?.off('drain', this.schedulePump);
     const endNs = this.now();
     const hub1 = hubPid !== undefined ? readProc(hubPid) : null;
+    const machine1 = readCpuTimes();
+    const genAll = process.cpuUsage(cpu0);
     this.acct = null;
 
     // ---- report
@@ -675,6 +684,22 @@ export class LoadSession {
             peakIsExact,
           }
         : null;
+    let machine: RunResult['machine'] = null;
+    if (machine0 && machine1 && hubWall > 0) {
+      const others =
+        machine1.busy - machine0.busy - (genAll.user + genAll.system) / 1e6 - (hub ? hub.cpuS : 0);
+      const other = Math.max(0, others / hubWall);
+      machine = {
+        other,
+        irq: (machine1.irq - machine0.irq) / hubWall,
+        steal: (machine1.steal - machine0.steal) / hubWall,
+        noisy: (hub !== null && other > 0.15) || (machine1.steal - machine0.steal) / hubWall > 0.1,
+      };
+      if (machine.noisy && reasons.length > 0)
+        reasons.push(
+          `the machine was busy with other work (${machine.other.toFixed(2)} CPU, steal ${machine.steal.toFixed(2)})`,
+        );
+    }
     if (reasons.length > 0 && hub && hub.cpuUtil >= 0.9)
       reasons.push(`the relay is saturated too (cpu ${hub.cpuUtil.toFixed(2)}): both are at their limit`);
     return {
@@ -716,6 +741,7 @@ export class LoadSession {
       aborted,
       gen: { cpuS, cpuUtil, elu: elu.utilization, bottleneck: reasons.length ? reasons.join('; ') : null },
       hub,
+      machine,
     };
   }
 

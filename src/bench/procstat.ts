@@ -151,3 +151,24 @@ export function machineInfo(): MachineInfo {
     platform: `${os.platform()} ${os.release()}`,
   };
 }
+
+/** Machine-wide CPU time (seconds, all CPUs) from /proc/stat. */
+export interface CpuTimes {
+  /** user + nice + system */
+  busy: number;
+  /** irq + softirq (loopback TCP is mostly softirq) */
+  irq: number;
+  steal: number;
+}
+
+export function readCpuTimes(): CpuTimes | null {
+  try {
+    const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0] ?? '';
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const t = ticksPerSecond();
+    const v = (i: number) => (f[i] ?? 0) / t;
+    return { busy: v(0) + v(1) + v(2), irq: v(5) + v(6), steal: v(7) };
+  } catch {
+    return null;
+  }
+}

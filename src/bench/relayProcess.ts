@@ -131,6 +131,13 @@ export function listeningPort(line: string): number | null {
   return m?.[1] ? Number(m[1]) : null;
 }
 
+const running = new Set<RelayHandle>();
+
+/** Stops every relay this process started and has not stopped yet (for signal handlers). */
+export async function stopAllRelays(): Promise<void> {
+  await Promise.all([...running].map((h) => h.stop()));
+}
+
 export async function startRelay(name: RelayName, o: StartOptions): Promise<RelayHandle> {
   const host = o.host ?? '127.0.0.1';
   const fixedPort = name === 'ncat' ? await freePort(host) : 0;
@@ -187,6 +194,7 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
     stderrTail: () => tail.slice(-8).join('\n'),
     exited: () => exited,
     stop: async () => {
+      running.delete(handle);
       if (exited) return;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
@@ -195,6 +203,7 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
     },
   };
 
+  running.add(handle);
   const timeoutMs = o.timeoutMs ?? 20_000;
   const t0 = Date.now();
   if (name === 'ncat') {

@@ -117,6 +117,13 @@ const runRows: Row[] = [
     ratio: (a, b) => div(a.connect?.perSecond, b.connect?.perSecond),
   },
   {
+    label: 'other load on machine',
+    value: (o) => {
+      const m = runOf(o)?.machine;
+      return m ? `${m.other.toFixed(2)} CPU${m.noisy ? ' NOISY' : ''}` : '-';
+    },
+  },
+  {
     label: 'generator cpu / loop',
     value: (o) => {
       const g = runOf(o)?.gen;
@@ -231,7 +238,16 @@ export function presetTable(p: PresetResult): string {
     if (o.note) notes.push(`${o.label}: ${o.note}`);
     if (o.maxBound) notes.push(`${o.label}: ${o.maxBound}`);
     const b = o.run?.gen.bottleneck;
-    if (b && p.kind !== 'max') notes.push(`${o.label}: ${b} — its figures are a lower bound for the relay`);
+    if (b && p.kind !== 'max')
+      notes.push(
+        `${o.label}: generator-limited: ${b}; the relay may do better than this (more throughput, less latency)`,
+      );
+    const m = o.run?.machine;
+    if (m?.noisy)
+      notes.push(
+        `${o.label}: the machine was busy with other work during the run (${m.other.toFixed(2)} CPU besides ` +
+          `the relay and the generator, steal ${m.steal.toFixed(2)}): rerun on a quiet machine`,
+      );
     if (o.run?.hub && !o.run.hub.peakIsExact)
       notes.push(`${o.label}: peak RSS is the highest sampled, not VmHWM`);
   }

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import type { Progress } from '../bench/generator.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
 import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
-import { HUB_UNLIMITED_FLAG, RELAY_NAMES, type RelayName } from '../bench/relayProcess.ts';
+import { HUB_UNLIMITED_FLAG, RELAY_NAMES, type RelayName, stopAllRelays } from '../bench/relayProcess.ts';
 import { presetTable } from '../bench/report.ts';
 import { type BenchConfig, BenchRunner, type Reporter } from '../bench/runner.ts';
 
@@ -181,6 +181,15 @@ class StderrReporter implements Reporter {
 async function main(): Promise<void> {
   const { cfg, json, pin, genCpu } = parseConfig(process.argv.slice(2));
   const out = new StderrReporter();
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    out.note(`${signal}: stopping the relays`);
+    void stopAllRelays().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const machine = machineInfo();
   const fd = raiseFdLimit();
   const pinned = pin && pinSelf(genCpu);
