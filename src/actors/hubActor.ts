@@ -59,7 +59,10 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
               emit({ type: 'close', peer: event.peer, reason: 'shutdown' });
               return;
             }
-            roster.set(event.peer, { heard: false, silentSince: lastTick, pingedAt: undefined });
+            // Joining counts as being heard: silence is measured from the first tick after it.
+            // (Measured from lastTick instead, a peer that joins before the first tick would be
+            // silent since time 0, and pinged at once.)
+            roster.set(event.peer, { heard: true, silentSince: lastTick, pingedAt: undefined });
             everyone = [...roster.keys()];
             emit({
               type: 'log',

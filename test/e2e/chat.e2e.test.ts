@@ -4,7 +4,7 @@ import { type BinProcess, runBin, startBin, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { RawSocket } from '../support/rawSocket.ts';
-import { OTHER_KEY, tempDir, testRing, writeTestKeyFile } from '../support/testKey.ts';
+import { envelope, OTHER_KEY, tempDir, testRing, tokenOf, writeTestKeyFile } from '../support/testKey.ts';
 
 // End to end over real TCP on 127.0.0.1: the real hub bin on a port the OS picks, real client
 // processes with piped stdin (chat lines on stdout, status and warnings on stderr).
@@ -127,8 +127,8 @@ describe('three clients chatting through the hub', () => {
         const texts = lines.filter((line) => line.from === other).map((line) => line.text);
         expect(texts, `${name} shows ${other}`).toEqual(said.get(other));
       }
-      expect(client.lines('stdout').every((line) => !line.includes('unreadable'))).toBe(true);
       expect(client.stderr).not.toContain('!');
+      expect(client.stdout).not.toContain(`${name}> `); // piped: no prompt
     }
 
     // End the clients one after another: each leaves cleanly and the others see it.
@@ -170,29 +170,36 @@ describe('three clients chatting through the hub', () => {
 });
 
 describe('a client with another key', () => {
-  it('sees one warning per message and no plaintext, and the others go on', async () => {
+  it('sees one warning per token and no plaintext, while one with the key gets every line', async () => {
     const hub = await startTestHub();
-    // Mallory first, so that she is there for all of alice's frames: join, message, leave.
+    // Mallory and bob first, so that they are there for all of alice's frames.
     const mallory = startClient(hub.port, 'mallory', { key: otherKeyFile });
-    await onlineWhenConnected(mallory);
+    const bob = startClient(hub.port, 'bob');
+    await Promise.all([onlineWhenConnected(mallory), onlineWhenConnected(bob)]);
     const alice = startClient(hub.port, 'alice');
     await onlineWhenConnected(alice);
-    alice.write('TopSecretPlan42\n');
+    // Piped input that ends at once: everything is still sent before the client exits 0.
+    const lines = Array.from({ length: 20 }, (_, i) => `TopSecretPlan${i}`);
+    alice.write(lines.map((line) => `${line}\n`).join(''));
     alice.endInput();
     expect((await alice.waitForExit()).code, alice.describe()).toBe(0);
+    await bob.waitForLine('stdout', '* alice left');
+    expect(chatLines(bob)).toEqual(lines.map((text) => ({ from: 'alice', text })));
+
     const unreadable = () => mallory.lines('stderr').filter((line) => line.startsWith('! unreadable'));
     await eventually(
-      () => unreadable().length >= 3,
-      () => `three warnings\n${mallory.describe()}`,
+      () => unreadable().length >= 22,
+      () => `22 warnings (join, 20 lines, leave)\n${mallory.describe()}`,
     );
-    expect(unreadable()).toEqual(
-      Array(3).fill('! unreadable message: not encrypted with any of our keys, or tampered with'),
+    expect(new Set(unreadable())).toEqual(
+      new Set(['! unreadable message: not encrypted with any of our keys, or tampered with']),
     );
     expect(mallory.stdout).toBe('');
-    expect(mallory.stderr).not.toContain('TopSecretPlan42');
+    expect(mallory.stderr).not.toContain('TopSecret');
     expect(alice.stderr).not.toContain('unreadable');
     mallory.endInput();
     expect((await mallory.waitForExit()).code).toBe(0);
+    await bob.waitForLine('stderr', '! unreadable message');
   });
 });
 
@@ -236,6 +243,18 @@ describe('failures with one clear line', () => {
     expect(unknown.stderr).toMatch(/^fernet-chat-hub: .*'--bogus'.*\(see fernet-chat-hub --help\)\n$/);
     for (const run of [inUse, badValue, unknown]) expect(run.stdout).toBe('');
   });
+
+  it('--help prints every setting and exits 0, for the hub and the client', async () => {
+    const [hub, client] = await Promise.all([runBin('hub', ['--help']), runBin('client', ['--help'])]);
+    for (const run of [hub, client]) {
+      expect(run.exit.code, run.stderr).toBe(0);
+      expect(run.stdout).toMatch(/--port NUMBER .*\(default: 10101\) \[FERNET_CHAT_PORT\]/);
+      expect(run.stdout).toMatch(/--framing line\|chunk .*\[FERNET_CHAT_FRAMING\]/);
+    }
+    expect(hub.stdout).toMatch(/^Usage: fernet-chat-hub/);
+    expect(client.stdout).toMatch(/--key-file STRING .*\(default: "chat.key"\) \[FERNET_CHAT_KEY_FILE\]/);
+    expect(client.stdout).toMatch(/--name STRING .*\[FERNET_CHAT_NAME\]/);
+  });
 });
 
 describe('hub shutdown', () => {
@@ -258,23 +277,39 @@ describe('hub shutdown', () => {
 });
 
 describe('a peer sending garbage', () => {
-  it('gets #error notices while the hub keeps relaying for the others', async () => {
+  it('gets #error notices while the hub keeps relaying for the others, and its reset disturbs no one', async () => {
     const hub = await startTestHub();
     const alice = startClient(hub.port, 'alice');
     const bob = startClient(hub.port, 'bob');
     await Promise.all([onlineWhenConnected(alice), onlineWhenConnected(bob)]);
     const garbage = await openRaw(hub.port);
+    const listener = await openRaw(hub.port);
     await garbage.waitForLine(/^#hello /);
+    await listener.waitForLine(/^#hello /);
 
     await garbage.write(Buffer.from([0x00, 0xff, 0xfe, 0x0a, 0x80, 0x81, 0x0d, 0x0a]));
     await garbage.write('hello, is this thing on?\n#shout everyone\n');
     await garbage.write(`${'A'.repeat(70_000)}\n`);
-    await garbage.write(`gAAAAA${'x'.repeat(94)}\n`); // token-like, wrong version byte
+    await garbage.write(`gAAAAA${'x'.repeat(94)}\n`); // token-like, but of a length no token has
+    // A good token between bad frames, in one write: it alone is relayed, byte for byte.
+    const token = tokenOf(
+      envelope({ from: 'carol', text: 'ViaRawSocket' }),
+      testRing,
+      Math.floor(Date.now() / 1000),
+    );
+    await garbage.write(`junk\n${token}\r\n#nope\n`);
     await garbage.write('no line end yet');
+    await alice.waitForLine('stdout', 'carol: ViaRawSocket');
+    await bob.waitForLine('stdout', 'carol: ViaRawSocket');
+    await listener.waitForLine(token);
+    // Nothing else of the garbage came through: whatever is not a notice is a token of the key.
+    const relayed = listener.lines().filter((line) => !line.startsWith('#'));
+    expect(relayed.filter((line) => line === token)).toHaveLength(1);
+    for (const line of relayed) expect(plaintextOf(line), line).not.toBe('');
+
     alice.write('StillWorking1\n');
     await bob.waitForLine('stdout', 'alice: StillWorking1');
-
-    const errors = await garbage.waitForLines(6, (line) => line.startsWith('#error '));
+    const errors = await garbage.waitForLines(8, (line) => line.startsWith('#error '));
     expect(errors.map((line) => line.split(' ').slice(0, 2).join(' '))).toEqual([
       '#error bad-frame',
       '#error bad-frame',
@@ -282,12 +317,16 @@ describe('a peer sending garbage', () => {
       '#error unknown-command',
       '#error frame-too-large',
       '#error bad-frame',
+      '#error bad-frame',
+      '#error unknown-command',
     ]);
     expect(errors[3]).toBe('#error unknown-command unknown command #shout');
-    // The garbage socket is still a peer: it gets alice's token too, byte for byte.
+    // The garbage socket is still a peer: it gets alice's token too.
     await garbage.waitForLines(1, (line) => plaintextOf(line).includes('StillWorking1'));
 
-    // And the others went on: nothing of the garbage reached them, and bob still talks to alice.
+    // A connection reset is a leave like any other; the others go on.
+    garbage.socket.resetAndDestroy();
+    await hub.bin.waitForLine('stderr', /event=leave .*reason=econnreset/);
     bob.write('StillWorking2\n');
     await alice.waitForLine('stdout', 'bob: StillWorking2');
     for (const client of [alice, bob]) expect(client.stderr).not.toMatch(/^!/m);
