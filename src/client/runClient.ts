@@ -40,7 +40,8 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     maxFrameBytes: MAX_OUTGOING_FRAME_BYTES,
     ttlSeconds: config.ttlSeconds,
     // The seed's server knows no notices: no pings in chunk framing.
-    ...(seedFraming ? { idleMs: 0 } : {}),
+    idleMs: seedFraming ? 0 : config.idleSeconds * 1000,
+    pongTimeoutMs: config.pongTimeoutSeconds * 1000,
   });
 
   return new Promise<number>((resolve) => {

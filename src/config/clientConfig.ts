@@ -8,6 +8,9 @@ export const CLIENT_DEFAULTS = {
   keyFile: 'chat.key',
   ttlSeconds: 24 * 60 * 60,
   maxFrameBytes: 64 * 1024,
+  /** As the hub's (ngIRCd's defaults): `#ping` after 120 s without a frame, dropped 20 s later. */
+  idleSeconds: 120,
+  pongTimeoutSeconds: 20,
 } as const;
 
 export const clientConfigSchema = z.strictObject({
@@ -26,6 +29,16 @@ export const clientConfigSchema = z.strictObject({
     .min(0)
     .default(CLIENT_DEFAULTS.ttlSeconds)
     .describe('refuse messages older than this many seconds (0: any age)'),
+  idleSeconds: z
+    .number()
+    .min(0)
+    .default(CLIENT_DEFAULTS.idleSeconds)
+    .describe('send #ping to a hub silent this long (0: no keepalive; never in chunk framing)'),
+  pongTimeoutSeconds: z
+    .number()
+    .positive()
+    .default(CLIENT_DEFAULTS.pongTimeoutSeconds)
+    .describe('drop the connection (and reconnect) when the hub stays silent this long after a #ping'),
   reconnect: z
     .boolean()
     .default(true)

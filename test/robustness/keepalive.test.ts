@@ -1,0 +1,233 @@
+import { readFileSync } from 'node:fs';
+import { createServer, type Server, type Socket } from 'node:net';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_DEFAULTS } from '../../src/config/clientConfig.ts';
+import { HUB_DEFAULTS } from '../../src/config/hubConfig.ts';
+import { startBin, stopAll } from '../support/bins.ts';
+import { eventually } from '../support/eventually.ts';
+import { startTestHub } from '../support/hub.ts';
+import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { expectHealthyPair } from './support/healthy.ts';
+import { Receiver } from './support/receiver.ts';
+import { shapedLine } from './support/shapedToken.ts';
+
+/** Keepalive in tenths of a second instead of minutes: the same rules, quick to watch. */
+const QUICK = ['--idle-seconds', '0.3', '--pong-timeout-seconds', '0.3'];
+
+let dir: string;
+let cleanup: () => void;
+let keyFile: string;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir());
+  keyFile = writeTestKeyFile(dir);
+});
+afterAll(() => cleanup());
+
+const servers: Server[] = [];
+afterEach(async () => {
+  await stopAll();
+  for (const server of servers.splice(0)) server.close();
+});
+
+function clientArgs(port: number, name: string, ...more: string[]): string[] {
+  return ['--host', '127.0.0.1', '--port', String(port), '--key-file', keyFile, '--name', name, ...more];
+}
+
+describe('the hub keepalive', () => {
+  it('has the defaults of ngIRCd: #ping after 120 s of silence, #bye idle 20 s later', () => {
+    expect(HUB_DEFAULTS.idleSeconds).toBe(120);
+    expect(HUB_DEFAULTS.pongTimeoutSeconds).toBe(20);
+    expect(CLIENT_DEFAULTS.idleSeconds).toBe(120);
+    expect(CLIENT_DEFAULTS.pongTimeoutSeconds).toBe(20);
+  });
+
+  it('pings a silent connection, then says #bye idle and closes it; the others hear why', async () => {
+    const hub = await startTestHub(QUICK);
+    const silent = await Receiver.open(hub.port);
+    await silent.waitForNotice('#hello ');
+    const joinedAt = performance.now();
+    const watcher = await Receiver.open(hub.port);
+    watcher.socket.on('data', () => {
+      if (watcher.notices.at(-1) === '#ping') {
+        watcher.notices.pop();
+        watcher.write('#pong\n');
+      }
+    });
+    await watcher.waitForNotice('#hello ');
+
+    await silent.waitForNotice('#ping');
+    const pingedAt = performance.now();
+    await silent.waitForNotice('#bye idle');
+    await silent.waitForClose();
+    const closedAt = performance.now();
+    expect(silent.notices.filter((n) => !n.startsWith('#joined'))).toEqual([
+      '#hello fernet-chat/1 1 1',
+      '#ping',
+      '#bye idle',
+    ]);
+    expect(pingedAt - joinedAt).toBeGreaterThanOrEqual(200);
+    expect(closedAt - pingedAt).toBeGreaterThanOrEqual(200);
+    await hub.bin.waitForLine('stderr', /event=idle peer=1 silentMs=\d+/);
+    await watcher.waitForNotice(/^#left 1 1 idle$/);
+    watcher.destroy();
+    await expectHealthyPair(hub.port);
+  });
+
+  it('keeps a connection that answers #ping with #pong, and never pings one that keeps talking', async () => {
+    const hub = await startTestHub(QUICK);
+    const answering = await Receiver.open(hub.port);
+    let pings = 0;
+    answering.socket.on('data', () => {
+      while (answering.notices.includes('#ping')) {
+        answering.notices.splice(answering.notices.indexOf('#ping'), 1);
+        pings++;
+        answering.write('#pong\n');
+      }
+    });
+    const talking = await Receiver.open(hub.port);
+    await answering.waitForNotice('#hello ');
+    await talking.waitForNotice('#hello ');
+    let seq = 0;
+    const chatter = setInterval(() => talking.write(shapedLine(5, seq++)), 100);
+    try {
+      // Five idle periods: long enough for a silent one to be pinged and closed twice over.
+      await eventually(
+        () => pings >= 3,
+        () => `three pings to be answered (got ${pings})`,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    } finally {
+      clearInterval(chatter);
+    }
+    expect(answering.closed).toBe(false);
+    expect(talking.closed).toBe(false);
+    expect(talking.notices).not.toContain('#ping');
+    expect(answering.notices).not.toContain('#bye idle');
+    expect(hub.bin.stderr).not.toMatch(/event=idle/);
+    expect(answering.countFrom(5)).toBe(seq);
+    answering.destroy();
+    talking.destroy();
+  });
+
+  it('is off in chunk framing (the seed knows no notices)', async () => {
+    const hub = await startTestHub(['--framing', 'chunk', ...QUICK]);
+    const silent = await Receiver.open(hub.port);
+    // Three times idle + pong timeout: in line framing it would be long gone.
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    expect(silent.closed).toBe(false);
+    expect(silent.notices).toEqual([]);
+    silent.destroy();
+  });
+});
+
+describe('the client keepalive', () => {
+  it('answers the hub’s pings, so a quiet client stays connected', async () => {
+    const hub = await startTestHub(QUICK);
+    const alice = startBin('client', clientArgs(hub.port, 'alice'));
+    await alice.waitForLine('stderr', '* connected as #1');
+    // Six idle periods without typing; without its #pong the hub would close it within two.
+    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    expect(hub.bin.stderr).not.toMatch(/event=idle|event=leave/);
+    const reader = await Receiver.open(hub.port);
+    await reader.waitForNotice('#hello ');
+    alice.write('still here\n');
+    await eventually(
+      () => reader.others.length > 0,
+      () => 'alice’s message to arrive',
+    );
+    expect(alice.stderr).not.toMatch(/dropping|lost/);
+    reader.destroy();
+  });
+
+  it('notices a hub that never answers: pings it, drops the connection, and with --no-reconnect exits 1', async () => {
+    const received: string[] = [];
+    const fake = createServer((socket: Socket) => {
+      socket.setEncoding('latin1').on('data', (text: string) => received.push(text));
+    });
+    servers.push(fake);
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const port = (fake.address() as { port: number }).port;
+
+    const started = performance.now();
+    const alice = startBin('client', clientArgs(port, 'alice', ...QUICK, '--no-reconnect'));
+    await alice.waitForLine('stderr', '* the hub did not answer a ping; dropping the connection');
+    await alice.waitForLine('stderr', 'the connection to the hub was lost');
+    const exit = await alice.waitForExit();
+    const took = performance.now() - started;
+    expect(exit.code).toBe(1);
+    // The join token, then the ping that got no answer.
+    const lines = received.join('').split('\n').filter(Boolean);
+    expect(lines.at(-1)).toBe('#ping');
+    expect(lines.length).toBe(2);
+    console.log(`client noticed a dead hub ${took | 0} ms after starting (idle 0.3 s + pong timeout 0.3 s)`);
+  });
+
+  it('reconnects after dropping a dead hub when reconnecting is on', async () => {
+    let connections = 0;
+    const fake = createServer(() => {
+      connections++;
+    });
+    servers.push(fake);
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const port = (fake.address() as { port: number }).port;
+    const alice = startBin('client', clientArgs(port, 'alice', ...QUICK));
+    await alice.waitForLine('stderr', '* the hub did not answer a ping; dropping the connection');
+    await alice.waitForLine('stderr', /\* reconnecting in \d+\.\d s \(attempt 1\)/);
+    await alice.waitForLine('stderr', '* reconnected');
+    expect(connections).toBe(2);
+  });
+});
+
+/**
+ * TCP keepalive as the kernel sees it: /proc/net/tcp lists every TCP socket with its timer; an
+ * idle established connection has timer 2 (keepalive) only when SO_KEEPALIVE is on.
+ */
+function tcpTimers(): { local: number; remote: number; timer: number }[] | undefined {
+  let text: string;
+  try {
+    text = readFileSync('/proc/net/tcp', 'latin1');
+  } catch {
+    return undefined;
+  }
+  return text
+    .split('\n')
+    .slice(1)
+    .filter(Boolean)
+    .map((line) => {
+      const f = line.trim().split(/\s+/);
+      const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
+      return { local: port(f[1]!), remote: port(f[2]!), timer: Number.parseInt(f[5]!.split(':')[0]!, 16) };
+    });
+}
+
+describe('TCP keepalive', () => {
+  const available = tcpTimers() !== undefined;
+  if (!available) console.log('TCP keepalive test skipped: /proc/net/tcp cannot be read on this system');
+
+  it.skipIf(!available)(
+    'is on at both ends of a client’s connection (and not on a bare socket)',
+    async () => {
+      const hub = await startTestHub();
+      const alice = startBin('client', clientArgs(hub.port, 'alice'));
+      await alice.waitForLine('stderr', '* connected as #');
+      const aliceRemote = Number(/event=join peer=1 remote=127\.0\.0\.1:(\d+)/.exec(hub.bin.stderr)![1]);
+      const bare = await Receiver.open(hub.port);
+      await bare.waitForNotice('#hello ');
+      const bareLocal = bare.socket.localPort!;
+      // Timer 1 (retransmit) means a segment still waits for its ACK: look again until it settles.
+      const settledTimer = (local: number, remote: number) =>
+        eventually(
+          () => {
+            const timer = tcpTimers()!.find((t) => t.local === local && t.remote === remote)?.timer;
+            return timer === undefined || timer === 1 ? undefined : timer;
+          },
+          () => `the socket ${local} → ${remote} in /proc/net/tcp`,
+        );
+      expect(await settledTimer(aliceRemote, hub.port), 'the client’s end').toBe(2);
+      expect(await settledTimer(hub.port, aliceRemote), 'the hub’s end of the client').toBe(2);
+      expect(await settledTimer(hub.port, bareLocal), 'the hub’s end of a bare socket').toBe(2);
+      expect(await settledTimer(bareLocal, hub.port), 'a bare socket (control: no keepalive)').toBe(0);
+      bare.destroy();
+    },
+  );
+});
