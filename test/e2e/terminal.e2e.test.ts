@@ -1,0 +1,99 @@
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT, startBin, stopAll } from '../support/bins.ts';
+import { eventually } from '../support/eventually.ts';
+import { startTestHub } from '../support/hub.ts';
+import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+
+/**
+ * The client on a real pseudo-terminal (util-linux `script` gives it one), so readline runs in
+ * terminal mode: a prompt, and incoming lines written above what the user is typing.
+ */
+class TtyClient {
+  screen = '';
+  exit: number | null | undefined;
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(command: string) {
+    this.child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...process.env, TERM: 'xterm' },
+    });
+    this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      this.screen += text;
+    });
+    this.child.on('close', (code) => {
+      this.exit = code;
+    });
+  }
+
+  type(keys: string): void {
+    this.child.stdin.write(keys);
+  }
+
+  /** The screen as plain text: escape sequences removed, carriage returns as line breaks. */
+  get text(): string {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal escapes is the point
+    return this.screen.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '\n');
+  }
+
+  kill(): void {
+    if (this.exit === undefined) this.child.kill('SIGKILL');
+  }
+}
+
+const haveScript = spawnSync('script', ['--version']).status === 0;
+if (!haveScript) console.warn('terminal tests skipped: util-linux `script` is not installed');
+
+describe.skipIf(!haveScript)('client on a terminal (skipped when util-linux `script` is missing)', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let tty: TtyClient | undefined;
+
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    tty?.kill();
+    await stopAll();
+    dir.cleanup();
+  });
+
+  it('asks for a name, prompts, and shows incoming lines above the half-typed one without clobbering it', async () => {
+    const hub = await startTestHub();
+    const key = writeTestKeyFile(dir.dir);
+    tty = new TtyClient(
+      `node --import tsx src/bin/client.ts --host 127.0.0.1 --port ${hub.port} --key-file ${key}`,
+    );
+    await eventually(() => tty!.text.includes('Your name: ') || undefined, 'the name question', 10_000);
+    tty.type('carol\r');
+    await eventually(() => tty!.text.includes('carol> ') || undefined, 'the prompt', 5_000);
+
+    tty.type('half-typ');
+    await eventually(() => tty!.text.includes('carol> half-typ') || undefined, 'the echo of typing', 5_000);
+    const bob = startBin('client', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(hub.port),
+      '--key-file',
+      key,
+      '--name',
+      'bob',
+    ]);
+    bob.write('hello carol\n');
+
+    // The message lands on a line of its own, and the prompt comes back with the partial input intact.
+    await eventually(() => /\nbob: hello carol\n/.test(tty!.text) || undefined, 'the incoming line', 10_000);
+    const after = tty.text.slice(tty.text.lastIndexOf('bob: hello carol'));
+    expect(after).toContain('carol> half-typ');
+
+    tty.type('ed\r');
+    await bob.waitForLine('stdout', 'carol: half-typed', 5_000);
+    bob.endInput();
+    await bob.waitForExit();
+
+    tty.type('\x04'); // Ctrl-D: a clean exit
+    await eventually(() => (tty!.exit !== undefined ? true : undefined), 'the client to exit', 5_000);
+    expect(tty.exit).toBe(0);
+  });
+});
