@@ -46,8 +46,8 @@ function startClient(
   ]);
 }
 
-async function openRaw(port: number): Promise<RawSocket> {
-  const socket = await RawSocket.open(port);
+async function openRaw(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawSocket> {
+  const socket = await RawSocket.open(port, '127.0.0.1', options);
   sockets.push(socket);
   return socket;
 }
@@ -140,6 +140,14 @@ describe('three clients chatting through the hub', () => {
       remaining.shift();
       for (const other of remaining) await clients.get(other)!.waitForLine('stdout', `* ${name} left`);
     }
+
+    // The hub logged the joins and leaves as one-line records.
+    const records = hub.bin.lines('stderr');
+    const value = String.raw`("([^"\\]|\\.)*"|[^\s"=]+)`;
+    for (const record of records)
+      expect(record).toMatch(new RegExp(`^ts=\\S+ event=[a-z-]+( [A-Za-z]+=${value})*$`));
+    expect(records.filter((r) => / event=join /.test(r))).toHaveLength(4);
+    expect(records.filter((r) => / event=leave .*reason=quit/.test(r))).toHaveLength(3);
 
     // What the hub relayed: three joins, ten messages, three leaves, as tokens the key opens.
     const tokens = await tap.waitForLines(16, (line) => !line.startsWith('#'));
@@ -273,6 +281,26 @@ describe('hub shutdown', () => {
     await raw.waitForLine('#bye shutdown');
     expect(hub.bin.stderr).toMatch(/event=signal signal=SIGTERM/);
     expect(hub.bin.stderr).toMatch(/event=shutdown reason=shutdown online=3/);
+  });
+
+  it('on SIGINT too: says #bye to a crowd that connected at once, and stops accepting while one lingers', async () => {
+    const hub = await startTestHub();
+    // A hundred connections in the same instant: no small accept backlog drops any of them.
+    const crowd = await Promise.all(Array.from({ length: 100 }, () => openRaw(hub.port)));
+    const lingering = await openRaw(hub.port, { allowHalfOpen: true });
+    for (const socket of [...crowd, lingering]) await socket.waitForLine(/^#hello fernet-chat\/1 \d+ \d+$/);
+    hub.bin.kill('SIGINT');
+    for (const socket of [...crowd, lingering]) await socket.waitForLine('#bye shutdown');
+    await eventually(
+      () => crowd.every((socket) => socket.closed),
+      () => 'the crowd to be closed',
+    );
+    // The hub waits for the one that keeps its side open, and meanwhile takes no one new.
+    expect(hub.bin.exit).toBeUndefined();
+    await expect(RawSocket.open(hub.port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
+    lingering.destroy();
+    expect((await hub.bin.waitForExit()).code, hub.bin.describe()).toBe(0);
+    expect(hub.bin.stderr).toMatch(/event=signal signal=SIGINT/);
   });
 });
 

@@ -14,9 +14,14 @@ export class RawSocket {
     socket.on('error', () => {});
   }
 
-  static open(port: number, host = '127.0.0.1'): Promise<RawSocket> {
+  /** `allowHalfOpen`: keep our side open when the hub ends its side (a peer that lingers). */
+  static open(
+    port: number,
+    host = '127.0.0.1',
+    options: { allowHalfOpen?: boolean } = {},
+  ): Promise<RawSocket> {
     return new Promise((resolve, reject) => {
-      const socket = connect({ host, port });
+      const socket = connect({ host, port, allowHalfOpen: options.allowHalfOpen ?? false });
       socket.once('error', reject);
       socket.once('connect', () => {
         socket.off('error', reject);
