@@ -11,7 +11,7 @@ import {
   type RunResult,
 } from './generator.ts';
 import { type LoadParams, PRESETS, type PresetName, type SearchOptions } from './presets.ts';
-import { type FdLimit, readFdLimit, readProc } from './procstat.ts';
+import { type FdLimit, readCpuTimes, readFdLimit, readProc } from './procstat.ts';
 import {
   RELAY_LABELS,
   type RelayHandle,
@@ -36,6 +36,8 @@ export interface BenchConfig {
   rssLimitBytes: number;
   connectConcurrency: number;
   connectRate: number;
+  /** before starting a relay, wait up to this long for other processes to leave the CPUs alone */
+  quietWaitS: number;
 }
 
 export interface Reporter {
@@ -181,7 +183,41 @@ export class BenchRunner {
     return { preset: name, kind: preset.kind, description: preset.description, params, relays: outcomes };
   }
 
+  /** Waits (bounded) until other processes use less than 0.1 CPU, so they do not skew a run. */
+  private async waitQuiet(): Promise<void> {
+    const maxMs = this.cfg.quietWaitS * 1000;
+    if (maxMs <= 0) return;
+    const t0 = Date.now();
+    let told = false;
+    for (;;) {
+      const a = readCpuTimes();
+      const c0 = process.cpuUsage();
+      await sleep(500);
+      const b = readCpuTimes();
+      const own = process.cpuUsage(c0);
+      if (!a || !b) return;
+      const other = (b.busy - a.busy - (own.user + own.system) / 1e6) / 0.5;
+      if (other < 0.1) {
+        if (told) this.out.note(`  the machine is quiet after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+        return;
+      }
+      if (Date.now() - t0 > maxMs) {
+        this.out.note(
+          `  the machine is still busy (${other.toFixed(2)} CPU used by other processes): going on`,
+        );
+        return;
+      }
+      if (!told) {
+        this.out.note(
+          `  waiting up to ${this.cfg.quietWaitS} s for other processes to quieten (${other.toFixed(2)} CPU now)`,
+        );
+        told = true;
+      }
+    }
+  }
+
   private async start(relay: RelayName | 'target'): Promise<RelayHandle> {
+    await this.waitQuiet();
     if (relay === 'target') {
       const t = this.cfg.target!;
       return targetRelay(t.host, t.port, t.pid);

@@ -7,13 +7,14 @@
  *
  * Tables go to stdout (or JSON with --json); progress goes to stderr.
  */
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { Progress } from '../bench/generator.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
 import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
 import { HUB_UNLIMITED_FLAG, RELAY_NAMES, type RelayName, stopAllRelays } from '../bench/relayProcess.ts';
 import { presetTable } from '../bench/report.ts';
-import { type BenchConfig, BenchRunner, type Reporter } from '../bench/runner.ts';
+import { type BenchConfig, BenchRunner, type PresetResult, type Reporter } from '../bench/runner.ts';
 
 const USAGE = `usage: fernet-chat-bench [--preset NAME[,NAME...]|all] [--relays ours,batching,plain,ncat]
                          [--target HOST:PORT [--target-pid PID]] [--json] [options]
@@ -31,8 +32,11 @@ load (override a preset):
 max search:   --max-p99 MS (50)  --max-start MSG_PER_S (2000)  --max-steps N (8)
 overload:     --max-rate MSG_PER_S  use this as every relay's max instead of searching
 machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
+              --quiet-wait SEC (30): before each relay starts, wait this long at most for other
+              processes to stop using the CPUs (0 = don't); runs that still see other load say so
 connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
 our hub:      --hub-arg ARG  (repeatable) extra argument for src/bin/hub.ts
+output:       --json  one JSON document on stdout;  --render FILE  tables from a saved --json output
 `;
 
 function fail(msg: string): never {
@@ -82,8 +86,10 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
         'rss-limit': { type: 'string' },
         'connect-concurrency': { type: 'string' },
         'connect-rate': { type: 'string' },
+        'quiet-wait': { type: 'string' },
         'hub-arg': { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
+        render: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
       },
     });
@@ -96,6 +102,12 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (v.render !== undefined) {
+    // tables from an earlier --json output, without running anything
+    const saved = JSON.parse(readFileSync(v.render, 'utf8')) as { presets: PresetResult[] };
+    process.stdout.write(saved.presets.map(presetTable).join('\n'));
     process.exit(0);
   }
   const presetList = (v.preset ?? ['small']).flatMap((s) => s.split(',')).filter(Boolean);
@@ -147,6 +159,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     rssLimitBytes: (numberOpt(v, 'rss-limit', 16) ?? 2048) * 1024 * 1024,
     connectConcurrency: numberOpt(v, 'connect-concurrency', 1, true) ?? 100,
     connectRate: numberOpt(v, 'connect-rate', 0) ?? 0,
+    quietWaitS: numberOpt(v, 'quiet-wait', 0) ?? 30,
   };
   return { cfg, json: v.json, pin, genCpu };
 }
