@@ -4,14 +4,17 @@
  */
 export async function eventually<T>(
   check: () => T | undefined | false,
-  describe: () => string,
+  describe: string | (() => string),
   timeoutMs = 5_000,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = check();
     if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${describe()}`);
+    if (Date.now() > deadline) {
+      const what = typeof describe === 'string' ? describe : describe();
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    }
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
