@@ -42,7 +42,7 @@ export function parseCommandLine<S extends z.ZodObject>(
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new ConfigError([`${(error as Error).message.split('\n')[0]} (see ${spec.name} --help)`]);
+    throw new ConfigError([`${argsProblem(error as NodeJS.ErrnoException)} (see ${spec.name} --help)`]);
   }
   const { values, positionals } = parsed;
   if (values.help === true) return { kind: 'help', text: helpText(spec) };
@@ -60,6 +60,18 @@ export function parseCommandLine<S extends z.ZodObject>(
   }
   const file = (values.config as string | undefined) ?? (env[`${ENV_PREFIX}CONFIG`] || undefined);
   return { kind: 'run', config: loadConfig(spec.schema, { file, env, flags }), positionals };
+}
+
+/**
+ * parseArgs's complaint as one line. Its text for an unknown option explains how to pass a
+ * positional that starts with '-', which misleads when the bin takes none; and the part of its
+ * text that says how to give a value starting with '-' (`--port=-1`) is on a later line.
+ */
+function argsProblem(error: NodeJS.ErrnoException): string {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined)
+    return `unknown option ${option}`;
+  return error.message.replace(/\s*\n\s*/g, ' ');
 }
 
 export function helpText<S extends z.ZodObject>(spec: CommandSpec<S>): string {

@@ -109,15 +109,29 @@ describe('parseCommandLine', () => {
     ]);
   });
 
-  it('refuses an unknown flag, pointing at --help', () => {
-    const problems = problemsOf(() => run(hubSpec, ['--prot', '1']));
-    expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/'--prot'/);
-    expect(problems[0]).toMatch(/\(see fernet-chat-hub --help\)$/);
+  it('refuses an unknown flag in one plain line, pointing at --help', () => {
+    expect(problemsOf(() => run(hubSpec, ['--prot', '1']))).toEqual([
+      'unknown option --prot (see fernet-chat-hub --help)',
+    ]);
+    expect(problemsOf(() => run(hubSpec, ['-p']))).toEqual([
+      'unknown option -p (see fernet-chat-hub --help)',
+    ]);
   });
 
   it('refuses a flag without its value', () => {
-    expect(problemsOf(() => run(hubSpec, ['--port']))[0]).toMatch(/--port/);
+    expect(problemsOf(() => run(hubSpec, ['--port']))).toEqual([
+      "Option '--port <value>' argument missing (see fernet-chat-hub --help)",
+    ]);
+  });
+
+  it('says how to give a value that starts with a dash, on the same line', () => {
+    const [problem, ...rest] = problemsOf(() => run(hubSpec, ['--port', '-1']));
+    expect(rest).toEqual([]);
+    expect(problem).toContain("'--port=-XYZ'");
+    expect(problem).not.toContain('\n');
+    expect(problemsOf(() => run(hubSpec, ['--port=-1']))).toEqual([
+      expect.stringMatching(/^port = -1 from --port: .* \(allowed: number\)$/),
+    ]);
   });
 
   it('refuses arguments the bin does not take, and passes on those it does', () => {

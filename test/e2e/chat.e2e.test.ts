@@ -248,7 +248,7 @@ describe('failures with one clear line', () => {
     expect(badValue.exit.code).toBe(2);
     expect(badValue.stderr).toMatch(/^fernet-chat-hub: port = "abc" from --port: .* \(allowed: number\)\n$/);
     expect(unknown.exit.code).toBe(2);
-    expect(unknown.stderr).toMatch(/^fernet-chat-hub: .*'--bogus'.*\(see fernet-chat-hub --help\)\n$/);
+    expect(unknown.stderr).toBe('fernet-chat-hub: unknown option --bogus (see fernet-chat-hub --help)\n');
     for (const run of [inUse, badValue, unknown]) expect(run.stdout).toBe('');
   });
 
