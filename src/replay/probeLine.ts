@@ -13,8 +13,11 @@ const SHAPE_PROBES: Record<ShapeProblem, string> = {
  */
 export function probeLine(code: string, detail: string, maxFrameBytes: number): string {
   switch (code) {
-    case 'frame-too-large':
-      return 'A'.repeat(maxFrameBytes + 1);
+    case 'frame-too-large': {
+      // As long as the refused one, so the hub's `frame of N+ bytes` says the same.
+      const seen = Number(/^frame of (\d+)/.exec(detail)?.[1] ?? 0);
+      return 'A'.repeat(Math.max(seen, maxFrameBytes + 1));
+    }
     case 'unknown-command':
       return /^unknown command (#\S+)/.exec(detail)?.[1] ?? '#probe';
     default: {
