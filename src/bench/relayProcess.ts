@@ -44,6 +44,8 @@ export interface StartOptions {
   cpu: number | null;
   /** extra arguments for our hub */
   hubArgs?: string[];
+  /** write a V8 CPU profile of our hub into this directory (node --cpu-prof) */
+  cpuProfDir?: string | null;
   timeoutMs?: number;
 }
 
@@ -55,12 +57,19 @@ export function unavailable(name: RelayName): string | null {
   return null;
 }
 
-function commandFor(name: RelayName, host: string, port: number, hubArgs: string[]): string[] {
+function commandFor(
+  name: RelayName,
+  host: string,
+  port: number,
+  hubArgs: string[],
+  cpuProfDir: string | null,
+): string[] {
   const node = process.execPath;
   switch (name) {
     case 'ours':
       return [
         node,
+        ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
         '--import',
         'tsx',
         'src/bin/hub.ts',
@@ -141,7 +150,7 @@ export async function stopAllRelays(): Promise<void> {
 export async function startRelay(name: RelayName, o: StartOptions): Promise<RelayHandle> {
   const host = o.host ?? '127.0.0.1';
   const fixedPort = name === 'ncat' ? await freePort(host) : 0;
-  let argv = commandFor(name, host, fixedPort, o.hubArgs ?? []);
+  let argv = commandFor(name, host, fixedPort, o.hubArgs ?? [], o.cpuProfDir ?? null);
   if (o.cpu !== null && hasCommand('taskset')) argv = ['taskset', '-c', String(o.cpu), ...argv];
   else o = { ...o, cpu: null };
   const [cmd, ...args] = argv;

@@ -32,6 +32,8 @@ export interface BenchConfig {
   maxRate: number | null;
   hubCpu: number | null;
   hubArgs: string[];
+  /** write a CPU profile of our hub per run into this directory */
+  cpuProfDir: string | null;
   /** a relay above this RSS is stopped and the run marked as collapsed */
   rssLimitBytes: number;
   connectConcurrency: number;
@@ -222,7 +224,11 @@ export class BenchRunner {
       const t = this.cfg.target!;
       return targetRelay(t.host, t.port, t.pid);
     }
-    const h = await startRelay(relay, { cpu: this.cfg.hubCpu, hubArgs: this.cfg.hubArgs });
+    const h = await startRelay(relay, {
+      cpu: this.cfg.hubCpu,
+      hubArgs: this.cfg.hubArgs,
+      cpuProfDir: this.cfg.cpuProfDir,
+    });
     if (h.pid !== undefined) {
       // let it finish starting (JIT, module loading) before it is measured
       await sleep(200);

@@ -8,6 +8,7 @@
  * Tables go to stdout (or JSON with --json); progress goes to stderr.
  */
 import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Progress } from '../bench/generator.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
@@ -36,6 +37,7 @@ machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
               processes to stop using the CPUs (0 = don't); runs that still see other load say so
 connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
 our hub:      --hub-arg ARG  (repeatable) extra argument for src/bin/hub.ts
+              --cpu-prof DIR  run it under node --cpu-prof: one .cpuprofile per hub start in DIR
 output:       --json  one JSON document on stdout;  --render FILE  tables from a saved --json output
 `;
 
@@ -88,6 +90,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
         'connect-rate': { type: 'string' },
         'quiet-wait': { type: 'string' },
         'hub-arg': { type: 'string', multiple: true },
+        'cpu-prof': { type: 'string' },
         json: { type: 'boolean', default: false },
         render: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -156,6 +159,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     maxRate: numberOpt(v, 'max-rate', 1) ?? null,
     hubCpu: pin ? hubCpu : null,
     hubArgs: v['hub-arg'] ?? [],
+    cpuProfDir: v['cpu-prof'] !== undefined ? path.resolve(v['cpu-prof']) : null,
     rssLimitBytes: (numberOpt(v, 'rss-limit', 16) ?? 2048) * 1024 * 1024,
     connectConcurrency: numberOpt(v, 'connect-concurrency', 1, true) ?? 100,
     connectRate: numberOpt(v, 'connect-rate', 0) ?? 0,
