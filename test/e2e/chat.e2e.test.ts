@@ -1,5 +1,5 @@
 import { createServer, type Server } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type BinProcess, runBin, startBin, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
@@ -8,6 +8,9 @@ import { envelope, OTHER_KEY, tempDir, testRing, tokenOf, writeTestKeyFile } fro
 
 // End to end over real TCP on 127.0.0.1: the real hub bin on a port the OS picks, real client
 // processes with piped stdin (chat lines on stdout, status and warnings on stderr).
+
+// Each test starts several node processes; on a busy machine that alone can take seconds.
+vi.setConfig({ testTimeout: 40_000 });
 
 let dir: string;
 let cleanup: () => void;
@@ -54,7 +57,8 @@ async function openRaw(port: number, options: { allowHalfOpen?: boolean } = {}):
 
 /** Waits for the client's `* connected as #id, n online` and returns n. */
 async function onlineWhenConnected(client: BinProcess): Promise<number> {
-  const line = await client.waitForLine('stderr', /^\* connected as #\d+, \d+ online$/);
+  // Generous: starting node with tsx takes a while on a loaded machine.
+  const line = await client.waitForLine('stderr', /^\* connected as #\d+, \d+ online$/, 15_000);
   return Number(/(\d+) online/.exec(line)![1]);
 }
 
