@@ -32,6 +32,8 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     framing: config.framing,
     reconnect: config.reconnect,
     onStatus: (line) => terminal.notify(line),
+    // A hub that takes the connection but never says #hello is as dead as one that stops answering.
+    welcomeTimeoutMs: config.pongTimeoutSeconds * 1000,
   });
   const seedFraming = config.framing === 'chunk';
   const actor = clientActor({

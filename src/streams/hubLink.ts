@@ -15,15 +15,22 @@ export interface HubLinkOptions {
   readonly reconnect: boolean;
   /** Shown to the user: losses and each reconnect attempt. */
   readonly onStatus: (line: string) => void;
+  /** Line framing: drop a connection on which the hub has not said `#hello` within this time. */
+  readonly welcomeTimeoutMs?: number;
 }
 
 /** Frames from the hub may exceed the hub's own default limit; this only bounds memory. */
 const MAX_INCOMING_FRAME_BYTES = 1024 * 1024;
+const HELLO = '#hello ';
 
 /**
  * The client's connection to the hub, kept up across losses: an already connected socket
  * first, then reconnects with exponential backoff and jitter. Emits `up`, one `frame` per frame,
  * and `down`; completes when the connection is lost and reconnecting is off, or on `end()`.
+ *
+ * In line framing the link is `up` when the hub says `#hello`, not when TCP connects: a hub that
+ * turns the connection away (`#bye hub-full`) never reads what is sent to it, so lines must keep
+ * waiting, and the backoff must keep growing, until a hub has taken the connection.
  */
 export class HubLink {
   readonly events: Observable<LinkEvent>;
@@ -38,9 +45,25 @@ export class HubLink {
       let retry: NodeJS.Timeout | undefined;
       let attempt = 0;
 
-      const attach = (socket: Socket) => {
+      const attach = (socket: Socket, again: boolean) => {
         this.socket = socket;
-        attempt = 0;
+        let welcomed = false;
+        const silence =
+          options.framing === 'line' && options.welcomeTimeoutMs !== undefined
+            ? setTimeout(() => {
+                options.onStatus(
+                  `* the hub said nothing within ${(options.welcomeTimeoutMs ?? 0) / 1000} s; dropping the connection`,
+                );
+                socket.destroy();
+              }, options.welcomeTimeoutMs)
+            : undefined;
+        const welcome = () => {
+          clearTimeout(silence);
+          welcomed = true;
+          attempt = 0;
+          if (again) options.onStatus('* reconnected');
+          subscriber.next({ type: 'up' });
+        };
         const splitter = new FrameSplitter({
           maxFrameBytes: MAX_INCOMING_FRAME_BYTES,
           framing: options.framing,
@@ -49,12 +72,15 @@ export class HubLink {
         socket.on('data', (chunk: Buffer) =>
           splitter.push(chunk, (event) => {
             if (event.kind !== 'frames') return;
-            forEachFrame(event.data, (start, end) =>
-              subscriber.next({ type: 'frame', frame: event.data.toString('utf8', start, end) }),
-            );
+            forEachFrame(event.data, (start, end) => {
+              const frame = event.data.toString('utf8', start, end);
+              if (!welcomed && frame.startsWith(HELLO)) welcome();
+              subscriber.next({ type: 'frame', frame });
+            });
           }),
         );
         socket.once('close', () => {
+          clearTimeout(silence);
           this.socket = undefined;
           if (this.ending) return subscriber.complete();
           subscriber.next({ type: 'down', reason: 'connection lost' });
@@ -62,7 +88,8 @@ export class HubLink {
           options.onStatus(`* lost the connection to the hub at ${options.host}:${options.port}`);
           scheduleRetry();
         });
-        subscriber.next({ type: 'up' });
+        // The seed's server says nothing: connected is all there is to know.
+        if (options.framing === 'chunk') welcome();
       };
 
       const scheduleRetry = () => {
@@ -73,8 +100,7 @@ export class HubLink {
           connectSocket(options.host, options.port).then(
             (socket) => {
               if (this.ending || subscriber.closed) return socket.destroy();
-              options.onStatus('* reconnected');
-              attach(socket);
+              attach(socket, true);
             },
             (error: Error) => {
               if (this.ending || subscriber.closed) return;
@@ -85,7 +111,7 @@ export class HubLink {
         }, delay);
       };
 
-      attach(first);
+      attach(first, false);
       return () => {
         clearTimeout(retry);
         this.socket?.destroy();

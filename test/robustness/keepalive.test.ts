@@ -141,7 +141,9 @@ describe('the client keepalive', () => {
 
   it('notices a hub that never answers: pings it, drops the connection, and with --no-reconnect exits 1', async () => {
     const received: string[] = [];
+    // It welcomes the client like a hub, then falls silent for good.
     const fake = createServer((socket: Socket) => {
+      socket.write('#hello fernet-chat/1 1 1\n');
       socket.setEncoding('latin1').on('data', (text: string) => received.push(text));
     });
     servers.push(fake);
@@ -162,10 +164,28 @@ describe('the client keepalive', () => {
     console.log(`client noticed a dead hub ${took | 0} ms after starting (idle 0.3 s + pong timeout 0.3 s)`);
   });
 
+  it('drops a connection on which the hub never says #hello, having sent nothing on it', async () => {
+    const received: string[] = [];
+    const fake = createServer((socket: Socket) => {
+      socket.setEncoding('latin1').on('data', (text: string) => received.push(text));
+    });
+    servers.push(fake);
+    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    const port = (fake.address() as { port: number }).port;
+    const alice = startBin('client', clientArgs(port, 'alice', ...QUICK, '--no-reconnect'));
+    alice.write('anyone there?\n');
+    await alice.waitForLine('stderr', '* the hub said nothing within 0.3 s; dropping the connection');
+    const exit = await alice.waitForExit();
+    expect(exit.code).toBe(1);
+    expect(alice.lines('stderr')).toContain('fernet-chat-client: the connection to the hub was lost');
+    expect(received).toEqual([]);
+  });
+
   it('reconnects after dropping a dead hub when reconnecting is on', async () => {
     let connections = 0;
-    const fake = createServer(() => {
+    const fake = createServer((socket: Socket) => {
       connections++;
+      socket.write('#hello fernet-chat/1 1 1\n');
     });
     servers.push(fake);
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));

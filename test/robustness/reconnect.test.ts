@@ -1,0 +1,126 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { BACKOFF } from '../../src/client/backoff.ts';
+import { type BinProcess, startBin, stopAll } from '../support/bins.ts';
+import { eventually } from '../support/eventually.ts';
+import { startTestHub } from '../support/hub.ts';
+import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { Receiver } from './support/receiver.ts';
+
+let dir: string;
+let cleanup: () => void;
+let keyFile: string;
+beforeAll(() => {
+  ({ dir, cleanup } = tempDir());
+  keyFile = writeTestKeyFile(dir);
+});
+afterAll(() => cleanup());
+afterEach(stopAll);
+
+function startClient(port: number, name: string, ...more: string[]): BinProcess {
+  return startBin('client', [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--key-file',
+    keyFile,
+    '--name',
+    name,
+    ...more,
+  ]);
+}
+
+const ATTEMPT = /^\* reconnecting in (\d+\.\d) s \(attempt (\d+)\)$/;
+
+function attempts(client: BinProcess): { seconds: number; attempt: number }[] {
+  return client.lines('stderr').flatMap((line) => {
+    const match = ATTEMPT.exec(line);
+    return match ? [{ seconds: Number(match[1]), attempt: Number(match[2]) }] : [];
+  });
+}
+
+describe('client reconnect', () => {
+  it('says the hub is gone, retries with growing delays, queues what is typed (bounded) and sends it after reconnecting', async () => {
+    const first = await startTestHub();
+    const port = first.port;
+    const alice = startClient(port, 'alice');
+    await alice.waitForLine('stderr', '* connected as #1');
+
+    first.bin.kill('SIGKILL');
+    await alice.waitForLine('stderr', `* lost the connection to the hub at 127.0.0.1:${port}`);
+    // 102 lines while the hub is away: 100 wait, the last two are refused, each with a message.
+    for (let i = 0; i < 102; i++) alice.write(`line ${i}\n`);
+    await eventually(
+      () => alice.lines('stderr').filter((l) => l.includes('lines already wait')).length === 2,
+      () => `two queue-full warnings\n${alice.describe()}`,
+    );
+    expect(alice.lines('stderr')).toContain(
+      '! not connected and 100 lines already wait: this one was dropped',
+    );
+    await alice.waitForLine('stderr', '(attempt 3)', 10_000);
+    expect(alice.stderr).toMatch(/cannot connect to the hub at 127\.0\.0\.1:\d+: connection refused/);
+
+    // Hold alice still while the hub comes back and bob joins, so bob is there before she is.
+    alice.kill('SIGSTOP');
+    const second = await startTestHub(['--port', String(port)]);
+    expect(second.port).toBe(port);
+    const bob = startClient(port, 'bob');
+    await bob.waitForLine('stderr', '* connected as #1');
+    alice.kill('SIGCONT');
+
+    await alice.waitForLine('stderr', '* reconnected', 10_000);
+    await bob.waitForLine('stdout', 'alice: line 99', 10_000);
+    const shown = bob.lines('stdout');
+    expect(shown[0]).toBe('* alice joined');
+    expect(shown.slice(1, 101)).toEqual(Array.from({ length: 100 }, (_, i) => `alice: line ${i}`));
+
+    // Every attempt was shown, numbered, with a delay in the upper half of a doubling step.
+    const tries = attempts(alice);
+    expect(tries.map((t) => t.attempt)).toEqual(tries.map((_, i) => i + 1));
+    expect(tries.length).toBeGreaterThanOrEqual(3);
+    for (const { seconds, attempt } of tries) {
+      const step = Math.min(BACKOFF.maxMs, BACKOFF.firstMs * 2 ** (attempt - 1)) / 1000;
+      expect(seconds, `attempt ${attempt}`).toBeGreaterThanOrEqual(step / 2 - 0.05);
+      expect(seconds, `attempt ${attempt}`).toBeLessThanOrEqual(step + 0.05);
+    }
+    console.log(`reconnect attempts: ${tries.map((t) => `${t.attempt}: ${t.seconds} s`).join(', ')}`);
+
+    // And the chat goes on both ways.
+    bob.write('welcome back\n');
+    await alice.waitForLine('stdout', 'bob: welcome back');
+  }, 30_000);
+
+  it('with --no-reconnect, says the connection was lost and exits 1', async () => {
+    const hub = await startTestHub();
+    const alice = startClient(hub.port, 'alice', '--no-reconnect');
+    await alice.waitForLine('stderr', '* connected as #1');
+    hub.bin.kill('SIGKILL');
+    const exit = await alice.waitForExit();
+    expect(exit.code).toBe(1);
+    expect(alice.lines('stderr')).toContain('fernet-chat-client: the connection to the hub was lost');
+    expect(alice.stderr).not.toMatch(/reconnecting/);
+  });
+
+  it('keeps a line typed while the hub turns it away (hub-full) and sends it once admitted', async () => {
+    const hub = await startTestHub(['--max-connections', '2']);
+    const bob = startClient(hub.port, 'bob');
+    await bob.waitForLine('stderr', '* connected as #1');
+    const filler = await Receiver.open(hub.port);
+    await filler.waitForNotice('#hello ');
+
+    const alice = startClient(hub.port, 'alice');
+    await alice.waitForLine('stderr', '* the hub is closing the connection: hub-full');
+    alice.write('let me in\n');
+    // At least one more attempt turned away after the line was typed.
+    await alice.waitForLine('stderr', '(attempt 2)', 10_000);
+    await eventually(
+      () => hub.bin.lines('stderr').filter((l) => l.includes('reason=hub-full')).length >= 2,
+      () => `a second refusal\n${hub.bin.describe()}`,
+      10_000,
+    );
+    filler.destroy();
+    await alice.waitForLine('stderr', '* connected as #', 10_000);
+    await bob.waitForLine('stdout', 'alice: let me in', 5_000);
+    expect(bob.lines('stdout').filter((l) => l === 'alice: let me in')).toHaveLength(1);
+  }, 30_000);
+});
