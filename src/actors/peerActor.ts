@@ -159,8 +159,11 @@ export class PeerActor {
     else if (before !== 0 && this.paused === 0 && !this.socket.destroyed) this.socket.resume();
   }
 
-  /** Says `#bye <reason>` (best effort), flushes what is queued and closes the connection. */
-  close(reason: string): void {
+  /**
+   * Says `#bye <reason>` (best effort), flushes what is queued and closes the connection; a peer
+   * that has not taken it all after `lingerMs` is dropped.
+   */
+  close(reason: string, lingerMs = LINGER_MS): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
     if (reason === 'slow-consumer') {
@@ -175,7 +178,7 @@ export class PeerActor {
     }
     this.writePending();
     this.socket.end();
-    setTimeout(() => this.socket.destroy(), LINGER_MS).unref();
+    setTimeout(() => this.socket.destroy(), lingerMs).unref();
   }
 
   /** Drops the connection at once. */

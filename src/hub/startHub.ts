@@ -61,6 +61,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const backpressure = new Backpressure(peers);
   let nextId = 1;
   let onEmpty: (() => void) | undefined;
+  /** Once stopping, closing peers get the whole grace period to take their queues, not the linger. */
+  let closingLingerMs: number | undefined;
 
   const admit = (peer: PeerActor): string | undefined => {
     if (peers.size >= config.maxConnections) return 'hub-full';
@@ -122,7 +124,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
         peers.get(effect.peer)?.notice(effect.text);
         return;
       case 'close':
-        peers.get(effect.peer)?.close(effect.reason);
+        peers.get(effect.peer)?.close(effect.reason, closingLingerMs);
         return;
       case 'log':
         log(effect.record);
@@ -143,6 +145,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const stop = (reason = 'shutdown') => {
     stopping ??= new Promise<void>((resolve) => {
       server.close();
+      closingLingerMs = config.shutdownGraceMs;
       control.next({ type: 'shutdown', reason });
       const deadline = setTimeout(() => {
         log({ event: 'shutdown-timeout', remaining: peers.size });
