@@ -196,6 +196,11 @@ const idleRows: Row[] = [
     label: 'fd limit hub / generator',
     value: (o) => (o.idle ? `${num(o.idle.hubFdLimit?.soft)} / ${num(o.idle.genFdLimit?.soft)}` : '-'),
   },
+  {
+    label: 'CPU s hub / generator',
+    value: (o) => (o.idle ? `${num(o.idle.hubCpuS, 2)} / ${num(o.idle.genCpuS, 2)}` : '-'),
+  },
+  { label: 'notices received', value: (o) => (o.idle ? fmtCount(o.idle.notices) : '-') },
   { label: 'first error', value: (o) => o.idle?.firstError || '-' },
 ];
 

@@ -69,6 +69,11 @@ export interface IdleResult {
   hubFdLimit: FdLimit | null;
   genFdLimit: FdLimit | null;
   firstError: string;
+  /** CPU seconds while connecting and settling */
+  hubCpuS: number | null;
+  genCpuS: number;
+  /** notice lines the clients received (a hub that announces every join sends ~N²/2) */
+  notices: number;
 }
 
 export interface RelayOutcome {
@@ -464,6 +469,7 @@ export class BenchRunner {
         );
       await sleep(300);
       const before = h.pid !== undefined ? readProc(h.pid) : null;
+      const cpu0 = process.cpuUsage();
       const { session, connect, barrier } = await this.openSession(h, { ...p, clients: want }, relay);
       o.connect = connect;
       o.barrier = barrier;
@@ -483,6 +489,12 @@ export class BenchRunner {
           hubFdLimit,
           genFdLimit,
           firstError: connect.firstError || session.firstError,
+          hubCpuS: before && after ? after.cpuSeconds - before.cpuSeconds : null,
+          genCpuS: (() => {
+            const c = process.cpuUsage(cpu0);
+            return (c.user + c.system) / 1e6;
+          })(),
+          notices: session.notices,
         };
         this.out.note(
           `  ${relay}: ${connect.connected} idle connections, RSS ${mib(o.idle.rssBeforeBytes)} -> ` +
