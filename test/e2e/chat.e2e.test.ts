@@ -215,57 +215,46 @@ describe('a client with another key', () => {
   });
 });
 
-describe('failures with one clear line', () => {
-  it('a client that cannot connect says so and exits 1', async () => {
-    const port = await closedPort();
-    const run = await runBin('client', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--key-file',
-      keyFile,
-      '--name',
-      'x',
-    ]);
-    expect(run.exit.code).toBe(1);
-    expect(run.stdout).toBe('');
-    expect(run.stderr).toBe(
-      `fernet-chat-client: cannot connect to the hub at 127.0.0.1:${port}: connection refused (is the hub running? check --host and --port)\n`,
-    );
-  });
-
-  it('a hub whose port is taken says so and exits 1; a bad flag exits 2', async () => {
+describe('bins that stop at once', () => {
+  // One test, so that the six processes start together: each costs a node start-up.
+  it('say why in one line: cannot connect or listen (exit 1), bad flags (exit 2); --help (exit 0)', async () => {
+    const refused = await closedPort();
     const taken = createServer();
     servers.push(taken);
     await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
-    const { port } = taken.address() as { port: number };
-    const [inUse, badValue, unknown] = await Promise.all([
-      runBin('hub', ['--host', '127.0.0.1', '--port', String(port)]),
+    const { port: takenPort } = taken.address() as { port: number };
+    const client = ['--host', '127.0.0.1', '--port', String(refused), '--key-file', keyFile, '--name', 'x'];
+    const [noHub, inUse, badValue, unknown, hubHelp, clientHelp] = await Promise.all([
+      runBin('client', client),
+      runBin('hub', ['--host', '127.0.0.1', '--port', String(takenPort)]),
       runBin('hub', ['--port', 'abc']),
       runBin('hub', ['--bogus']),
+      runBin('hub', ['--help']),
+      runBin('client', ['--help']),
     ]);
+
+    expect(noHub.exit.code).toBe(1);
+    expect(noHub.stderr).toBe(
+      `fernet-chat-client: cannot connect to the hub at 127.0.0.1:${refused}: connection refused (is the hub running? check --host and --port)\n`,
+    );
     expect(inUse.exit.code).toBe(1);
     expect(inUse.stderr).toBe(
-      `fernet-chat-hub: cannot listen on 127.0.0.1:${port}: the address is already in use (is another hub running? try --port)\n`,
+      `fernet-chat-hub: cannot listen on 127.0.0.1:${takenPort}: the address is already in use (is another hub running? try --port)\n`,
     );
     expect(badValue.exit.code).toBe(2);
     expect(badValue.stderr).toMatch(/^fernet-chat-hub: port = "abc" from --port: .* \(allowed: number\)\n$/);
     expect(unknown.exit.code).toBe(2);
     expect(unknown.stderr).toBe('fernet-chat-hub: unknown option --bogus (see fernet-chat-hub --help)\n');
-    for (const run of [inUse, badValue, unknown]) expect(run.stdout).toBe('');
-  });
+    for (const run of [noHub, inUse, badValue, unknown]) expect(run.stdout).toBe('');
 
-  it('--help prints every setting and exits 0, for the hub and the client', async () => {
-    const [hub, client] = await Promise.all([runBin('hub', ['--help']), runBin('client', ['--help'])]);
-    for (const run of [hub, client]) {
+    for (const run of [hubHelp, clientHelp]) {
       expect(run.exit.code, run.stderr).toBe(0);
       expect(run.stdout).toMatch(/--port NUMBER .*\(default: 10101\) \[FERNET_CHAT_PORT\]/);
       expect(run.stdout).toMatch(/--framing line\|chunk .*\[FERNET_CHAT_FRAMING\]/);
     }
-    expect(hub.stdout).toMatch(/^Usage: fernet-chat-hub/);
-    expect(client.stdout).toMatch(/--key-file STRING .*\(default: "chat.key"\) \[FERNET_CHAT_KEY_FILE\]/);
-    expect(client.stdout).toMatch(/--name STRING .*\[FERNET_CHAT_NAME\]/);
+    expect(hubHelp.stdout).toMatch(/^Usage: fernet-chat-hub/);
+    expect(clientHelp.stdout).toMatch(/--key-file STRING .*\(default: "chat.key"\) \[FERNET_CHAT_KEY_FILE\]/);
+    expect(clientHelp.stdout).toMatch(/--name STRING .*\[FERNET_CHAT_NAME\]/);
   });
 });
 
@@ -355,6 +344,23 @@ describe('a peer sending garbage', () => {
     expect(errors[3]).toBe('#error unknown-command unknown command #shout');
     // The garbage socket is still a peer: it gets alice's token too.
     await garbage.waitForLines(1, (line) => plaintextOf(line).includes('StillWorking1'));
+
+    // #ping (even with CRLF) is answered with #pong, to the one who asked. (The LF first ends
+    // the unfinished line above, one more bad frame.)
+    await garbage.write('\n#ping\r\n');
+    await garbage.waitForLine('#pong');
+    expect(listener.lines()).not.toContain('#pong');
+
+    // A frame written just before its sender hangs up is still relayed.
+    const quick = await openRaw(hub.port);
+    await quick.waitForLine(/^#hello /);
+    const last = tokenOf(
+      envelope({ from: 'dave', text: 'LastWords' }),
+      testRing,
+      Math.floor(Date.now() / 1000),
+    );
+    quick.socket.end(`${last}\n`);
+    await alice.waitForLine('stdout', 'dave: LastWords');
 
     // A connection reset is a leave like any other; the others go on.
     garbage.socket.resetAndDestroy();
