@@ -1,0 +1,125 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { parseRecording } from '../../src/recording/parseRecording.ts';
+import type { EventRecord } from '../../src/recording/recordingSchema.ts';
+import { clientFrameReader } from '../../src/replay/frameReader.ts';
+import { readReplayKey } from '../../src/replay/replayKey.ts';
+import { renderTranscript } from '../../src/replay/transcript.ts';
+import { virtualReplay } from '../../src/replay/virtualReplay.ts';
+import { tempDir } from '../support/testKey.ts';
+import { FIXTURES, fixture, runReplayBin } from './replayBin.ts';
+
+const WARNING = '! unreadable message: not encrypted with any of our keys, or tampered with';
+
+function transcriptOf(text: string, keyFile: string): string {
+  const parsed = parseRecording(text);
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  const ring = readReplayKey(keyFile);
+  const result = virtualReplay(parsed.recording);
+  return renderTranscript(
+    { header: parsed.recording.header, ...result },
+    () => clientFrameReader(ring, 86_400).read,
+  );
+}
+
+/** Changes one character of a token, in its ciphertext, keeping it token-shaped. */
+function changeOneByte(token: string, at: number): string {
+  return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
+}
+
+describe('one byte changed in a recorded token', () => {
+  describe.each(FIXTURES)('%s', (name) => {
+    const files = fixture(name);
+    const text = readFileSync(files.recording, 'utf8');
+    const original = readFileSync(files.transcript, 'utf8').split('\n');
+    const lines = text.split('\n');
+    const parsed = parseRecording(text);
+    if (!parsed.ok) throw new Error(parsed.error.message);
+    const replay = virtualReplay(parsed.recording);
+    const ring = readReplayKey(files.key);
+    const readable = (token: string) => {
+      try {
+        ring.open(token);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    it('shows a decryption warning for that frame wherever it was delivered, and changes nothing else', () => {
+      let checked = 0;
+      for (const { line, record } of parsed.recording.entries) {
+        if (record.type !== 'frame' || !readable(record.data)) continue;
+        // A token sent twice (a replay) is left out: tampering one changes how the other shows.
+        const copies = parsed.recording.entries.filter(
+          (e) => e.record.type === 'frame' && e.record.data === record.data,
+        );
+        if (copies.length > 1) continue;
+        const changed = [...lines];
+        changed[line - 1] = JSON.stringify({
+          ...record,
+          data: changeOneByte(record.data, Math.floor(record.data.length / 2)),
+        });
+        const tampered = transcriptOf(changed.join('\n'), files.key).split('\n');
+
+        expect(tampered).toHaveLength(original.length);
+        const differing = original
+          .map((was, i) => [was, tampered[i]!] as const)
+          .filter(([was, is]) => was !== is);
+        const at = `  +${(record.t / 1000).toFixed(3)}s  `;
+        for (const [was, is] of differing) {
+          expect(was.startsWith(at)).toBe(true);
+          expect(is).toBe(`${at}${WARNING}`);
+        }
+        // One warning per recipient (the sender never gets its own frame back).
+        const deliveries = replay.connections.flatMap((c) =>
+          c.received.filter((item) => item.cause === line),
+        );
+        expect(differing).toHaveLength(deliveries.length);
+        checked++;
+      }
+      expect(checked).toBeGreaterThan(2);
+    });
+  });
+
+  describe('through the bin', () => {
+    let cleanup: (() => void) | undefined;
+    afterEach(() => cleanup?.());
+
+    it('exits 1 with a diff whose only changes are the warnings', async () => {
+      const temp = tempDir();
+      cleanup = temp.cleanup;
+      const files = fixture('three-people');
+      const lines = readFileSync(files.recording, 'utf8').split('\n');
+      // The fifth frame: a message, when everyone is there.
+      const index = lines
+        .map((line, i) => (line.includes('"type":"frame"') ? i : -1))
+        .filter((i) => i >= 0)[4]!;
+      const record = JSON.parse(lines[index]!) as Extract<EventRecord, { type: 'frame' }>;
+      lines[index] = JSON.stringify({ ...record, data: changeOneByte(record.data, 100) });
+      const tampered = join(temp.dir, 'tampered.jsonl');
+      writeFileSync(tampered, lines.join('\n'));
+
+      const { exit, stdout, stderr } = await runReplayBin([
+        tampered,
+        '--key',
+        files.key,
+        '--expect',
+        files.transcript,
+      ]);
+      expect(exit.code).toBe(1);
+      expect(stderr).toBe(
+        `fernet-chat-replay: the replay of ${tampered} (virtual time) differs from ${files.transcript} (diff above)\n`,
+      );
+      const added = stdout.split('\n').filter((line) => line.startsWith('+') && !line.startsWith('+++'));
+      const removed = stdout.split('\n').filter((line) => line.startsWith('-') && !line.startsWith('---'));
+      expect(added.length).toBeGreaterThan(0);
+      expect(added.length).toBe(removed.length);
+      for (const line of added)
+        expect(line).toMatch(
+          /^\+ {2}\+\d+\.\d{3}s {2}! unreadable message: not encrypted with any of our keys, or tampered with$/,
+        );
+    });
+  });
+});
