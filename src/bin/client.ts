@@ -38,12 +38,27 @@ await runMain(async () => {
 });
 
 async function chooseName(): Promise<string> {
-  if (!process.stdin.isTTY) return nameSchema.parse(userInfo().username);
+  if (!process.stdin.isTTY) {
+    // Piped input cannot be asked; the login name will do, if there is one that makes a valid name.
+    const login = nameSchema.safeParse(loginName());
+    if (login.success) return login.data;
+    throw new ConfigError([
+      'no name given, and none can be asked for with piped input (use --name or FERNET_CHAT_NAME)',
+    ]);
+  }
   for (;;) {
     const answer = await ask(process.stdin, process.stdout, 'Your name: ');
     if (answer === undefined) throw new ConfigError(['no name given (use --name or FERNET_CHAT_NAME)']);
     const name = nameSchema.safeParse(answer);
     if (name.success) return name.data;
     process.stdout.write(`${name.error.issues[0]?.message}\n`);
+  }
+}
+
+function loginName(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined; // a user id without a passwd entry, as in many containers
   }
 }

@@ -8,7 +8,8 @@ export const nameSchema = z
   .trim()
   .min(1, 'a name needs at least one character')
   .max(MAX_NAME_LENGTH, `a name has at most ${MAX_NAME_LENGTH} characters`)
-  .regex(/^[^\p{C}]+$/u, 'a name cannot contain control characters');
+  // Control characters and bidi overrides could disguise a name on screen; emoji joiners are fine.
+  .regex(/^[^\p{Cc}\u202a-\u202e\u2066-\u2069]+$/u, 'a name cannot contain control characters');
 
 /** What travels inside a token (SPEC §5). Unknown fields are ignored, for later versions. */
 export const envelopeSchema = z.object({
