@@ -141,8 +141,9 @@ export class HubRecorder {
       batch.push(pending);
       bytes += pending.bytes;
     }
-    if (this.head === this.queue.length) {
-      this.queue = [];
+    // Let go of what has been taken, so the written frames' Buffers can be collected.
+    if (this.head === this.queue.length || this.head > 1024) {
+      this.queue = this.queue.slice(this.head);
       this.head = 0;
     }
     this.queuedBytes -= bytes;
