@@ -8,6 +8,11 @@ import { openTerminal } from '../streams/terminal.ts';
 
 /** The hub's default frame limit: a longer token would be refused, so it is not sent. */
 const MAX_OUTGOING_FRAME_BYTES = 64 * 1024;
+/**
+ * In chunk framing the seed's programs take one recv(4096) to be one message, so a token and its
+ * LF must fit in 4096 bytes (about 2,880 bytes of text): a longer one would reach them in pieces.
+ */
+const MAX_SEED_FRAME_BYTES = 4096 - 1;
 
 /**
  * The client's edges around its actor: the link to the hub and the terminal. Resolves with the
@@ -39,7 +44,7 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
   const actor = clientActor({
     ring,
     name: config.name,
-    maxFrameBytes: MAX_OUTGOING_FRAME_BYTES,
+    maxFrameBytes: seedFraming ? MAX_SEED_FRAME_BYTES : MAX_OUTGOING_FRAME_BYTES,
     ttlSeconds: config.ttlSeconds,
     // The seed's server knows no notices: no pings in chunk framing.
     idleMs: seedFraming ? 0 : config.idleSeconds * 1000,
