@@ -247,8 +247,9 @@ export function presetTable(p: PresetResult): string {
       notes.push(
         `${o.label}: generator-limited: ${b}; the relay may do better than this (more throughput, less latency)`,
       );
+    if (o.runs && o.runs > 1) notes.push(`${o.label}: the quietest of ${o.runs} runs`);
     const m = o.run?.machine;
-    if (m?.noisy)
+    if (m?.noisy && !b)
       notes.push(
         `${o.label}: the machine was busy with other work during the run (${m.other.toFixed(2)} CPU besides ` +
           `the relay and the generator, steal ${m.steal.toFixed(2)}): rerun on a quiet machine`,

@@ -35,6 +35,8 @@ overload:     --max-rate MSG_PER_S  use this as every relay's max instead of sea
 machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
               --quiet-wait SEC (30): before each relay starts, wait this long at most for other
               processes to stop using the CPUs (0 = don't); runs that still see other load say so
+              --repeat N (1): small/room/crowd run every relay N times, interleaved, and keep
+              each relay's quietest run (least CPU used by other processes)
 connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
 our hub:      --hub-arg ARG  (repeatable) extra argument for src/bin/hub.ts
               --cpu-prof DIR  run it under node --cpu-prof: one .cpuprofile per hub start in DIR
@@ -89,6 +91,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
         'connect-concurrency': { type: 'string' },
         'connect-rate': { type: 'string' },
         'quiet-wait': { type: 'string' },
+        repeat: { type: 'string' },
         'hub-arg': { type: 'string', multiple: true },
         'cpu-prof': { type: 'string' },
         json: { type: 'boolean', default: false },
@@ -109,7 +112,9 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
   }
   if (v.render !== undefined) {
     // tables from an earlier --json output, without running anything
-    const saved = JSON.parse(readFileSync(v.render, 'utf8')) as { presets: PresetResult[] };
+    const text = readFileSync(v.render, 'utf8');
+    // tolerate the banner that `npm run` (without -s) prints before the JSON
+    const saved = JSON.parse(text.slice(Math.max(0, text.indexOf('\n{') + 1))) as { presets: PresetResult[] };
     process.stdout.write(saved.presets.map(presetTable).join('\n'));
     process.exit(0);
   }
@@ -164,6 +169,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     connectConcurrency: numberOpt(v, 'connect-concurrency', 1, true) ?? 100,
     connectRate: numberOpt(v, 'connect-rate', 0) ?? 0,
     quietWaitS: numberOpt(v, 'quiet-wait', 0) ?? 30,
+    repeat: numberOpt(v, 'repeat', 1, true) ?? 1,
   };
   return { cfg, json: v.json, pin, genCpu };
 }
