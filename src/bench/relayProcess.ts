@@ -46,13 +46,17 @@ export interface StartOptions {
   hubArgs?: string[];
   /** write a V8 CPU profile of our hub into this directory (node --cpu-prof) */
   cpuProfDir?: string | null;
+  /** our hub's entry point (default src/bin/hub.ts, run through tsx; a .js/.mjs file runs as is) */
+  hubEntry?: string;
   timeoutMs?: number;
 }
 
+export const DEFAULT_HUB_ENTRY = 'src/bin/hub.ts';
+
 /** null if the relay can run here, else why it is skipped. */
-export function unavailable(name: RelayName): string | null {
-  if (name === 'ours' && !existsSync(path.join(REPO_ROOT, 'src', 'bin', 'hub.ts')))
-    return 'src/bin/hub.ts not found (the hub is not written yet), skipped';
+export function unavailable(name: RelayName, hubEntry = DEFAULT_HUB_ENTRY): string | null {
+  if (name === 'ours' && !existsSync(path.resolve(REPO_ROOT, hubEntry)))
+    return `${hubEntry} not found (the hub is not written yet), skipped`;
   if (name === 'ncat' && !hasCommand('ncat')) return 'ncat not installed, skipped';
   return null;
 }
@@ -63,6 +67,7 @@ function commandFor(
   port: number,
   hubArgs: string[],
   cpuProfDir: string | null,
+  hubEntry: string,
 ): string[] {
   const node = process.execPath;
   switch (name) {
@@ -70,9 +75,8 @@ function commandFor(
       return [
         node,
         ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
-        '--import',
-        'tsx',
-        'src/bin/hub.ts',
+        ...(/\.m?js$/.test(hubEntry) ? [] : ['--import', 'tsx']),
+        hubEntry,
         '--host',
         host,
         '--port',
@@ -150,7 +154,14 @@ export async function stopAllRelays(): Promise<void> {
 export async function startRelay(name: RelayName, o: StartOptions): Promise<RelayHandle> {
   const host = o.host ?? '127.0.0.1';
   const fixedPort = name === 'ncat' ? await freePort(host) : 0;
-  let argv = commandFor(name, host, fixedPort, o.hubArgs ?? [], o.cpuProfDir ?? null);
+  let argv = commandFor(
+    name,
+    host,
+    fixedPort,
+    o.hubArgs ?? [],
+    o.cpuProfDir ?? null,
+    o.hubEntry ?? DEFAULT_HUB_ENTRY,
+  );
   if (o.cpu !== null && hasCommand('taskset')) argv = ['taskset', '-c', String(o.cpu), ...argv];
   else o = { ...o, cpu: null };
   const [cmd, ...args] = argv;

@@ -34,6 +34,8 @@ export interface BenchConfig {
   hubArgs: string[];
   /** write a CPU profile of our hub per run into this directory */
   cpuProfDir: string | null;
+  /** our hub's entry point */
+  hubEntry: string;
   /** a relay above this RSS is stopped and the run marked as collapsed */
   rssLimitBytes: number;
   connectConcurrency: number;
@@ -168,7 +170,7 @@ export class BenchRunner {
       for (const relay of relays) {
         const prev = outcomes.get(relay);
         if (prev && prev.status !== 'ok') continue;
-        const why = relay === 'target' ? null : unavailable(relay);
+        const why = relay === 'target' ? null : unavailable(relay, this.cfg.hubEntry);
         if (why) {
           this.out.note(`  ${relay}: ${why}`);
           outcomes.set(relay, emptyOutcome(relay, 'skipped', why));
@@ -250,6 +252,7 @@ export class BenchRunner {
       cpu: this.cfg.hubCpu,
       hubArgs: this.cfg.hubArgs,
       cpuProfDir: this.cfg.cpuProfDir,
+      hubEntry: this.cfg.hubEntry,
     });
     if (h.pid !== undefined) {
       // let it finish starting (JIT, module loading) before it is measured

@@ -13,7 +13,13 @@ import { parseArgs } from 'node:util';
 import type { Progress } from '../bench/generator.ts';
 import { PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
 import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
-import { HUB_UNLIMITED_FLAG, RELAY_NAMES, type RelayName, stopAllRelays } from '../bench/relayProcess.ts';
+import {
+  DEFAULT_HUB_ENTRY,
+  HUB_UNLIMITED_FLAG,
+  RELAY_NAMES,
+  type RelayName,
+  stopAllRelays,
+} from '../bench/relayProcess.ts';
 import { presetTable } from '../bench/report.ts';
 import { type BenchConfig, BenchRunner, type PresetResult, type Reporter } from '../bench/runner.ts';
 
@@ -40,6 +46,8 @@ machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
 connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
 our hub:      --hub-arg ARG  (repeatable) extra argument for src/bin/hub.ts
               --cpu-prof DIR  run it under node --cpu-prof: one .cpuprofile per hub start in DIR
+              --hub-entry FILE (src/bin/hub.ts)  e.g. a compiled .js entry, which runs without tsx
+              (tsx's loader thread alone costs about 40 MiB of RSS)
 output:       --json  one JSON document on stdout;  --render FILE  tables from a saved --json output
 `;
 
@@ -94,6 +102,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
         repeat: { type: 'string' },
         'hub-arg': { type: 'string', multiple: true },
         'cpu-prof': { type: 'string' },
+        'hub-entry': { type: 'string' },
         json: { type: 'boolean', default: false },
         render: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -165,6 +174,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     hubCpu: pin ? hubCpu : null,
     hubArgs: v['hub-arg'] ?? [],
     cpuProfDir: v['cpu-prof'] !== undefined ? path.resolve(v['cpu-prof']) : null,
+    hubEntry: v['hub-entry'] ?? DEFAULT_HUB_ENTRY,
     rssLimitBytes: (numberOpt(v, 'rss-limit', 16) ?? 2048) * 1024 * 1024,
     connectConcurrency: numberOpt(v, 'connect-concurrency', 1, true) ?? 100,
     connectRate: numberOpt(v, 'connect-rate', 0) ?? 0,
