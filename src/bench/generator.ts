@@ -700,6 +700,10 @@ export class LoadSession {
           `the machine was busy with other work (${machine.other.toFixed(2)} CPU, steal ${machine.steal.toFixed(2)})`,
         );
     }
+    if (o.rate <= 0 && reasons.length === 0 && hub && cpuUtil >= 0.75 && cpuUtil > hub.cpuUtil)
+      reasons.push(
+        `at max rate the generator was busier than the relay (cpu ${cpuUtil.toFixed(2)} vs ${hub.cpuUtil.toFixed(2)})`,
+      );
     if (reasons.length > 0 && hub && hub.cpuUtil >= 0.9)
       reasons.push(`the relay is saturated too (cpu ${hub.cpuUtil.toFixed(2)}): both are at their limit`);
     return {
