@@ -72,4 +72,4 @@ export interface SearchOptions {
   maxSteps: number;
 }
 
-export const DEFAULT_SEARCH: SearchOptions = { p99LimitMs: 50, startRate: 2000, maxSteps: 8 };
+export const DEFAULT_SEARCH: SearchOptions = { p99LimitMs: 50, startRate: 2000, maxSteps: 10 };

@@ -348,6 +348,7 @@ export class BenchRunner {
     let lo = 0;
     let loDeliveries = 0;
     let hi = Number.POSITIVE_INFINITY;
+    let genLimited = 0;
     let rate = Math.max(100, this.cfg.search.startRate);
     let h: RelayHandle | null = null;
     let s: Awaited<ReturnType<BenchRunner['openSession']>> | null = null;
@@ -395,10 +396,11 @@ export class BenchRunner {
           o.run = r;
         } else {
           hi = rate;
-          // the generator at its limit and the relay not: the relay was not what failed
+          // the generator at its limit and the relay not: this step says nothing about the relay.
+          // Keep bisecting below it; the answer is then "at least lo".
           if (r.gen.bottleneck && !(r.hub && r.hub.cpuUtil >= 0.9)) {
-            o.maxBound = `the generator is the bottleneck at ${rate} msg/s (${r.gen.bottleneck}): the relay's max is at least ${lo}`;
-            break;
+            genLimited = rate;
+            o.maxBound = `the generator could not offer ${rate} msg/s (${r.gen.bottleneck}): the relay's max is at least ${lo}`;
           }
           // a failed step can leave a backlog (or a bloated heap) behind: start afresh
           await drop();
@@ -416,6 +418,8 @@ export class BenchRunner {
     }
     if (!o.maxBound && hi === Number.POSITIVE_INFINITY)
       o.maxBound = `step limit reached while still passing: the max is at least ${lo}`;
+    else if (genLimited > 0)
+      o.maxBound = `the generator could not offer ${genLimited} msg/s: the relay's max is at least ${lo}`;
     o.maxRate = lo > 0 ? lo : null;
     o.maxDeliveriesPerS = lo > 0 ? loDeliveries : null;
     return lo > 0 ? { rate: lo, deliveriesPerS: loDeliveries } : null;

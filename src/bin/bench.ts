@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Progress } from '../bench/generator.ts';
-import { PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
+import { DEFAULT_SEARCH, PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
 import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
 import {
   DEFAULT_HUB_ENTRY,
@@ -36,7 +36,7 @@ relays: ours = the fernet-chat hub (src/bin/hub.ts, started with ${HUB_UNLIMITED
 load (override a preset):
   --clients N  --senders S  --rate MSG_PER_S (0 = max rate)  --size BYTES  --window MSGS
   --warmup SEC  --duration SEC
-max search:   --max-p99 MS (50)  --max-start MSG_PER_S (2000)  --max-steps N (8)
+max search:   --max-p99 MS (50)  --max-start MSG_PER_S (2000)  --max-steps N (10)
 overload:     --max-rate MSG_PER_S  use this as every relay's max instead of searching
 machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
               --quiet-wait SEC (30): before each relay starts, wait this long at most for other
@@ -166,9 +166,9 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     target,
     overrides,
     search: {
-      p99LimitMs: numberOpt(v, 'max-p99', 0.1) ?? 50,
-      startRate: numberOpt(v, 'max-start', 1) ?? 2000,
-      maxSteps: numberOpt(v, 'max-steps', 1, true) ?? 8,
+      p99LimitMs: numberOpt(v, 'max-p99', 0.1) ?? DEFAULT_SEARCH.p99LimitMs,
+      startRate: numberOpt(v, 'max-start', 1) ?? DEFAULT_SEARCH.startRate,
+      maxSteps: numberOpt(v, 'max-steps', 1, true) ?? DEFAULT_SEARCH.maxSteps,
     },
     maxRate: numberOpt(v, 'max-rate', 1) ?? null,
     hubCpu: pin ? hubCpu : null,
