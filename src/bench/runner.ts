@@ -499,7 +499,11 @@ export class BenchRunner {
       o.barrier = barrier;
       try {
         await sleep(1000);
-        const after = h.pid !== undefined ? readProc(h.pid) : null;
+        const after = h.pid !== undefined && !h.exited() ? readProc(h.pid) : null;
+        if (h.exited()) {
+          o.note = `the relay exited while ${connect.connected} connections were open`;
+          this.out.note(`  ${relay}: ${o.note}`);
+        }
         o.idle = {
           requested: p.clients,
           connected: connect.connected,

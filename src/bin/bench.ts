@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import type { Progress } from '../bench/generator.ts';
 import { DEFAULT_SEARCH, PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
 import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
+import { profilesIn, profileTable } from '../bench/profile.ts';
 import {
   DEFAULT_HUB_ENTRY,
   HUB_UNLIMITED_FLAG,
@@ -251,6 +252,12 @@ async function main(): Promise<void> {
     );
   } else {
     process.stdout.write(`\n${results.map(presetTable).join('\n')}`);
+    if (cfg.cpuProfDir) {
+      const files = profilesIn(cfg.cpuProfDir);
+      process.stdout.write(`\n### Where our hub's time went (node --cpu-prof, self time)\n\n`);
+      for (const f of files.slice(-3)) process.stdout.write(`${profileTable(f)}\n`);
+      if (files.length === 0) process.stdout.write('no profile was written (did the hub exit cleanly?)\n');
+    }
   }
   const anyOk = results.some((r) => r.relays.some((o) => o.status === 'ok'));
   process.exitCode = anyOk ? 0 : 1;

@@ -56,3 +56,37 @@ describe('bench tables', () => {
     expect(pending).toContain('pending');
   });
 });
+
+describe('cpu profile summary', () => {
+  it('sums self time per function, sets idle apart, and picks main-thread profiles', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { profilesIn, summariseProfile } = await import('../../src/bench/profile.ts');
+    const dir = mkdtempSync(path.join(tmpdir(), 'bench-prof-'));
+    const frame = (functionName: string, url = '') => ({ functionName, url, lineNumber: 9 });
+    const profile = {
+      nodes: [
+        { id: 1, callFrame: frame('(root)') },
+        { id: 2, callFrame: frame('(idle)') },
+        { id: 3, callFrame: frame('flush', 'file:///x/y/src/actors/peer.ts') },
+        { id: 4, callFrame: frame('writeBuffer') },
+      ],
+      samples: [2, 3, 4, 4, 2, 3],
+      timeDeltas: [1000, 2000, 3000, 3000, 1000, 2000],
+      startTime: 0,
+      endTime: 12000,
+    };
+    writeFileSync(path.join(dir, 'CPU.20260101.000000.42.0.001.cpuprofile'), JSON.stringify(profile));
+    writeFileSync(path.join(dir, 'CPU.20260101.000000.42.1.002.cpuprofile'), JSON.stringify(profile));
+    const files = profilesIn(dir);
+    expect(files.map((f) => path.basename(f))).toEqual(['CPU.20260101.000000.42.0.001.cpuprofile']);
+    const s = summariseProfile(files[0]!);
+    expect(s.totalMs).toBe(12);
+    expect(s.idleMs).toBe(2);
+    expect(s.entries).toEqual([
+      { where: 'writeBuffer', selfMs: 6, share: 0.5 },
+      { where: 'flush src/actors/peer.ts:10', selfMs: 4, share: 4 / 12 },
+    ]);
+  });
+});
