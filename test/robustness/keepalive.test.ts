@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_DEFAULTS } from '../../src/config/clientConfig.ts';
@@ -8,6 +7,7 @@ import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
 import { expectHealthyPair } from './support/healthy.ts';
+import { tcpSocket, tcpSockets } from './support/procNet.ts';
 import { Receiver } from './support/receiver.ts';
 import { shapedLine } from './support/shapedToken.ts';
 
@@ -198,30 +198,8 @@ describe('the client keepalive', () => {
   });
 });
 
-/**
- * TCP keepalive as the kernel sees it: /proc/net/tcp lists every TCP socket with its timer; an
- * idle established connection has timer 2 (keepalive) only when SO_KEEPALIVE is on.
- */
-function tcpTimers(): { local: number; remote: number; timer: number }[] | undefined {
-  let text: string;
-  try {
-    text = readFileSync('/proc/net/tcp', 'latin1');
-  } catch {
-    return undefined;
-  }
-  return text
-    .split('\n')
-    .slice(1)
-    .filter(Boolean)
-    .map((line) => {
-      const f = line.trim().split(/\s+/);
-      const port = (address: string) => Number.parseInt(address.split(':')[1]!, 16);
-      return { local: port(f[1]!), remote: port(f[2]!), timer: Number.parseInt(f[5]!.split(':')[0]!, 16) };
-    });
-}
-
 describe('TCP keepalive', () => {
-  const available = tcpTimers() !== undefined;
+  const available = tcpSockets() !== undefined;
   if (!available) console.log('TCP keepalive test skipped: /proc/net/tcp cannot be read on this system');
 
   it.skipIf(!available)(
@@ -238,7 +216,7 @@ describe('TCP keepalive', () => {
       const settledTimer = (local: number, remote: number) =>
         eventually(
           () => {
-            const timer = tcpTimers()!.find((t) => t.local === local && t.remote === remote)?.timer;
+            const timer = tcpSocket(local, remote)?.timer;
             return timer === undefined || timer === 1 ? undefined : timer;
           },
           () => `the socket ${local} → ${remote} in /proc/net/tcp`,
