@@ -145,6 +145,11 @@ export function listeningPort(line: string): number | null {
 }
 
 const running = new Set<RelayHandle>();
+const children = new Set<ChildProcess>();
+// whatever way this process ends, the relays it started end with it
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
 
 /** Stops every relay this process started and has not stopped yet (for signal handlers). */
 export async function stopAllRelays(): Promise<void> {
@@ -170,6 +175,7 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, NODE_ENV: 'production' },
   });
+  children.add(child);
   const tail: string[] = [];
   let exited = false;
   let port: number | null = null;
@@ -177,6 +183,7 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
   const exitPromise = new Promise<void>((resolve) => {
     child.once('exit', () => {
       exited = true;
+      children.delete(child);
       resolve();
     });
     child.once('error', (err) => {

@@ -215,6 +215,11 @@ class StderrReporter implements Reporter {
 async function main(): Promise<void> {
   const { cfg, json, pin, genCpu } = parseConfig(process.argv.slice(2));
   const out = new StderrReporter();
+  // a closed pipe (e.g. `| head`) must not leave the relays running
+  for (const stream of [process.stdout, process.stderr])
+    stream.on('error', () => {
+      void stopAllRelays().finally(() => process.exit(1));
+    });
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) process.exit(130);
