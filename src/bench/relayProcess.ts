@@ -46,12 +46,20 @@ export interface StartOptions {
   hubArgs?: string[];
   /** write a V8 CPU profile of our hub into this directory (node --cpu-prof) */
   cpuProfDir?: string | null;
-  /** our hub's entry point (default src/bin/hub.ts, run through tsx; a .js/.mjs file runs as is) */
+  /** our hub's entry point (default: DEFAULT_HUB_ENTRY; a .ts file runs through tsx, a .js/.mjs file as is) */
   hubEntry?: string;
   timeoutMs?: number;
 }
 
-export const DEFAULT_HUB_ENTRY = 'src/bin/hub.ts';
+/**
+ * Run from the build (`npm run bench` builds first), every relay runs compiled, as users run the
+ * hub: no tsx loader thread in anyone's RSS. Run from source (tests), they run through tsx.
+ */
+const COMPILED = import.meta.url.endsWith('.js');
+const entry = (source: string): string[] =>
+  COMPILED ? [source.replace(/^src\//, 'dist/').replace(/\.ts$/, '.js')] : ['--import', 'tsx', source];
+
+export const DEFAULT_HUB_ENTRY = COMPILED ? 'dist/bin/hub.js' : 'src/bin/hub.ts';
 
 /** null if the relay can run here, else why it is skipped. */
 export function unavailable(name: RelayName, hubEntry = DEFAULT_HUB_ENTRY): string | null {
@@ -85,27 +93,9 @@ function commandFor(
         ...hubArgs,
       ];
     case 'batching':
-      return [
-        node,
-        '--import',
-        'tsx',
-        'src/bench/relays/batchingRelay.ts',
-        '--host',
-        host,
-        '--port',
-        String(port),
-      ];
+      return [node, ...entry('src/bench/relays/batchingRelay.ts'), '--host', host, '--port', String(port)];
     case 'plain':
-      return [
-        node,
-        '--import',
-        'tsx',
-        'src/bench/relays/plainRelay.ts',
-        '--host',
-        host,
-        '--port',
-        String(port),
-      ];
+      return [node, ...entry('src/bench/relays/plainRelay.ts'), '--host', host, '--port', String(port)];
     case 'ncat':
       // --max-conns: ncat's default is 100 connections
       return ['ncat', '--broker', '--listen', '--max-conns', '20000', host, String(port)];
