@@ -13,7 +13,16 @@ function table(title: string, schema: z.ZodObject): string {
     const fallback = s.defaultValue === undefined ? '—' : `\`${JSON.stringify(s.defaultValue)}\``;
     return `| \`${flag}\` | \`${s.env}\` | ${fallback} | ${s.description.replace(/\|/g, '\\|')} |`;
   });
-  return [`#### ${title}`, '', '| flag | environment | default | meaning |', '|---|---|---|---|', ...rows, ''].join('\n');
+  return [
+    `#### ${title}`,
+    '',
+    '| flag | environment | default | meaning |',
+    '|---|---|---|---|',
+    ...rows,
+    '',
+  ].join('\n');
 }
 
-process.stdout.write(`${table('Hub (`npm start -- …`)', hubConfigSchema)}\n${table('Client (`npm run client -- …`)', clientConfigSchema)}`);
+process.stdout.write(
+  `${table('Hub (`npm start -- …`)', hubConfigSchema)}\n${table('Client (`npm run client -- …`)', clientConfigSchema)}`,
+);

@@ -435,9 +435,10 @@ export class BenchRunner {
 
   async overload(relay: RelayName | 'target', p: LoadParams): Promise<RelayOutcome> {
     const o = emptyOutcome(relay, 'ok', null);
-    let max: { rate: number; deliveriesPerS: number } | null = null;
-    if (this.cfg.maxRate !== null) max = { rate: this.cfg.maxRate, deliveriesPerS: Number.NaN };
-    else max = this.maxFound.get(relay) ?? null;
+    let max: { rate: number; deliveriesPerS: number } | null =
+      this.cfg.maxRate !== null
+        ? { rate: this.cfg.maxRate, deliveriesPerS: Number.NaN }
+        : (this.maxFound.get(relay) ?? null);
     if (!max) {
       this.out.note(`  ${relay}: searching its max rate first (give --max-rate to skip)`);
       const maxParams = this.params('max');

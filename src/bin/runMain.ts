@@ -5,7 +5,11 @@ import { ConfigError } from '../config/configError.ts';
  * anything unexpected exits 1 with one line (the stack only with FERNET_CHAT_DEBUG=1).
  */
 export async function runMain(main: () => Promise<number>): Promise<never> {
-  const name = process.argv[1]?.split('/').pop()?.replace(/\.[jt]s$/, '') ?? 'fernet-chat';
+  const name =
+    process.argv[1]
+      ?.split('/')
+      .pop()
+      ?.replace(/\.[jt]s$/, '') ?? 'fernet-chat';
   let status: number;
   try {
     status = await main();

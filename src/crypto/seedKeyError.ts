@@ -10,11 +10,7 @@
  * - `bad-state`: a well-formed pickle whose object is not a Fernet with two 16-byte keys.
  */
 export type SeedKeyErrorCode =
-  | 'not-a-pickle'
-  | 'unsupported-opcode'
-  | 'forbidden-global'
-  | 'truncated'
-  | 'bad-state';
+  'not-a-pickle' | 'unsupported-opcode' | 'forbidden-global' | 'truncated' | 'bad-state';
 
 export class SeedKeyError extends Error {
   override readonly name = 'SeedKeyError';

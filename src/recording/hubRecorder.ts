@@ -20,8 +20,7 @@ export interface HubRecorderOptions {
 
 /** A record waiting for the disk: the event itself, formatted only when written. */
 type Pending = { readonly t: number; readonly bytes: number } & (
-  | { readonly event: HubEvent }
-  | { readonly record: { readonly type: string } }
+  { readonly event: HubEvent } | { readonly record: { readonly type: string } }
 );
 
 /** Estimated bytes of a record of anything but frames. */

@@ -33,7 +33,7 @@ class TtyClient {
 
   /** The screen as plain text: escape sequences removed, carriage returns as line breaks. */
   get text(): string {
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping terminal escapes is the point
+    // eslint-disable-next-line no-control-regex -- stripping terminal escapes is the point
     return this.screen.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '\n');
   }
 

@@ -8,8 +8,7 @@ import { itWithPython, runPythonScript, skipReason } from './python.ts';
 
 type Op = Record<string, unknown>;
 type Result =
-  | { ok: true; token?: string; plaintext?: string; timestamp?: number | null }
-  | { ok: false; error: string };
+  { ok: true; token?: string; plaintext?: string; timestamp?: number | null } | { ok: false; error: string };
 
 /** Collects oracle operations, runs them in one python3 process, and hands back the results. */
 class Batch {
