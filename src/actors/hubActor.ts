@@ -10,6 +10,11 @@ export interface HubActorOptions {
    * `idle` when nothing comes back within `pongTimeoutMs`. Undefined: off.
    */
   readonly keepalive?: { readonly idleMs: number; readonly pongTimeoutMs: number } | undefined;
+  /**
+   * `#joined`/`#left` go to everyone while at most this many are online; beyond, each join would
+   * cost a notice per peer (N² for a room filling up). Default: always.
+   */
+  readonly presenceLimit?: number;
 }
 
 /** What the hub remembers of one peer. */
@@ -30,16 +35,21 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
   return (events) =>
     new Observable<HubEffect>((subscriber) => {
       const roster = new Map<PeerId, PeerState>();
-      let everyone: readonly PeerId[] = [];
+      // The recipients of a delivery, rebuilt on the first delivery after a join or leave.
+      let everyoneCache: readonly PeerId[] | undefined = [];
+      const everyone = () => (everyoneCache ??= [...roster.keys()]);
+      const presenceLimit = options.presenceLimit ?? Number.POSITIVE_INFINITY;
       let closing = false;
       let lastTick = 0;
       const emit = (effect: HubEffect) => subscriber.next(effect);
       const tell = (peer: PeerId, text: string) => {
         if (options.notices) emit({ type: 'notice', peer, text });
       };
+      // One shared Buffer delivered to all but `except`, like a data frame: no per-peer allocation.
       const tellOthers = (except: PeerId, text: string) => {
-        if (!options.notices) return;
-        for (const peer of everyone) if (peer !== except) emit({ type: 'notice', peer, text });
+        const others = roster.has(except) ? roster.size - 1 : roster.size;
+        if (!options.notices || others === 0 || roster.size > presenceLimit) return;
+        emit({ type: 'deliver', data: Buffer.from(`${text}\n`), from: except, to: everyone() });
       };
       const heard = (peer: PeerId): boolean => {
         const state = roster.get(peer);
@@ -52,7 +62,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
         switch (event.type) {
           case 'frames':
             if (heard(event.peer))
-              emit({ type: 'deliver', data: event.run.data, from: event.peer, to: everyone });
+              emit({ type: 'deliver', data: event.run.data, from: event.peer, to: everyone() });
             return;
           case 'joined':
             if (closing) {
@@ -63,7 +73,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             // (Measured from lastTick instead, a peer that joins before the first tick would be
             // silent since time 0, and pinged at once.)
             roster.set(event.peer, { heard: true, silentSince: lastTick, pingedAt: undefined });
-            everyone = [...roster.keys()];
+            everyoneCache = undefined;
             emit({
               type: 'log',
               record: { event: 'join', peer: event.peer, remote: event.remote, online: roster.size },
@@ -73,7 +83,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             return;
           case 'left':
             if (!roster.delete(event.peer)) return;
-            everyone = [...roster.keys()];
+            everyoneCache = undefined;
             emit({
               type: 'log',
               record: { event: 'leave', peer: event.peer, reason: event.reason, online: roster.size },
@@ -102,7 +112,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
           case 'shutdown':
             closing = true;
             emit({ type: 'log', record: { event: 'shutdown', reason: event.reason, online: roster.size } });
-            for (const peer of everyone) emit({ type: 'close', peer, reason: event.reason });
+            for (const peer of everyone()) emit({ type: 'close', peer, reason: event.reason });
             return;
         }
       };
@@ -120,7 +130,10 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             }
           } else if (now - state.pingedAt >= pongTimeoutMs) {
             state.pingedAt = Number.POSITIVE_INFINITY; // closed once; its `left` follows
-            emit({ type: 'log', record: { event: 'idle', peer, silentMs: Math.round(now - state.silentSince) } });
+            emit({
+              type: 'log',
+              record: { event: 'idle', peer, silentMs: Math.round(now - state.silentSince) },
+            });
             emit({ type: 'close', peer, reason: 'idle' });
           }
         }

@@ -15,6 +15,8 @@ export const HUB_DEFAULTS = {
   floodRate: 50,
   floodBurst: 200,
   /** ngIRCd's defaults: `#ping` after 120 s of silence, `#bye idle` 20 s later. */
+  /** Past this many online, joins and leaves are no longer announced to everyone (N² notices). */
+  presenceLimit: 1_000,
   idleSeconds: 120,
   pongTimeoutSeconds: 20,
   backlog: 1024,
@@ -67,6 +69,12 @@ export const hubConfigSchema = z.strictObject({
   floodBurst: count
     .default(HUB_DEFAULTS.floodBurst)
     .describe('frames a client may send at once before flood control'),
+  presenceLimit: z
+    .number()
+    .int()
+    .min(0)
+    .default(HUB_DEFAULTS.presenceLimit)
+    .describe('announce #joined/#left to everyone while at most this many are online'),
   idleSeconds: z
     .number()
     .min(0)

@@ -131,7 +131,10 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
         return;
     }
   };
-  const actor = withRecorder(recorder, hubActor({ notices: lineFraming, keepalive }));
+  const actor = withRecorder(
+    recorder,
+    hubActor({ notices: lineFraming, keepalive, presenceLimit: config.presenceLimit }),
+  );
   const subscription = events.pipe(actor, tap(apply)).subscribe({
     error: (error: unknown) => log({ event: 'internal-error', detail: String(error) }),
   });

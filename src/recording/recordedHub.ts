@@ -16,5 +16,6 @@ export function recordedHubOf(
     maxConnectionsPerAddress: config.maxConnectionsPerAddress,
     floodRate: config.floodRate,
     floodBurst: config.floodBurst,
+    presenceLimit: config.presenceLimit,
   };
 }

@@ -29,6 +29,8 @@ export const recordedHubSchema = z.looseObject({
   maxConnectionsPerAddress: z.number().int().positive(),
   floodRate: z.number().nonnegative(),
   floodBurst: z.number().int().positive(),
+  /** Recordings made before this setting existed announced every join. */
+  presenceLimit: z.number().int().nonnegative().optional(),
 });
 
 export const headerRecordSchema = z.strictObject({

@@ -37,5 +37,5 @@ export function hubEventOf(record: EventRecord): HubEvent | undefined {
 
 /** The hub actor's options as the recorded hub had them. */
 export function hubActorOptionsOf(hub: RecordedHub): HubActorOptions {
-  return { notices: hub.notices, keepalive: hub.keepalive ?? undefined };
+  return { notices: hub.notices, keepalive: hub.keepalive ?? undefined, presenceLimit: hub.presenceLimit };
 }

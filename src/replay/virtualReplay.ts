@@ -66,7 +66,9 @@ export function virtualReplay(recording: Recording): ReplayResult {
       case 'deliver': {
         const frames = effect.data.toString('latin1').split('\n').slice(0, -1);
         for (const peer of effect.to)
-          if (peer !== effect.from) for (const frame of frames) receive(peer, 'frame', frame);
+          // `#joined`/`#left` travel as shared deliveries too; they are notices all the same.
+          if (peer !== effect.from)
+            for (const frame of frames) receive(peer, frame.startsWith('#') ? 'notice' : 'frame', frame);
         return;
       }
       case 'notice':

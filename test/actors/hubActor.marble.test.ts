@@ -1,4 +1,4 @@
-import { filter, map, merge, type Observable, Subject } from 'rxjs';
+import { filter, merge, mergeMap, type Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { hubActor } from '../../src/actors/hubActor.ts';
@@ -35,16 +35,21 @@ function view(withLogs = false) {
   return (effects: Observable<HubEffect>): Observable<View> =>
     effects.pipe(
       filter((e) => withLogs || e.type !== 'log'),
-      map((e): View => {
+      mergeMap((e): View[] => {
         switch (e.type) {
-          case 'deliver':
-            return { deliver: e.data.toString(), from: e.from, recipients: e.to.filter((p) => p !== e.from) };
+          case 'deliver': {
+            const recipients = e.to.filter((p) => p !== e.from);
+            const text = e.data.toString();
+            // `#joined`/`#left` travel as one shared delivery; shown here as what each peer gets.
+            if (text.startsWith('#')) return recipients.map((peer) => ({ notice: text.slice(0, -1), peer }));
+            return [{ deliver: text, from: e.from, recipients }];
+          }
           case 'notice':
-            return { notice: e.text, peer: e.peer };
+            return [{ notice: e.text, peer: e.peer }];
           case 'close':
-            return { close: e.peer, reason: e.reason };
+            return [{ close: e.peer, reason: e.reason }];
           case 'log':
-            return { log: { ...e.record } };
+            return [{ log: { ...e.record } }];
         }
       }),
     );
@@ -86,6 +91,30 @@ describe('hub actor (marble)', () => {
       expectObservable(events.pipe(hubActor({ notices: false }), view())).toBe('-b-|', {
         b: deliver('alone', 1, []),
       });
+    });
+  });
+
+  it('stops announcing joins and leaves to everyone past the presence limit (no N² notices)', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const events = cold<HubEvent>('a 9ms b 9ms c 9ms d', {
+        a: joined(1),
+        b: joined(2),
+        c: joined(3),
+        d: left(3),
+      });
+      expectObservable(events.pipe(hubActor({ notices: true, presenceLimit: 2 }), view())).toBe(
+        'a 9ms (bc) 6ms d 9ms (ef)',
+        {
+          a: noticeTo(1, '#hello fernet-chat/1 1 1'),
+          b: noticeTo(2, '#hello fernet-chat/1 2 2'),
+          c: noticeTo(1, '#joined 2 2'),
+          // Three online is past the limit: the joiner still gets #hello, nobody gets #joined.
+          d: noticeTo(3, '#hello fernet-chat/1 3 3'),
+          // Back at two, the leave is announced again.
+          e: noticeTo(1, '#left 3 2 quit'),
+          f: noticeTo(2, '#left 3 2 quit'),
+        },
+      );
     });
   });
 

@@ -61,7 +61,15 @@ interface Sent {
 function simulate(steps: readonly Step[], keepalive?: { idleMs: number; pongTimeoutMs: number }) {
   const events = new Subject<HubEvent>();
   const effects: HubEffect[] = [];
-  events.pipe(hubActor({ notices: true, keepalive })).subscribe((effect) => effects.push(effect));
+  events.pipe(hubActor({ notices: true, keepalive })).subscribe((effect) => {
+    // `#joined`/`#left` go out as one shared delivery; here they count as a notice to each recipient.
+    if (effect.type === 'deliver' && effect.data[0] === 0x23) {
+      const text = effect.data.toString().trimEnd();
+      for (const peer of effect.to) if (peer !== effect.from) effects.push({ type: 'notice', peer, text });
+    } else {
+      effects.push(effect);
+    }
+  });
 
   const present: PeerId[] = [];
   const gone: PeerId[] = [];

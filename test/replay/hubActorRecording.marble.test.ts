@@ -46,11 +46,12 @@ describe('the hub actor driven by a recording (marbles)', () => {
       expectObservable(effectsOf(rec, scheduler)).toBe('a 4ms (bc) 1ms d 1ms e 2ms f 4ms g 9ms (h|)', {
         a: { type: 'notice', peer: 1, text: '#hello fernet-chat/1 1 1' },
         b: { type: 'notice', peer: 2, text: '#hello fernet-chat/1 2 2' },
-        c: { type: 'notice', peer: 1, text: '#joined 2 2' },
+        // #joined and #left: one shared Buffer for all the others, like a data frame.
+        c: { type: 'deliver', data: Buffer.from('#joined 2 2\n'), from: 2, to: [1, 2] },
         d: { type: 'deliver', data: Buffer.from(`${TOKEN_A}\n`), from: 1, to: [1, 2] },
         e: { type: 'notice', peer: 2, text: '#pong' },
         f: { type: 'notice', peer: 2, text: '#error bad-frame not a Fernet token: wrong length' },
-        g: { type: 'notice', peer: 2, text: '#left 1 1 quit' },
+        g: { type: 'deliver', data: Buffer.from('#left 1 1 quit\n'), from: 1, to: [2] },
         h: { type: 'close', peer: 2, reason: 'shutdown' },
       });
     });
