@@ -127,11 +127,15 @@ export class PeerActor {
 
   private writePending(): void {
     if (this.pending.length === 0 || this.socket.destroyed) return;
-    const batch =
-      this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    const batch = this.pending;
     this.pending = [];
     this.pendingBytes = 0;
-    if (!this.socket.write(batch) && !this.congested) this.congest();
+    // Corked, the slices go out in one writev: no copy of the shared frame Buffers per peer.
+    let writable = true;
+    this.socket.cork();
+    for (const data of batch) writable = this.socket.write(data);
+    this.socket.uncork();
+    if (!writable && !this.congested) this.congest();
   }
 
   private tooSlow(queued: number): boolean {
