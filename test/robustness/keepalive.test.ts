@@ -112,8 +112,8 @@ describe('the hub keepalive', () => {
   it('is off in chunk framing (the seed knows no notices)', async () => {
     const hub = await startTestHub(['--framing', 'chunk', ...QUICK]);
     const silent = await Receiver.open(hub.port);
-    // Three times idle + pong timeout: in line framing it would be long gone.
-    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    // Twice idle + pong timeout: in line framing it would be long gone.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(silent.closed).toBe(false);
     expect(silent.notices).toEqual([]);
     silent.destroy();
@@ -125,8 +125,8 @@ describe('the client keepalive', () => {
     const hub = await startTestHub(QUICK);
     const alice = startBin('client', clientArgs(hub.port, 'alice'));
     await alice.waitForLine('stderr', '* connected as #1');
-    // Six idle periods without typing; without its #pong the hub would close it within two.
-    await new Promise((resolve) => setTimeout(resolve, 1_800));
+    // Four idle periods without typing; without its #pong the hub would close it within two.
+    await new Promise((resolve) => setTimeout(resolve, 1_200));
     expect(hub.bin.stderr).not.toMatch(/event=idle|event=leave/);
     const reader = await Receiver.open(hub.port);
     await reader.waitForNotice('#hello ');
