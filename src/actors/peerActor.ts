@@ -1,10 +1,9 @@
 import type { Socket } from 'node:net';
-import { catchError, concat, defer, type Observable, of, tap } from 'rxjs';
+import { Observable, type Subscriber } from 'rxjs';
 import { notice } from '../protocol/notice.ts';
-import { classifyFrames } from '../streams/classifyFrames.ts';
+import { classifyFrameEvent } from '../streams/classifyFrames.ts';
 import type { FrameEvent, Framing } from '../streams/frameEvent.ts';
-import { socketChunks } from '../streams/socketChunks.ts';
-import { splitFrames } from '../streams/splitFrames.ts';
+import { FrameSplitter } from '../streams/frameSplitter.ts';
 import type { FlushScheduler } from './flushScheduler.ts';
 import type { HubEvent, PeerId } from './hubEvent.ts';
 import { TokenBucket } from './tokenBucket.ts';
@@ -44,10 +43,15 @@ export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 /** How long a closing peer gets to take its last bytes before the socket is destroyed. */
 const LINGER_MS = 2_000;
 
+/** Errors are reported through `events`; this keeps a late one from becoming an uncaught exception. */
+const ignore = (): void => {};
+
 /**
  * One TCP connection of the hub. Inbound: `events` is the connection as hub events, from
  * `joined` to `left`, with flood control that pauses reading (TCP then slows the sender; nothing
- * is dropped). Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose
+ * is dropped). It is what `socketChunks → splitFrames → classifyFrames` would compose, fused into
+ * one observable over the same FrameSplitter and classifier: a hub holds thousands of these, and
+ * a chain of operators per connection cost about 8 KiB of heap each. Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose
  * queue overflows while the others keep up, or that takes nothing for stuckMs, is closed as a slow
  * consumer so that it cannot hold up the rest.
  */
@@ -64,27 +68,47 @@ export class PeerActor {
   constructor(
     readonly id: PeerId,
     private readonly socket: Socket,
+    /** Shared by every peer of a hub. */
     private readonly options: PeerOptions,
   ) {
-    // Errors are reported through `events`; this keeps a late one from becoming an uncaught exception.
-    socket.on('error', () => {});
+    socket.on('error', ignore);
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     this.remoteAddress = socket.remoteAddress ?? '?';
-    const remote = `${this.remoteAddress}:${socket.remotePort ?? 0}`;
-    this.events = concat(
-      of<HubEvent>({ type: 'joined', peer: id, remote }),
-      socketChunks(socket).pipe(
-        splitFrames({ maxFrameBytes: options.maxFrameBytes, framing: options.framing }),
-        options.floodRate > 0 ? tap(this.floodControl()) : (frames) => frames,
-        classifyFrames(id),
-        catchError((error: NodeJS.ErrnoException) => {
-          this.closeReason ??= error.code?.toLowerCase() ?? 'error';
-          return [];
-        }),
-      ),
-      defer(() => of<HubEvent>({ type: 'left', peer: id, reason: this.closeReason ?? 'quit' })),
-    );
+    this.events = new Observable<HubEvent>((subscriber) => this.read(subscriber));
+  }
+
+  /** The socket as hub events: `joined`, what its frames mean, then `left` with the reason. */
+  private read(subscriber: Subscriber<HubEvent>): () => void {
+    const { id, socket, options } = this;
+    subscriber.next({ type: 'joined', peer: id, remote: `${this.remoteAddress}:${socket.remotePort ?? 0}` });
+    const splitter = new FrameSplitter(options);
+    const bucket =
+      options.floodRate > 0
+        ? new TokenBucket(options.floodRate, options.floodBurst, performance.now())
+        : undefined;
+    const emit = (event: HubEvent) => subscriber.next(event);
+    const onFrames = (event: FrameEvent) => {
+      if (bucket !== undefined && event.kind === 'frames') this.floodControl(bucket, event.count);
+      classifyFrameEvent(id, event, emit);
+    };
+    const onData = (chunk: Buffer) => splitter.push(chunk, onFrames);
+    const onError = (error: NodeJS.ErrnoException) => {
+      this.closeReason ??= error.code?.toLowerCase() ?? 'error';
+    };
+    const onClose = () => {
+      subscriber.next({ type: 'left', peer: id, reason: this.closeReason ?? 'quit' });
+      subscriber.complete();
+    };
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.once('close', onClose);
+    if (socket.destroyed) onClose();
+    return () => {
+      socket.off('data', onData);
+      socket.off('error', onError);
+      socket.off('close', onClose);
+    };
   }
 
   get queuedBytes(): number {
@@ -191,14 +215,11 @@ export class PeerActor {
     this.socket.destroy();
   }
 
-  private floodControl(): (event: FrameEvent) => void {
-    const bucket = new TokenBucket(this.options.floodRate, this.options.floodBurst, performance.now());
-    return (event) => {
-      if (event.kind !== 'frames') return;
-      const waitMs = bucket.take(event.count, performance.now());
-      if (waitMs === 0 || this.paused & PauseReason.Flood) return;
-      this.pauseReading(PauseReason.Flood, true);
-      setTimeout(() => this.pauseReading(PauseReason.Flood, false), waitMs).unref();
-    };
+  /** Takes `count` frames from the bucket; in debt, reading pauses until it is paid. */
+  private floodControl(bucket: TokenBucket, count: number): void {
+    const waitMs = bucket.take(count, performance.now());
+    if (waitMs === 0 || this.paused & PauseReason.Flood) return;
+    this.pauseReading(PauseReason.Flood, true);
+    setTimeout(() => this.pauseReading(PauseReason.Flood, false), waitMs).unref();
   }
 }

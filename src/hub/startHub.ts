@@ -3,7 +3,7 @@ import { finalize, interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
-import { PauseReason, PeerActor } from '../actors/peerActor.ts';
+import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
 import { openHubRecorder } from '../recording/hubRecorder.ts';
 import { recordedHubOf } from '../recording/recordedHub.ts';
@@ -79,20 +79,16 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     if (peers.size === 0) onEmpty?.();
   };
 
+  const peerOptions: PeerOptions = {
+    ...config,
+    notices: lineFraming,
+    scheduler,
+    onCongestion: (peer, congested) => backpressure.update(peer, congested),
+    overloaded: () => backpressure.active,
+  };
   const connections = serverConnections(server, (error: NodeJS.ErrnoException) =>
     log({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
-  ).pipe(
-    map(
-      (socket) =>
-        new PeerActor(nextId++, socket, {
-          ...config,
-          notices: lineFraming,
-          scheduler,
-          onCongestion: (peer, congested) => backpressure.update(peer, congested),
-          overloaded: () => backpressure.active,
-        }),
-    ),
-  );
+  ).pipe(map((socket) => new PeerActor(nextId++, socket, peerOptions)));
 
   const events = merge(
     control,

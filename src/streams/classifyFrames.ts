@@ -18,18 +18,21 @@ export function classifyFrames(peer: PeerId): OperatorFunction<FrameEvent, HubEv
     new Observable<HubEvent>((subscriber) => {
       const emit = (event: HubEvent) => subscriber.next(event);
       return source.subscribe({
-        next: (event) => {
-          if (event.kind === 'oversize') {
-            const detail = `frame of ${event.bytes}+ bytes exceeds the limit of ${event.limit}`;
-            emit({ type: 'rejected', peer, code: 'frame-too-large', detail });
-          } else {
-            classifyRun(peer, event.data, event.count, emit);
-          }
-        },
+        next: (event) => classifyFrameEvent(peer, event, emit),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
     });
+}
+
+/** One frame event of one peer → hub events (the operator's work, for callers without a stream). */
+export function classifyFrameEvent(peer: PeerId, event: FrameEvent, emit: (event: HubEvent) => void): void {
+  if (event.kind === 'oversize') {
+    const detail = `frame of ${event.bytes}+ bytes exceeds the limit of ${event.limit}`;
+    emit({ type: 'rejected', peer, code: 'frame-too-large', detail });
+  } else {
+    classifyRun(peer, event.data, event.count, emit);
+  }
 }
 
 function classifyRun(peer: PeerId, data: Buffer, count: number, emit: (event: HubEvent) => void): void {
