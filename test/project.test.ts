@@ -20,8 +20,11 @@ describe('the project', () => {
   it('is an ESM package for Node >= 20 with the scripts the README uses', () => {
     expect(pkg.type).toBe('module');
     expect(pkg.engines.node).toBe('>=20');
-    expect(pkg.scripts.start).toMatch(/src\/bin\/hub\.ts$/);
-    expect(pkg.scripts.client).toMatch(/src\/bin\/client\.ts$/);
+    // The bins run compiled; npm ci builds them (prepare), and each script rebuilds first.
+    expect(pkg.scripts.start).toBe('node dist/bin/hub.js');
+    expect(pkg.scripts.client).toBe('node dist/bin/client.js');
+    expect(pkg.scripts.prepare).toBe('npm run build');
+    expect(pkg.scripts.prestart).toContain('build');
     for (const script of ['test', 'typecheck', 'lint']) expect(pkg.scripts[script], script).toBeDefined();
     expect(existsSync(join(ROOT, 'package-lock.json'))).toBe(true);
   });
