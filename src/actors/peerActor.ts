@@ -49,7 +49,7 @@ const ignore = (): void => {};
 /**
  * One TCP connection of the hub. Inbound: `events` is the connection as hub events, from
  * `joined` to `left`, with flood control that pauses reading (TCP then slows the sender; nothing
- * is dropped). It is what `socketChunks → splitFrames → classifyFrames` would compose, fused into
+ * is dropped). It is what `splitFrames → classifyFrames` compose over the socket's reads, fused into
  * one observable over the same FrameSplitter and classifier: a hub holds thousands of these, and
  * a chain of operators per connection cost about 8 KiB of heap each. Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose
  * queue overflows while the others keep up, or that takes nothing for stuckMs, is closed as a slow
