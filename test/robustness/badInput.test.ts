@@ -1,5 +1,5 @@
 /**
- * The bad-input table (docs/bad-input.md): each row's input, its defined outcome, and after it a
+ * The bad-input table (README, "Bad input, and what happens"): each row's input, its defined outcome, and after it a
  * healthy pair of clients that still chat through the same hub. The hub is shared by the whole
  * file on purpose: it takes every row in turn, and must still relay after all of them.
  */
