@@ -30,7 +30,7 @@ const USAGE = `usage: fernet-chat-bench [--preset NAME[,NAME...]|all] [--relays 
 presets (default: small):
 ${PRESET_NAMES.map((n) => `  ${n.padEnd(9)} ${PRESETS[n].description}`).join('\n')}
 
-relays: ours = the fernet-chat hub (src/bin/hub.ts, started with ${HUB_UNLIMITED_FLAG}: its protective
+relays: ours = the fernet-chat hub (${DEFAULT_HUB_ENTRY}, started with ${HUB_UNLIMITED_FLAG}: its protective
         limits such as flood control are switched off for the benchmark); batching and plain = the
         baseline node:net relays in src/bench/relays; ncat = \`ncat --broker\` (if installed).
 
@@ -45,10 +45,10 @@ machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
               --repeat N (1): small/room/crowd run every relay N times, interleaved, and keep
               each relay's quietest run (least CPU used by other processes)
 connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
-our hub:      --hub-arg ARG  (repeatable) extra argument for src/bin/hub.ts
+our hub:      --hub-arg ARG  (repeatable) extra argument for the hub bin
               --cpu-prof DIR  run it under node --cpu-prof: one .cpuprofile per hub start in DIR
-              --hub-entry FILE (src/bin/hub.ts)  e.g. a compiled .js entry, which runs without tsx
-              (tsx's loader thread alone costs about 40 MiB of RSS)
+              --hub-entry FILE (${DEFAULT_HUB_ENTRY})  another entry point; a .ts file runs through
+              tsx (whose loader thread alone costs about 40 MiB of RSS), a .js file as it is
 output:       --json  one JSON document on stdout;  --render FILE  tables from a saved --json output
 `;
 
