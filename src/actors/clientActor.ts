@@ -9,8 +9,11 @@ import {
   mergeMap,
   type Observable,
   of,
+  race,
   type SchedulerLike,
+  Subject,
   switchMap,
+  take,
   timer,
 } from 'rxjs';
 import { FernetError } from '../crypto/fernetError.ts';
@@ -150,16 +153,35 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
               ),
             );
 
+      const cameUp = new Subject<void>();
+      const goodbye = (): Observable<ClientOutput> =>
+        of(seal('leave', ''), { type: 'done', unsent: 0 } as const);
+      // Input can end before the hub has said hello (a short pipe) or while reconnecting: then
+      // what waits is sent when the link comes up, if it does within the pong timeout.
+      const finish = defer(() =>
+        up
+          ? goodbye()
+          : race(
+              cameUp.pipe(take(1), mergeMap(goodbye)),
+              timer(pongTimeoutMs, scheduler).pipe(
+                map((): ClientOutput => ({ type: 'done', unsent: waiting.length })),
+              ),
+            ),
+      );
+      const announceUp = (event: LinkEvent): Observable<never> =>
+        event.type === 'up'
+          ? defer(() => {
+              cameUp.next();
+              return EMPTY;
+            })
+          : EMPTY;
+
       return merge(
         // Every link event restarts the keepalive timer: silence is measured from the last frame.
-        link.pipe(switchMap((event) => concat(onLink(event), keepalive(event)))),
+        link.pipe(switchMap((event) => concat(onLink(event), announceUp(event), keepalive(event)))),
         concat(
           typed.pipe(mergeMap((line) => (line.trim() === '' ? EMPTY : sendOrKeep(seal('message', line))))),
-          defer(() =>
-            up
-              ? of(seal('leave', ''), { type: 'done', unsent: 0 } as const)
-              : of({ type: 'done', unsent: waiting.length } as const),
-          ),
+          finish,
         ),
       );
     });

@@ -1,6 +1,7 @@
 /**
- * Batches writes per event-loop turn: whatever is queued for a peer during one turn goes out as
- * one write in the next. One setImmediate for all dirty peers, not one per peer.
+ * Batches writes per event-loop turn: whatever is queued for a peer while the poll phase reads
+ * sockets goes out as one write in the check phase right after (setImmediate). One setImmediate
+ * for all dirty peers, not one per peer.
  */
 export interface Flushable {
   flush(): void;

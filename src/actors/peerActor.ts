@@ -31,9 +31,11 @@ export interface PeerOptions {
 
 /** A batch this big is written at once instead of at the end of the event-loop turn. */
 const EAGER_FLUSH_BYTES = 64 * 1024;
+/** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
+const MAX_WRITE_BYTES = 256 * 1024;
 /** How far past its queue limit a peer may go while the hub has paused all reading. */
 export const OVERLOAD_QUEUE_FACTOR = 4;
-/** A reader that takes nothing for this long is stuck, even while the hub is overloaded. */
+/** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;
 
 /** Why reading from a peer may be paused; reads resume when no reason is left. */
@@ -47,12 +49,16 @@ const LINGER_MS = 2_000;
 const ignore = (): void => {};
 
 /**
- * One TCP connection of the hub. Inbound: `events` is the connection as hub events, from
- * `joined` to `left`, with flood control that pauses reading (TCP then slows the sender; nothing
- * is dropped). It is what `splitFrames → classifyFrames` compose over the socket's reads, fused into
- * one observable over the same FrameSplitter and classifier: a hub holds thousands of these, and
- * a chain of operators per connection cost about 8 KiB of heap each. Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose
- * queue overflows while the others keep up, or that takes nothing for stuckMs, is closed as a slow
+ * One TCP connection of the hub.
+ *
+ * Inbound: `events` is the connection as hub events, from `joined` to `left`, with flood control
+ * that pauses reading (TCP then slows the sender; nothing is dropped). It is what `splitFrames →
+ * classifyFrames` compose over the socket's reads, fused into one observable over the same
+ * FrameSplitter and classifier: a hub holds thousands of these, and a chain of operators per
+ * connection cost about 8 KiB of heap each.
+ *
+ * Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose queue
+ * overflows while the others keep up, or that takes nothing for stuckMs, is closed as a slow
  * consumer so that it cannot hold up the rest.
  */
 export class PeerActor {
@@ -60,6 +66,7 @@ export class PeerActor {
   readonly remoteAddress: string;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
+  private endWhenFlushed = false;
   private marked = false;
   private congested = false;
   private paused = 0;
@@ -121,8 +128,10 @@ export class PeerActor {
 
   send(data: Buffer): void {
     if (this.closeReason !== undefined) return;
-    const queued = this.pendingBytes + this.socket.writableLength + data.length;
-    if (queued > this.options.maxQueueBytes && this.tooSlow(queued)) {
+    const waiting = this.pendingBytes + this.socket.writableLength;
+    const queued = waiting + data.length;
+    // An empty queue always takes the frame: only a backlog makes a slow consumer.
+    if (queued > this.options.maxQueueBytes && waiting > 0 && this.tooSlow(queued)) {
       this.close('slow-consumer');
       return;
     }
@@ -149,24 +158,41 @@ export class PeerActor {
     this.writePending();
   }
 
+  /**
+   * Hands queued slices to the socket, corked so that they go out in one writev (no copy of the
+   * shared frame Buffers per peer), at most MAX_WRITE_BYTES at a time. While the socket is backed
+   * up the rest waits here, not in Node's buffer: each drain then shows that the reader is taking.
+   */
   private writePending(): void {
-    if (this.pending.length === 0 || this.socket.destroyed) return;
-    const batch = this.pending;
-    this.pending = [];
-    this.pendingBytes = 0;
-    // Corked, the slices go out in one writev: no copy of the shared frame Buffers per peer.
-    let writable = true;
-    this.socket.cork();
-    for (const data of batch) writable = this.socket.write(data);
-    this.socket.uncork();
-    if (!writable && !this.congested) this.congest();
+    while (this.pending.length > 0 && !this.congested && !this.socket.destroyed) {
+      let count = this.pending.length;
+      let bytes = this.pendingBytes;
+      if (bytes > MAX_WRITE_BYTES) {
+        bytes = 0;
+        count = 0;
+        while (bytes < MAX_WRITE_BYTES) bytes += this.pending[count++]!.length;
+      }
+      const batch = count === this.pending.length ? this.pending : this.pending.slice(0, count);
+      this.pending = count === this.pending.length ? [] : this.pending.slice(count);
+      this.pendingBytes -= bytes;
+      let writable = true;
+      this.socket.cork();
+      for (const data of batch) writable = this.socket.write(data);
+      this.socket.uncork();
+      if (!writable) this.congest();
+    }
+    if (this.pending.length === 0 && this.endWhenFlushed) this.socket.end();
   }
 
   private tooSlow(queued: number): boolean {
     return !this.options.overloaded?.() || queued > this.options.maxQueueBytes * OVERLOAD_QUEUE_FACTOR;
   }
 
-  /** Writes back up: tell the hub, and drop this peer if it does not drain within stuckMs. */
+  /**
+   * Writes back up: tell the hub, and hold further writes until the socket drains. A peer that
+   * does not drain once in stuckMs takes nothing at all: it is stuck, and dropped. (One that is
+   * slow but reading drains every MAX_WRITE_BYTES or so; its queue limit is what bounds it.)
+   */
   private congest(): void {
     this.congested = true;
     this.options.onCongestion?.(this, true);
@@ -176,6 +202,7 @@ export class PeerActor {
       clearTimeout(stuck);
       this.congested = false;
       this.options.onCongestion?.(this, false);
+      this.writePending();
     });
   }
 
@@ -194,18 +221,22 @@ export class PeerActor {
   close(reason: string, lingerMs = LINGER_MS): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
+    const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {
-      // Whatever is queued would only deepen the backlog; the bye goes alone.
+      // Whatever is queued would only deepen the backlog: the bye goes alone, past the queue.
       this.pending = [];
       this.pendingBytes = 0;
+      if (bye) this.socket.end(bye);
+      else this.socket.end();
+    } else {
+      if (bye) {
+        this.pending.push(bye);
+        this.pendingBytes += bye.length;
+      }
+      // The socket ends once everything queued is written (at once, unless it is backed up).
+      this.endWhenFlushed = true;
+      this.writePending();
     }
-    if (this.options.notices) {
-      const bye = Buffer.from(`${notice.bye(reason)}\n`);
-      this.pending.push(bye);
-      this.pendingBytes += bye.length;
-    }
-    this.writePending();
-    this.socket.end();
     setTimeout(() => this.socket.destroy(), lingerMs).unref();
   }
 

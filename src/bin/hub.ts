@@ -50,5 +50,6 @@ await runMain(async () => {
     };
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
+    hub.failed.catch(() => resolve(1));
   });
 });

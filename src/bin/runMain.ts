@@ -10,6 +10,12 @@ export async function runMain(main: () => Promise<number>): Promise<never> {
       ?.split('/')
       .pop()
       ?.replace(/\.[jt]s$/, '') ?? 'fernet-chat';
+  // A reader that went away (`| head -1`) ends the program quietly; a closed log pipe must not
+  // take a running hub down with it.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+  });
+  process.stderr.on('error', () => {});
   let status: number;
   try {
     status = await main();

@@ -1,13 +1,14 @@
 import { tap } from 'rxjs';
 import { clientActor } from '../actors/clientActor.ts';
 import type { ClientConfig } from '../config/clientConfig.ts';
+import { HUB_DEFAULTS } from '../config/hubConfig.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
 import { HubLink } from '../streams/hubLink.ts';
 import { openTerminal } from '../streams/terminal.ts';
 
 /** The hub's default frame limit: a longer token would be refused, so it is not sent. */
-const MAX_OUTGOING_FRAME_BYTES = 64 * 1024;
+const MAX_OUTGOING_FRAME_BYTES = HUB_DEFAULTS.maxFrameBytes;
 /**
  * In chunk framing the seed's programs take one recv(4096) to be one message, so a token and its
  * LF must fit in 4096 bytes (about 2,880 bytes of text): a longer one would reach them in pieces.
@@ -96,7 +97,11 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
               );
               void link.end().then(() => finish(1));
             } else {
-              void link.end().then(() => finish(0));
+              void link.end().then((flushed) => {
+                if (!flushed)
+                  terminal.notify('fernet-chat-client: the hub did not take everything before closing');
+                finish(flushed ? 0 : 1);
+              });
             }
             return;
         }

@@ -7,7 +7,6 @@ export const CLIENT_DEFAULTS = {
   port: 10101,
   keyFile: 'chat.key',
   ttlSeconds: 24 * 60 * 60,
-  maxFrameBytes: 64 * 1024,
   /** As the hub's (ngIRCd's defaults): `#ping` after 120 s without a frame, dropped 20 s later. */
   idleSeconds: 120,
   pongTimeoutSeconds: 20,

@@ -14,9 +14,9 @@ export const HUB_DEFAULTS = {
   /** Frames per second per client before its reads are paused (token bucket); 0 = off. */
   floodRate: 50,
   floodBurst: 200,
-  /** ngIRCd's defaults: `#ping` after 120 s of silence, `#bye idle` 20 s later. */
   /** Past this many online, joins and leaves are no longer announced to everyone (N² notices). */
   presenceLimit: 1_000,
+  /** ngIRCd's defaults: `#ping` after 120 s of silence, `#bye idle` 20 s later. */
   idleSeconds: 120,
   pongTimeoutSeconds: 20,
   backlog: 1024,
@@ -34,74 +34,81 @@ export const framingSchema = z.enum(['line', 'chunk']);
 const port = z.number().int().min(0).max(65535);
 const count = z.number().int().min(1);
 
-export const hubConfigSchema = z.strictObject({
-  host: z.string().min(1).default(HUB_DEFAULTS.host).describe('address to listen on'),
-  port: port.default(HUB_DEFAULTS.port).describe('TCP port to listen on (0 picks a free one)'),
-  framing: framingSchema
-    .default('line')
-    .describe("'line': LF-ended frames with notices; 'chunk': the seed's one-read-one-message, no notices"),
-  maxFrameBytes: z
-    .number()
-    .int()
-    .min(128)
-    .max(16 * 1024 * 1024)
-    .default(HUB_DEFAULTS.maxFrameBytes)
-    .describe('longest frame accepted, in bytes before the LF (longer: #error frame-too-large)'),
-  maxQueueBytes: z
-    .number()
-    .int()
-    .min(64 * 1024)
-    .default(HUB_DEFAULTS.maxQueueBytes)
-    .describe('bytes that may wait for one client before it is dropped as a slow consumer'),
-  maxConnections: count
-    .default(HUB_DEFAULTS.maxConnections)
-    .describe('most clients at once (more: #bye hub-full)'),
-  maxConnectionsPerAddress: count
-    .default(HUB_DEFAULTS.maxConnectionsPerAddress)
-    .describe('most clients at once from one remote address'),
-  floodRate: z
-    .number()
-    .min(0)
-    .default(HUB_DEFAULTS.floodRate)
-    .describe(
-      'frames per second a client may send before the hub stops reading from it for a while (0: off)',
-    ),
-  floodBurst: count
-    .default(HUB_DEFAULTS.floodBurst)
-    .describe('frames a client may send at once before flood control'),
-  presenceLimit: z
-    .number()
-    .int()
-    .min(0)
-    .default(HUB_DEFAULTS.presenceLimit)
-    .describe('announce #joined/#left to everyone while at most this many are online'),
-  idleSeconds: z
-    .number()
-    .min(0)
-    .default(HUB_DEFAULTS.idleSeconds)
-    .describe('send #ping to a client silent this long (0: no keepalive; never in chunk framing)'),
-  pongTimeoutSeconds: z
-    .number()
-    .positive()
-    .default(HUB_DEFAULTS.pongTimeoutSeconds)
-    .describe('close a pinged client (#bye idle) that stays silent this long'),
-  backlog: count.default(HUB_DEFAULTS.backlog).describe('TCP accept backlog'),
-  shutdownGraceMs: z
-    .number()
-    .int()
-    .min(0)
-    .default(HUB_DEFAULTS.shutdownGraceMs)
-    .describe('on SIGINT/SIGTERM, how long clients get to take what is queued for them'),
-  unlimited: z
-    .boolean()
-    .default(false)
-    .describe('for benchmarks: no flood control, no per-address or total connection limit'),
-  record: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('record every event to this new JSON-lines file (mode 0600) for fernet-chat-replay'),
-});
+export const hubConfigSchema = z
+  .strictObject({
+    host: z.string().min(1).default(HUB_DEFAULTS.host).describe('address to listen on'),
+    port: port.default(HUB_DEFAULTS.port).describe('TCP port to listen on (0 picks a free one)'),
+    framing: framingSchema
+      .default('line')
+      .describe("'line': LF-ended frames with notices; 'chunk': the seed's one-read-one-message, no notices"),
+    maxFrameBytes: z
+      .number()
+      .int()
+      .min(128)
+      .max(16 * 1024 * 1024)
+      .default(HUB_DEFAULTS.maxFrameBytes)
+      .describe('longest frame accepted, in bytes before the LF (longer: #error frame-too-large)'),
+    maxQueueBytes: z
+      .number()
+      .int()
+      .min(64 * 1024)
+      .default(HUB_DEFAULTS.maxQueueBytes)
+      .describe('bytes that may wait for one client before it is dropped as a slow consumer'),
+    maxConnections: count
+      .default(HUB_DEFAULTS.maxConnections)
+      .describe('most clients at once (more: #bye hub-full)'),
+    maxConnectionsPerAddress: count
+      .default(HUB_DEFAULTS.maxConnectionsPerAddress)
+      .describe('most clients at once from one remote address'),
+    floodRate: z
+      .number()
+      .min(0)
+      .default(HUB_DEFAULTS.floodRate)
+      .describe(
+        'frames per second a client may send before the hub stops reading from it for a while (0: off)',
+      ),
+    floodBurst: count
+      .default(HUB_DEFAULTS.floodBurst)
+      .describe('frames a client may send at once before flood control'),
+    presenceLimit: z
+      .number()
+      .int()
+      .min(0)
+      .default(HUB_DEFAULTS.presenceLimit)
+      .describe('announce #joined/#left to everyone while at most this many are online'),
+    idleSeconds: z
+      .number()
+      .min(0)
+      .default(HUB_DEFAULTS.idleSeconds)
+      .describe('send #ping to a client silent this long (0: no keepalive; never in chunk framing)'),
+    pongTimeoutSeconds: z
+      .number()
+      .positive()
+      .default(HUB_DEFAULTS.pongTimeoutSeconds)
+      .describe('close a pinged client (#bye idle) that stays silent this long'),
+    backlog: count.default(HUB_DEFAULTS.backlog).describe('TCP accept backlog'),
+    shutdownGraceMs: z
+      .number()
+      .int()
+      .min(0)
+      .default(HUB_DEFAULTS.shutdownGraceMs)
+      .describe('on SIGINT/SIGTERM, how long clients get to take what is queued for them'),
+    unlimited: z
+      .boolean()
+      .default(false)
+      .describe('for benchmarks: no flood control, no per-address or total connection limit'),
+    record: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('record every event to this new JSON-lines file (mode 0600) for fernet-chat-replay'),
+  })
+  .refine((config) => config.maxQueueBytes >= 2 * (config.maxFrameBytes + 1), {
+    // Otherwise one large frame would overflow every recipient's queue and drop them all.
+    path: ['maxQueueBytes'],
+    message:
+      'must be at least twice --max-frame-bytes, so that one frame cannot make a client a slow consumer',
+  });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
 

@@ -52,9 +52,11 @@ export function loadConfig<S extends z.ZodObject>(schema: S, sources: ConfigSour
       }
       const key = String(issue.path[0] ?? '');
       const setting = settings.find((s) => s.key === key);
-      const value = JSON.stringify(merged[key]);
-      const allowed = setting ? ` (allowed: ${setting.allowed})` : '';
-      return `${key} = ${value} ${origin[key] ?? ''}: ${issue.message}${allowed}`.replace(/ {2,}/g, ' ');
+      const given = key in merged;
+      const value = JSON.stringify(given ? merged[key] : setting?.defaultValue);
+      const where = given ? (origin[key] ?? '') : '(the default)';
+      const allowed = setting && issue.code !== 'custom' ? ` (allowed: ${setting.allowed})` : '';
+      return `${key} = ${value} ${where}: ${issue.message}${allowed}`.replace(/ {2,}/g, ' ');
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { FernetError } from './fernetError.ts';
 import type { FernetKey } from './fernetKey.ts';
 import { KeyRing } from './keyRing.ts';
@@ -22,9 +22,12 @@ export class KeyFileError extends Error {
 export function readKeyFile(path: string): KeyRing {
   let mode: number;
   let text: string;
+  let fd: number | undefined;
   try {
-    mode = statSync(path).mode;
-    text = readFileSync(path, 'utf8');
+    // One open file for both the check and the read, so the file checked is the file read.
+    fd = openSync(path, 'r');
+    mode = fstatSync(fd).mode;
+    text = (mode & 0o077) === 0 ? readFileSync(fd, 'utf8') : '';
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') {
@@ -34,6 +37,8 @@ export function readKeyFile(path: string): KeyRing {
       );
     }
     throw new KeyFileError('unreadable', `cannot read key file ${path} (${code ?? String(error)})`);
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
   if ((mode & 0o077) !== 0) {
     const octal = (mode & 0o777).toString(8).padStart(4, '0');

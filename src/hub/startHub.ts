@@ -10,8 +10,13 @@ import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 
+/** Bytes buffered in a socket before it counts as backed up. */
+const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
+
 export interface RunningHub {
   readonly address: AddressInfo;
+  /** Rejects if the hub fails inside (a bug): it has then dropped everyone and stopped listening. */
+  readonly failed: Promise<never>;
   /** Stops accepting, says `#bye <reason>` to everyone, waits for them to go (up to the grace period). */
   stop(reason?: string): Promise<void>;
   /** Drops every connection at once. */
@@ -34,7 +39,9 @@ export class HubStartError extends Error {
  */
 export async function startHub(settings: HubConfig, log: (record: LogRecord) => void): Promise<RunningHub> {
   const config = effectiveLimits(settings);
-  const server = createServer({ noDelay: true });
+  // A socket counts as backed up (write() false) past this, not Node's default 16 KiB: with
+  // batched writes, 16 KiB is one turn of a busy room, not a sign of a slow reader.
+  const server = createServer({ noDelay: true, highWaterMark: SOCKET_HIGH_WATER_BYTES });
   await listen(server, config);
   const address = server.address() as AddressInfo;
   log({ event: 'listening', host: address.address, port: address.port, framing: config.framing });
@@ -131,8 +138,18 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     recorder,
     hubActor({ notices: lineFraming, keepalive, presenceLimit: config.presenceLimit }),
   );
+  let fail: (error: unknown) => void = () => {};
+  const failed = new Promise<never>((_, reject) => {
+    fail = reject;
+  });
+  failed.catch(() => {}); // a caller that does not watch it still has the log line
   const subscription = events.pipe(actor, tap(apply)).subscribe({
-    error: (error: unknown) => log({ event: 'internal-error', detail: String(error) }),
+    // A hub that cannot relay must not look alive: drop everyone, stop listening, and say so.
+    error: (error: unknown) => {
+      log({ event: 'internal-error', detail: String(error) });
+      abort();
+      fail(error);
+    },
   });
 
   let stopping: Promise<void> | undefined;
@@ -144,7 +161,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const stop = (reason = 'shutdown') => {
     stopping ??= new Promise<void>((resolve) => {
       server.close();
-      closingLingerMs = config.shutdownGraceMs;
+      // Past the grace period, so that the deadline below, not each peer's own timer, ends it.
+      closingLingerMs = config.shutdownGraceMs + 1_000;
       control.next({ type: 'shutdown', reason });
       const deadline = setTimeout(() => {
         log({ event: 'shutdown-timeout', remaining: peers.size });
@@ -160,8 +178,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     });
     return stopping;
   };
-  if (recorder === undefined) return { address, stop, abort };
-  return { address, stop: (reason) => stop(reason).then(() => recorder.close()), abort };
+  if (recorder === undefined) return { address, failed, stop, abort };
+  return { address, failed, stop: (reason) => stop(reason).then(() => recorder.close()), abort };
 }
 
 /** Keepalive is judged a few times per its shortest period, and never more than every 50 ms. */

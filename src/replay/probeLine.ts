@@ -8,7 +8,8 @@ const SHAPE_PROBES: Record<ShapeProblem, string> = {
 };
 
 /**
- * A recording keeps why the hub refused a line, never the line (it may have been plaintext).
+ * A recording keeps why the hub refused a line, not the line (it may have been plaintext); an
+ * unknown `#command` is named by its first word, in printable ASCII.
  * A live replay sends this instead: a line the hub refuses for the same reason.
  */
 export function probeLine(code: string, detail: string, maxFrameBytes: number): string {

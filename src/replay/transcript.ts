@@ -1,3 +1,4 @@
+import { displayText } from '../actors/displayText.ts';
 import type { HeaderRecord } from '../recording/recordingSchema.ts';
 import type { FrameReader } from './frameReader.ts';
 import type { ConnectionLog } from './virtualReplay.ts';
@@ -33,7 +34,7 @@ export function renderTranscript(input: TranscriptInput, readerFor: (peer: numbe
     for (const item of connection.received) {
       const at = `  +${seconds(item.t)}s  `;
       if (item.kind === 'notice') {
-        lines.push(at + item.text);
+        lines.push(at + displayText(item.text));
         continue;
       }
       const shown = read(item.text, new Date(start + item.t));

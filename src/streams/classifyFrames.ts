@@ -84,7 +84,11 @@ function verdictEvent(
     case 'pong':
       return { type: 'pong', peer };
     case 'command': {
-      const word = data.toString('latin1', start, Math.min(end, start + 32)).split(' ')[0];
+      // Echoed in #error, the log and recordings: printable ASCII only, so no terminal escapes.
+      const word = data
+        .toString('latin1', start, Math.min(end, start + 32))
+        .split(' ')[0]!
+        .replace(/[^\x21-\x7e]/g, '?');
       return { type: 'rejected', peer, code: 'unknown-command', detail: `unknown command ${word}` };
     }
     default:

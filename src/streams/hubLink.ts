@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import type { LinkEvent } from '../actors/clientOutput.ts';
-import { backoffDelay } from '../client/backoff.ts';
+import { backoffDelay } from './backoff.ts';
 import { connectSocket } from './connectSocket.ts';
 import type { Framing } from './frameEvent.ts';
 import { forEachFrame } from './frameEvent.ts';
@@ -18,6 +18,10 @@ export interface HubLinkOptions {
   /** Line framing: drop a connection on which the hub has not said `#hello` within this time. */
   readonly welcomeTimeoutMs?: number;
 }
+
+/** How long ending may wait for what was written to go out, and then for the hub to close. */
+const END_FLUSH_TIMEOUT_MS = 60_000;
+const END_LINGER_MS = 2_000;
 
 /** Frames from the hub may exceed the hub's own default limit; this only bounds memory. */
 const MAX_INCOMING_FRAME_BYTES = 1024 * 1024;
@@ -132,15 +136,29 @@ export class HubLink {
     this.socket?.destroy();
   }
 
-  /** Ends the link after everything written so far is flushed. */
-  end(): Promise<void> {
+  /**
+   * Ends the link once everything written so far has reached the kernel (a hub with flood
+   * control may take a while to read it all). Resolves false when that did not happen within
+   * `flushTimeoutMs`, or the connection broke first: then some lines may not have been sent.
+   */
+  end(flushTimeoutMs = END_FLUSH_TIMEOUT_MS): Promise<boolean> {
     this.ending = true;
     const socket = this.socket;
-    if (!socket) return Promise.resolve();
+    if (!socket) return Promise.resolve(true);
     return new Promise((resolve) => {
-      socket.once('close', () => resolve());
+      let flushed = false;
+      const giveUp = setTimeout(() => socket.destroy(), flushTimeoutMs);
+      socket.once('finish', () => {
+        flushed = true;
+        clearTimeout(giveUp);
+        // Everything is out; the hub closes its side at once, or we stop waiting for it.
+        setTimeout(() => socket.destroy(), END_LINGER_MS).unref();
+      });
+      socket.once('close', () => {
+        clearTimeout(giveUp);
+        resolve(flushed);
+      });
       socket.end();
-      setTimeout(() => socket.destroy(), 2_000).unref();
     });
   }
 }

@@ -263,14 +263,31 @@ describe('client actor (marble)', () => {
     });
   });
 
-  it('bounds the lines kept while down, and reports the unsent ones when input ends', () => {
+  it('bounds the lines kept while down, and reports the unsent ones when input ends and the hub stays away', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const typed = cold('-abc|', { a: 'one', b: 'two', c: 'three' });
       const link = cold('ud', { u: up, d: down });
-      expectObservable(opened(alice({ maxQueuedLines: 2 })({ typed, link }))).toBe('j--cd', {
-        j: sent('join', '', 1),
-        c: warn('! not connected and 2 lines already wait: this one was dropped'),
-        d: done(2),
+      // Input ends at 4; the link gets the pong timeout (20) to come back, and does not.
+      expectObservable(opened(alice({ maxQueuedLines: 2, pongTimeoutMs: 20 })({ typed, link }))).toBe(
+        'j--c 20ms d',
+        {
+          j: sent('join', '', 1),
+          c: warn('! not connected and 2 lines already wait: this one was dropped'),
+          d: done(2),
+        },
+      );
+    });
+  });
+
+  it('sends what was piped in before the hub said hello, once it does, then leaves', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const typed = cold('a|', { a: 'early' });
+      const link = cold('--u', { u: up });
+      expectObservable(opened(alice()({ typed, link }))).toBe('--(jald)', {
+        a: sent('message', 'early', 1),
+        j: sent('join', '', 2),
+        l: sent('leave', '', 3),
+        d: done(),
       });
     });
   });

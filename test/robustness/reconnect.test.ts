@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BACKOFF } from '../../src/client/backoff.ts';
+import { BACKOFF } from '../../src/streams/backoff.ts';
 import { type BinProcess, startBin, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';

@@ -91,6 +91,13 @@ describe('classifyFrames', () => {
     ]);
   });
 
+  it('names an unknown #command in printable ASCII only, so no escape sequence reaches a log or terminal', async () => {
+    expect(await classify(run('#\x1b]2;pwned\x07 now', '#caf\u00e9'))).toEqual([
+      { type: 'rejected', peer: PEER, code: 'unknown-command', detail: 'unknown command #?]2;pwned?' },
+      { type: 'rejected', peer: PEER, code: 'unknown-command', detail: 'unknown command #caf??' },
+    ]);
+  });
+
   it('rejects an oversize frame as frame-too-large', async () => {
     expect(await classify({ kind: 'oversize', bytes: 70_000, limit: 65_536 })).toEqual([
       {
