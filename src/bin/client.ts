@@ -1,41 +1,33 @@
 import { userInfo } from 'node:os';
 import { runClient } from '../client/runClient.ts';
 import { clientConfigSchema } from '../config/clientConfig.ts';
-import { parseCommandLine } from '../config/commandLine.ts';
 import { ConfigError } from '../config/configError.ts';
 import { KeyFileError, readKeyFile } from '../crypto/keyFile.ts';
 import { nameSchema } from '../protocol/envelope.ts';
 import { ask } from '../streams/terminal.ts';
-import { runMain } from './runMain.ts';
+import { runCommand } from './runMain.ts';
 
-await runMain(async () => {
-  const command = parseCommandLine(
-    {
-      name: 'fernet-chat-client',
-      usage: 'fernet-chat-client [options]',
-      summary:
-        'Chats through a fernet-chat hub: what you type is encrypted with the key file before it leaves,\n' +
-        'and what others say is decrypted on arrival. Piped input: each line is sent, and the client exits at its end.',
-      schema: clientConfigSchema,
-    },
-    process.argv.slice(2),
-    process.env,
-  );
-  if (command.kind === 'help') {
-    process.stdout.write(command.text);
-    return 0;
-  }
-  const config = command.config;
-  let ring: ReturnType<typeof readKeyFile>;
-  try {
-    ring = readKeyFile(config.keyFile);
-  } catch (error) {
-    if (error instanceof KeyFileError) throw new ConfigError([error.message]);
-    throw error;
-  }
-  const name = config.name ?? (await chooseName());
-  return runClient({ ...config, name }, ring);
-});
+await runCommand(
+  {
+    name: 'fernet-chat-client',
+    usage: 'fernet-chat-client [options]',
+    summary:
+      'Chats through a fernet-chat hub: what you type is encrypted with the key file before it leaves,\n' +
+      'and what others say is decrypted on arrival. Piped input: each line is sent, and the client exits at its end.',
+    schema: clientConfigSchema,
+  },
+  async (config) => {
+    let ring: ReturnType<typeof readKeyFile>;
+    try {
+      ring = readKeyFile(config.keyFile);
+    } catch (error) {
+      if (error instanceof KeyFileError) throw new ConfigError([error.message]);
+      throw error;
+    }
+    const name = config.name ?? (await chooseName());
+    return runClient({ ...config, name }, ring);
+  },
+);
 
 async function chooseName(): Promise<string> {
   if (!process.stdin.isTTY) {

@@ -1,55 +1,48 @@
-import { parseCommandLine } from '../config/commandLine.ts';
 import { hubConfigSchema } from '../config/hubConfig.ts';
 import { logfmt } from '../hub/logfmt.ts';
 import { HubStartError, startHub } from '../hub/startHub.ts';
-import { runMain } from './runMain.ts';
+import { runCommand } from './runMain.ts';
 
-await runMain(async () => {
-  const command = parseCommandLine(
-    {
-      name: 'fernet-chat-hub',
-      usage: 'fernet-chat-hub [options]',
-      summary:
-        'Relays encrypted chat frames between TCP clients. It never holds a key and never sees plaintext.\n' +
-        'Logs one line per event to stderr. SIGINT/SIGTERM: says #bye to everyone and exits; a second signal exits at once.',
-      schema: hubConfigSchema,
-    },
-    process.argv.slice(2),
-    process.env,
-  );
-  if (command.kind === 'help') {
-    process.stdout.write(command.text);
-    return 0;
-  }
-  const log = (record: Parameters<typeof logfmt>[0]) => process.stderr.write(`${logfmt(record)}\n`);
-  let hub: Awaited<ReturnType<typeof startHub>>;
-  try {
-    hub = await startHub(command.config, log);
-  } catch (error) {
-    if (error instanceof HubStartError) {
-      process.stderr.write(`fernet-chat-hub: ${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
-  return new Promise<number>((resolve) => {
-    let signals = 0;
-    const onSignal = (signal: NodeJS.Signals) => {
-      signals++;
-      if (signals > 1) {
-        log({ event: 'exit', reason: `second ${signal}` });
-        hub.abort();
-        resolve(130);
-        return;
+await runCommand(
+  {
+    name: 'fernet-chat-hub',
+    usage: 'fernet-chat-hub [options]',
+    summary:
+      'Relays encrypted chat frames between TCP clients. It never holds a key and never sees plaintext.\n' +
+      'Logs one line per event to stderr. SIGINT/SIGTERM: says #bye to everyone and exits; a second signal exits at once.',
+    schema: hubConfigSchema,
+  },
+  async (config) => {
+    const log = (record: Parameters<typeof logfmt>[0]) => process.stderr.write(`${logfmt(record)}\n`);
+    let hub: Awaited<ReturnType<typeof startHub>>;
+    try {
+      hub = await startHub(config, log);
+    } catch (error) {
+      if (error instanceof HubStartError) {
+        process.stderr.write(`fernet-chat-hub: ${error.message}\n`);
+        return 1;
       }
-      log({ event: 'signal', signal });
-      void hub.stop('shutdown').then(() => {
-        log({ event: 'exit', reason: 'shutdown' });
-        resolve(0);
-      });
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    hub.failed.catch(() => resolve(1));
-  });
-});
+      throw error;
+    }
+    return new Promise<number>((resolve) => {
+      let signals = 0;
+      const onSignal = (signal: NodeJS.Signals) => {
+        signals++;
+        if (signals > 1) {
+          log({ event: 'exit', reason: `second ${signal}` });
+          hub.abort();
+          resolve(130);
+          return;
+        }
+        log({ event: 'signal', signal });
+        void hub.stop('shutdown').then(() => {
+          log({ event: 'exit', reason: 'shutdown' });
+          resolve(0);
+        });
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      hub.failed.catch(() => resolve(1));
+    });
+  },
+);

@@ -1,11 +1,10 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
-import { parseCommandLine } from '../config/commandLine.ts';
 import { FernetKey } from '../crypto/fernetKey.ts';
 import { KeyFileError, writeKeyFile } from '../crypto/keyFile.ts';
 import { parseSeedKey, SEED_KEY_MAX_BYTES } from '../crypto/seedKey.ts';
 import { SeedKeyError } from '../crypto/seedKeyError.ts';
-import { runMain } from './runMain.ts';
+import { runCommand } from './runMain.ts';
 
 const keygenSchema = z.strictObject({
   fromSeed: z
@@ -20,52 +19,46 @@ const keygenSchema = z.strictObject({
 /** A file that cannot be imported: bad, hostile, missing or unreadable. Exit status 1. */
 class ImportError extends Error {}
 
-await runMain(async () => {
-  const command = parseCommandLine(
-    {
-      name: 'fernet-chat-keygen',
-      usage: 'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]',
-      summary:
-        'Writes a new Fernet key to FILE (default chat.key) with mode 0600. It never overwrites a file.\n' +
-        'Share the file with the people you chat with over a channel you trust; anyone with it can read the chat.\n' +
-        "With --from-seed, the key is not new but the one in the seed program's chave.key, so that fernet-chat\n" +
-        'and the Python chat can read each other.',
-      schema: keygenSchema,
-      maxPositionals: 1,
-      notes: [
-        'Exit status: 0 written; 1 refused (the file exists, or chave.key is not a saved Fernet key); 2 bad usage.',
-      ],
-    },
-    process.argv.slice(2),
-    process.env,
-  );
-  if (command.kind === 'help') {
-    process.stdout.write(command.text);
-    return 0;
-  }
-  const file = command.positionals[0] ?? 'chat.key';
-  const seed = command.config.fromSeed;
-  try {
-    const key = seed === undefined ? FernetKey.generate() : FernetKey.fromBytes(importSeedKey(seed));
-    const origin = seed === undefined ? 'made' : `imported from ${seed}`;
-    writeKeyFile(file, [key], `fernet-chat key, ${origin} ${new Date().toISOString()}; keep it secret`);
-  } catch (error) {
-    if (error instanceof KeyFileError || error instanceof SeedKeyError || error instanceof ImportError) {
-      process.stderr.write(`fernet-chat-keygen: ${error.message}\n`);
-      return 1;
+await runCommand(
+  {
+    name: 'fernet-chat-keygen',
+    usage: 'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]',
+    summary:
+      'Writes a new Fernet key to FILE (default chat.key) with mode 0600. It never overwrites a file.\n' +
+      'Share the file with the people you chat with over a channel you trust; anyone with it can read the chat.\n' +
+      "With --from-seed, the key is not new but the one in the seed program's chave.key, so that fernet-chat\n" +
+      'and the Python chat can read each other.',
+    schema: keygenSchema,
+    maxPositionals: 1,
+    notes: [
+      'Exit status: 0 written; 1 refused (the file exists, or chave.key is not a saved Fernet key); 2 bad usage.',
+    ],
+  },
+  async (config, positionals) => {
+    const file = positionals[0] ?? 'chat.key';
+    const seed = config.fromSeed;
+    try {
+      const key = seed === undefined ? FernetKey.generate() : FernetKey.fromBytes(importSeedKey(seed));
+      const origin = seed === undefined ? 'made' : `imported from ${seed}`;
+      writeKeyFile(file, [key], `fernet-chat key, ${origin} ${new Date().toISOString()}; keep it secret`);
+    } catch (error) {
+      if (error instanceof KeyFileError || error instanceof SeedKeyError || error instanceof ImportError) {
+        process.stderr.write(`fernet-chat-keygen: ${error.message}\n`);
+        return 1;
+      }
+      throw error;
     }
-    throw error;
-  }
-  if (seed === undefined) {
-    process.stdout.write(`wrote a new key to ${file} (mode 0600)\n`);
-  } else {
-    process.stdout.write(`wrote the key of ${seed} to ${file} (mode 0600)\n`);
-    process.stdout.write(
-      `${seed} holds the same secret: keep it private (chmod 600 ${seed}) or delete it once nobody needs the Python chat\n`,
-    );
-  }
-  return 0;
-});
+    if (seed === undefined) {
+      process.stdout.write(`wrote a new key to ${file} (mode 0600)\n`);
+    } else {
+      process.stdout.write(`wrote the key of ${seed} to ${file} (mode 0600)\n`);
+      process.stdout.write(
+        `${seed} holds the same secret: keep it private (chmod 600 ${seed}) or delete it once nobody needs the Python chat\n`,
+      );
+    }
+    return 0;
+  },
+);
 
 /**
  * Reads the seed's pickled Fernet as bytes, at most a little more than the parser accepts (so

@@ -1,3 +1,5 @@
+import type { z } from 'zod';
+import { type CommandSpec, parseCommandLine } from '../config/commandLine.ts';
 import { ConfigError } from '../config/configError.ts';
 
 /**
@@ -37,4 +39,22 @@ export async function runMain(main: () => Promise<number>): Promise<never> {
 
 function binName(script: string): string {
   return script.startsWith('fernet-chat') ? script : `fernet-chat-${script}`;
+}
+
+/**
+ * Runs a bin whose settings are a zod schema: `--help` prints the help and exits 0; otherwise
+ * `run` gets the validated configuration and the positional arguments.
+ */
+export function runCommand<S extends z.ZodObject>(
+  spec: CommandSpec<S>,
+  run: (config: z.infer<S>, positionals: readonly string[]) => Promise<number>,
+): Promise<never> {
+  return runMain(async () => {
+    const command = parseCommandLine(spec, process.argv.slice(2), process.env);
+    if (command.kind === 'help') {
+      process.stdout.write(command.text);
+      return 0;
+    }
+    return run(command.config, command.positionals);
+  });
 }
