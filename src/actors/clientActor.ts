@@ -136,6 +136,11 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             return EMPTY;
           case 'frame':
             return event.frame.startsWith('#') ? onNotice(event.frame) : of(openToken(event.frame));
+          case 'oversize':
+            return of({
+              type: 'warn',
+              line: `! skipped a message too large to hold (${event.bytes}+ bytes)`,
+            });
         }
       };
 

@@ -4,6 +4,8 @@ export type LinkEvent =
   | { readonly type: 'up' }
   /** One frame from the hub, LF removed. */
   | { readonly type: 'frame'; readonly frame: string }
+  /** A frame too large to hold was skipped (its first `bytes` were seen). */
+  | { readonly type: 'oversize'; readonly bytes: number }
   /** The connection is gone; the link may be reconnecting. */
   | { readonly type: 'down'; readonly reason: string };
 

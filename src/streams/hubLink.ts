@@ -75,7 +75,10 @@ export class HubLink {
         socket.on('error', () => {}); // the close that follows says it
         socket.on('data', (chunk: Buffer) =>
           splitter.push(chunk, (event) => {
-            if (event.kind !== 'frames') return;
+            if (event.kind === 'oversize') {
+              subscriber.next({ type: 'oversize', bytes: event.bytes });
+              return;
+            }
             forEachFrame(event.data, (start, end) => {
               const frame = event.data.toString('utf8', start, end);
               if (!welcomed && frame.startsWith(HELLO)) welcome();

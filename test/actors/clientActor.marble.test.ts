@@ -238,6 +238,21 @@ describe('client actor (marble)', () => {
     });
   });
 
+  it('warns of a frame too large to hold, and goes on', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold<LinkEvent>('u-oa', {
+        u: up,
+        o: { type: 'oversize', bytes: 2_000_000 },
+        a: frame(tokenOf(envelope({ from: 'bob', text: 'after' }))),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('j-wa', {
+        j: sent('join', '', 1),
+        w: warn('! skipped a message too large to hold (2000000+ bytes)'),
+        a: show('bob: after'),
+      });
+    });
+  });
+
   it('refuses to send a message too long for the hub, and goes on', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const typed = cold('-ab', { a: 'x'.repeat(1000), b: 'short' });
