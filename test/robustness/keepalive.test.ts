@@ -1,11 +1,11 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_DEFAULTS } from '../../src/config/clientConfig.ts';
 import { HUB_DEFAULTS } from '../../src/config/hubConfig.ts';
 import { startBin, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
-import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { useTestKeyFile } from '../support/testKey.ts';
 import { expectHealthyPair } from './support/healthy.ts';
 import { tcpSocket, tcpSockets } from './support/procNet.ts';
 import { Receiver } from './support/receiver.ts';
@@ -14,14 +14,7 @@ import { shapedLine } from './support/shapedToken.ts';
 /** Keepalive in tenths of a second instead of minutes: the same rules, quick to watch. */
 const QUICK = ['--idle-seconds', '0.3', '--pong-timeout-seconds', '0.3'];
 
-let dir: string;
-let cleanup: () => void;
-let keyFile: string;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-  keyFile = writeTestKeyFile(dir);
-});
-afterAll(() => cleanup());
+const key = useTestKeyFile();
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -30,7 +23,7 @@ afterEach(async () => {
 });
 
 function clientArgs(port: number, name: string, ...more: string[]): string[] {
-  return ['--host', '127.0.0.1', '--port', String(port), '--key-file', keyFile, '--name', name, ...more];
+  return ['--host', '127.0.0.1', '--port', String(port), '--key-file', key.path, '--name', name, ...more];
 }
 
 describe('the hub keepalive', () => {

@@ -1,19 +1,12 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { BACKOFF } from '../../src/streams/backoff.ts';
 import { type BinProcess, startBin, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
-import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { useTestKeyFile } from '../support/testKey.ts';
 import { Receiver } from './support/receiver.ts';
 
-let dir: string;
-let cleanup: () => void;
-let keyFile: string;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-  keyFile = writeTestKeyFile(dir);
-});
-afterAll(() => cleanup());
+const key = useTestKeyFile();
 afterEach(stopAll);
 
 function startClient(port: number, name: string, ...more: string[]): BinProcess {
@@ -23,7 +16,7 @@ function startClient(port: number, name: string, ...more: string[]): BinProcess 
     '--port',
     String(port),
     '--key-file',
-    keyFile,
+    key.path,
     '--name',
     name,
     ...more,

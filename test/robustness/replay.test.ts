@@ -1,18 +1,11 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { type BinProcess, startBin, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { type HubUnderTest, startTestHub } from '../support/hub.ts';
-import { envelope, tempDir, testId, tokenOf, writeTestKeyFile } from '../support/testKey.ts';
+import { envelope, testId, tokenOf, useTestKeyFile } from '../support/testKey.ts';
 import { Receiver } from './support/receiver.ts';
 
-let dir: string;
-let cleanup: () => void;
-let keyFile: string;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-  keyFile = writeTestKeyFile(dir);
-});
-afterAll(() => cleanup());
+const key = useTestKeyFile();
 afterEach(stopAll);
 
 async function startClient(hub: HubUnderTest, name: string, ...more: string[]): Promise<BinProcess> {
@@ -22,7 +15,7 @@ async function startClient(hub: HubUnderTest, name: string, ...more: string[]): 
     '--port',
     String(hub.port),
     '--key-file',
-    keyFile,
+    key.path,
     '--name',
     name,
     ...more,

@@ -1,19 +1,12 @@
 import { connect, type Socket } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { startBin, stopAll } from '../support/bins.ts';
 import { startTestHub } from '../support/hub.ts';
-import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { useTestKeyFile } from '../support/testKey.ts';
 import { Receiver } from './support/receiver.ts';
 import { shapedLine } from './support/shapedToken.ts';
 
-let dir: string;
-let cleanup: () => void;
-let keyFile: string;
-beforeAll(() => {
-  ({ dir, cleanup } = tempDir());
-  keyFile = writeTestKeyFile(dir);
-});
-afterAll(() => cleanup());
+const key = useTestKeyFile();
 afterEach(stopAll);
 
 async function welcomed(port: number): Promise<Receiver> {
@@ -50,7 +43,7 @@ describe('graceful shutdown', () => {
       '--port',
       String(hub.port),
       '--key-file',
-      keyFile,
+      key.path,
       '--name',
       'alice',
     ]);

@@ -1,6 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
 import { FernetKey, KeyRing } from '../../src/crypto/index.ts';
 import type { Envelope } from '../../src/protocol/envelope.ts';
 
@@ -48,4 +49,17 @@ export function writeTestKeyFile(dir: string, name = 'test.key', key = TEST_KEY,
   writeFileSync(path, `# test key\n${key}\n`, { mode });
   chmodSync(path, mode); // the umask may have taken bits away
   return path;
+}
+
+/** A key file of the test key, made before a file's tests and removed after them: use `.path`. */
+export function useTestKeyFile(): { readonly path: string } {
+  const key = { path: '' };
+  let cleanup = () => {};
+  beforeAll(() => {
+    const temp = tempDir();
+    cleanup = temp.cleanup;
+    key.path = writeTestKeyFile(temp.dir);
+  });
+  afterAll(() => cleanup());
+  return key;
 }
