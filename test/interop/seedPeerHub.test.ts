@@ -1,12 +1,11 @@
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { readKeyFile } from '../../src/crypto/keyFile.ts';
-import { ROOT, runBin, startBin, stopAll } from '../support/bins.ts';
+import { startBin } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { RawSocket } from '../support/rawSocket.ts';
-import { tempDir } from '../support/testKey.ts';
-import { envelopeIn, itHasPython, itWithPython, PythonProcess, stopPythons } from './python.ts';
+import { CHAVE, useSeedSession } from './seedSession.ts';
+import { envelopeIn, itHasPython, itWithPython, PythonProcess } from './python.ts';
 
 // A Python peer that behaves like the seed's client.py (python/seed_peer.py: bare text,
 // Fernet.encrypt, no LF, one recv(4096) per message) chats through OUR hub in chunk framing with
@@ -15,26 +14,7 @@ import { envelopeIn, itHasPython, itWithPython, PythonProcess, stopPythons } fro
 // each is seen to arrive before the next is sent, since chunk framing takes one read to be one
 // message.
 
-const CHAVE = join(ROOT, 'fixtures/seed/chave-p4.key');
-
-let dir: string;
-let cleanup: () => void;
-let keyFile: string;
-let links: RawSocket[] = [];
-
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('fernet-chat-seed-hub-'));
-  keyFile = join(dir, 'chat.key');
-  const run = await runBin('keygen', ['--from-seed', CHAVE, keyFile]);
-  expect(run.exit.code, run.stderr).toBe(0);
-});
-afterEach(async () => {
-  for (const link of links) link.destroy();
-  links = [];
-  await stopPythons();
-  await stopAll();
-});
-afterAll(() => cleanup());
+const seed = useSeedSession('fernet-chat-seed-hub-');
 
 async function chunkHub() {
   return startTestHub(['--framing', 'chunk']);
@@ -53,7 +33,7 @@ function ourClient(port: number, name: string) {
     '--framing',
     'chunk',
     '--key-file',
-    keyFile,
+    seed.keyFile,
     '--name',
     name,
   ]);
@@ -167,8 +147,8 @@ describe('a seed-like Python client and our client, through our hub in chunk fra
 
       // A seed client whose token reaches the hub in two reads (a slow network, or over 4 KiB).
       const raw = await RawSocket.open(hub.port);
-      links.push(raw);
-      const split = readKeyFile(keyFile).encrypt('split in two');
+      seed.track(raw);
+      const split = readKeyFile(seed.keyFile).encrypt('split in two');
       await raw.write(split.slice(0, 40));
       await hub.bin.waitForLine('stderr', /event=reject .*code=bad-frame/);
       await raw.write(split.slice(40));

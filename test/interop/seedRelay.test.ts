@@ -1,36 +1,16 @@
-import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect } from 'vitest';
+import { describe, expect } from 'vitest';
 import { readKeyFile } from '../../src/crypto/keyFile.ts';
-import { type BinProcess, ROOT, runBin, startBin, stopAll } from '../support/bins.ts';
+import { type BinProcess, startBin } from '../support/bins.ts';
 import { RawSocket } from '../support/rawSocket.ts';
-import { tempDir } from '../support/testKey.ts';
-import { envelopeIn, itHasPython, itWithPython, PythonProcess, stopPythons } from './python.ts';
+import { CHAVE, useSeedSession } from './seedSession.ts';
+import { envelopeIn, itHasPython, itWithPython, PythonProcess } from './python.ts';
 
 // Our client in chunk framing, through a Python relay that behaves like the seed's server.py
 // (python/seed_relay.py: listen(2), a thread per client, recv(4096), send to every other client),
 // with another of our clients and with a Python peer that behaves like the seed's client.py.
 // Messages are paced: each is seen to arrive everywhere before the next is sent.
 
-const CHAVE = join(ROOT, 'fixtures/seed/chave-p4.key');
-
-let dir: string;
-let cleanup: () => void;
-let keyFile: string;
-let links: RawSocket[] = [];
-
-beforeAll(async () => {
-  ({ dir, cleanup } = tempDir('fernet-chat-seed-relay-'));
-  keyFile = join(dir, 'chat.key');
-  const run = await runBin('keygen', ['--from-seed', CHAVE, keyFile]);
-  expect(run.exit.code, run.stderr).toBe(0);
-});
-afterEach(async () => {
-  for (const link of links) link.destroy();
-  links = [];
-  await stopPythons();
-  await stopAll();
-});
-afterAll(() => cleanup());
+const seed = useSeedSession('fernet-chat-seed-relay-');
 
 async function startRelay(): Promise<{ relay: PythonProcess; port: number }> {
   const relay = new PythonProcess('seed relay', 'seed_relay.py', ['--port', '0']);
@@ -50,7 +30,7 @@ function ourClient(port: number, name: string): BinProcess {
     '--framing',
     'chunk',
     '--key-file',
-    keyFile,
+    seed.keyFile,
     '--name',
     name,
   ]);
@@ -123,9 +103,9 @@ describe("our client in chunk framing, through a relay that behaves like the see
       await clients(relay, 1);
       // A stand-in for two seed clients whose tokens the relay read in one recv(): no LF between them.
       const raw = await RawSocket.open(port);
-      links.push(raw);
+      seed.track(raw);
       await clients(relay, 2);
-      const ring = readKeyFile(keyFile);
+      const ring = readKeyFile(seed.keyFile);
       await raw.write(ring.encrypt('first') + ring.encrypt('second'));
       await alice.waitForLine('stderr', '! unreadable message');
       expect(alice.stdout).not.toMatch(/first|second/);
