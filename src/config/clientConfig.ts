@@ -19,7 +19,7 @@ export const clientConfigSchema = z.strictObject({
     .string()
     .min(1)
     .default(CLIENT_DEFAULTS.keyFile)
-    .describe('key file (made by fernet-chat-keygen; mode 0600)'),
+    .describe('key file (made by npm run keygen; mode 0600)'),
   name: nameSchema.optional().describe('your name in the chat (asked for when missing on a terminal)'),
   framing: framingSchema.default('line').describe("'line', or 'chunk' to talk to the seed's Python server"),
   ttlSeconds: z

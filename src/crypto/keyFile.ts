@@ -33,7 +33,7 @@ export function readKeyFile(path: string): KeyRing {
     if (code === 'ENOENT') {
       throw new KeyFileError(
         'not-found',
-        `key file ${path} does not exist (create one with: fernet-chat-keygen ${path})`,
+        `key file ${path} does not exist (create one with: npm run keygen -- ${path})`,
       );
     }
     throw new KeyFileError('unreadable', `cannot read key file ${path} (${code ?? String(error)})`);

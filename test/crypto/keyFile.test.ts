@@ -96,7 +96,7 @@ describe('readKeyFile', () => {
     const error = keyFileError(() => readKeyFile(path));
     expect(error.code).toBe('not-found');
     expect(error.message).toBe(
-      `key file ${path} does not exist (create one with: fernet-chat-keygen ${path})`,
+      `key file ${path} does not exist (create one with: npm run keygen -- ${path})`,
     );
   });
 
