@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type BinProcess, runBin, startBin, stopAll } from '../support/bins.ts';
+import { type BinProcess, runBin, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { RawSocket } from '../support/rawSocket.ts';
@@ -36,17 +36,7 @@ function startClient(
   name: string,
   options: { key?: string; args?: string[] } = {},
 ): BinProcess {
-  return startBin('client', [
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--key-file',
-    options.key ?? keyFile,
-    '--name',
-    name,
-    ...(options.args ?? []),
-  ]);
+  return startTestClient(port, options.key ?? keyFile, name, ...(options.args ?? []));
 }
 
 async function openRaw(port: number, options: { allowHalfOpen?: boolean } = {}): Promise<RawSocket> {

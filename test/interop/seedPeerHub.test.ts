@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { readKeyFile } from '../../src/crypto/keyFile.ts';
-import { startBin } from '../support/bins.ts';
+import { startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { RawSocket } from '../support/rawSocket.ts';
@@ -25,18 +25,7 @@ function seedPeer(port: number, label = 'seed peer'): PythonProcess {
 }
 
 function ourClient(port: number, name: string) {
-  return startBin('client', [
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--framing',
-    'chunk',
-    '--key-file',
-    seed.keyFile,
-    '--name',
-    name,
-  ]);
+  return startTestClient(port, seed.keyFile, name, '--framing', 'chunk');
 }
 
 const received = (peer: PythonProcess) => peer.events().filter((event) => event.event === 'received');

@@ -1,6 +1,6 @@
 import { describe, expect } from 'vitest';
 import { readKeyFile } from '../../src/crypto/keyFile.ts';
-import { type BinProcess, startBin } from '../support/bins.ts';
+import { type BinProcess, startTestClient } from '../support/bins.ts';
 import { RawSocket } from '../support/rawSocket.ts';
 import { CHAVE, useSeedSession } from './seedSession.ts';
 import { envelopeIn, itHasPython, itWithPython, PythonProcess } from './python.ts';
@@ -22,18 +22,7 @@ const clients = (relay: PythonProcess, count: number) =>
   relay.waitForEvent((event) => event.event === 'joined' && event.clients === count);
 
 function ourClient(port: number, name: string): BinProcess {
-  return startBin('client', [
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--framing',
-    'chunk',
-    '--key-file',
-    seed.keyFile,
-    '--name',
-    name,
-  ]);
+  return startTestClient(port, seed.keyFile, name, '--framing', 'chunk');
 }
 
 const errors = (peer: PythonProcess) => peer.events().filter((event) => event.event === 'error');

@@ -9,7 +9,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { tokenShapeProblem } from '../../src/protocol/tokenShape.ts';
-import { runBin, startBin, stopAll } from '../support/bins.ts';
+import { startBin, runBin, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { type HubUnderTest, startTestHub } from '../support/hub.ts';
 import { envelope, tempDir, testId, testRing, tokenOf, writeTestKeyFile } from '../support/testKey.ts';
@@ -329,9 +329,7 @@ describe('bad input to the client', () => {
   let mallory: Receiver;
 
   const startClient = async (name: string, port = hub.port) => {
-    const client = startBin('client', [
-      ...['--host', '127.0.0.1', '--port', String(port), '--key-file', keyFile, '--name', name],
-    ]);
+    const client = startTestClient(port, keyFile, name);
     await client.waitForLine('stderr', '* connected as #');
     return client;
   };

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_DEFAULTS } from '../../src/config/clientConfig.ts';
 import { HUB_DEFAULTS } from '../../src/config/hubConfig.ts';
-import { startBin, stopAll } from '../support/bins.ts';
+import { stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { useTestKeyFile } from '../support/testKey.ts';
@@ -21,10 +21,6 @@ afterEach(async () => {
   await stopAll();
   for (const server of servers.splice(0)) server.close();
 });
-
-function clientArgs(port: number, name: string, ...more: string[]): string[] {
-  return ['--host', '127.0.0.1', '--port', String(port), '--key-file', key.path, '--name', name, ...more];
-}
 
 describe('the hub keepalive', () => {
   it('has the defaults of ngIRCd: #ping after 120 s of silence, #bye idle 20 s later', () => {
@@ -116,7 +112,7 @@ describe('the hub keepalive', () => {
 describe('the client keepalive', () => {
   it('answers the hub’s pings, so a quiet client stays connected', async () => {
     const hub = await startTestHub(QUICK);
-    const alice = startBin('client', clientArgs(hub.port, 'alice'));
+    const alice = startTestClient(hub.port, key.path, 'alice');
     await alice.waitForLine('stderr', '* connected as #1');
     // Four idle periods without typing; without its #pong the hub would close it within two.
     await new Promise((resolve) => setTimeout(resolve, 1_200));
@@ -144,7 +140,7 @@ describe('the client keepalive', () => {
     const port = (fake.address() as { port: number }).port;
 
     const started = performance.now();
-    const alice = startBin('client', clientArgs(port, 'alice', ...QUICK, '--no-reconnect'));
+    const alice = startTestClient(port, key.path, 'alice', ...QUICK, '--no-reconnect');
     await alice.waitForLine('stderr', '* the hub did not answer a ping; dropping the connection');
     await alice.waitForLine('stderr', 'the connection to the hub was lost');
     const exit = await alice.waitForExit();
@@ -165,7 +161,7 @@ describe('the client keepalive', () => {
     servers.push(fake);
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     const port = (fake.address() as { port: number }).port;
-    const alice = startBin('client', clientArgs(port, 'alice', ...QUICK, '--no-reconnect'));
+    const alice = startTestClient(port, key.path, 'alice', ...QUICK, '--no-reconnect');
     alice.write('anyone there?\n');
     await alice.waitForLine('stderr', '* the hub said nothing within 0.3 s; dropping the connection');
     const exit = await alice.waitForExit();
@@ -183,7 +179,7 @@ describe('the client keepalive', () => {
     servers.push(fake);
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     const port = (fake.address() as { port: number }).port;
-    const alice = startBin('client', clientArgs(port, 'alice', ...QUICK));
+    const alice = startTestClient(port, key.path, 'alice', ...QUICK);
     await alice.waitForLine('stderr', '* the hub did not answer a ping; dropping the connection');
     await alice.waitForLine('stderr', /\* reconnecting in \d+\.\d s \(attempt 1\)/);
     await alice.waitForLine('stderr', '* reconnected');
@@ -199,7 +195,7 @@ describe('TCP keepalive', () => {
     'is on at both ends of a client’s connection (and not on a bare socket)',
     async () => {
       const hub = await startTestHub();
-      const alice = startBin('client', clientArgs(hub.port, 'alice'));
+      const alice = startTestClient(hub.port, key.path, 'alice');
       await alice.waitForLine('stderr', '* connected as #');
       const aliceRemote = Number(/event=join peer=1 remote=127\.0\.0\.1:(\d+)/.exec(hub.bin.stderr)![1]);
       const bare = await Receiver.open(hub.port);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKOFF } from '../../src/streams/backoff.ts';
-import { type BinProcess, startBin, stopAll } from '../support/bins.ts';
+import { type BinProcess, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { useTestKeyFile } from '../support/testKey.ts';
@@ -10,17 +10,7 @@ const key = useTestKeyFile();
 afterEach(stopAll);
 
 function startClient(port: number, name: string, ...more: string[]): BinProcess {
-  return startBin('client', [
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--key-file',
-    key.path,
-    '--name',
-    name,
-    ...more,
-  ]);
+  return startTestClient(port, key.path, name, ...more);
 }
 
 const ATTEMPT = /^\* reconnecting in (\d+\.\d) s \(attempt (\d+)\)$/;

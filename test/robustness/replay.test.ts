@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BinProcess, startBin, stopAll } from '../support/bins.ts';
+import { type BinProcess, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { type HubUnderTest, startTestHub } from '../support/hub.ts';
 import { envelope, testId, tokenOf, useTestKeyFile } from '../support/testKey.ts';
@@ -9,17 +9,7 @@ const key = useTestKeyFile();
 afterEach(stopAll);
 
 async function startClient(hub: HubUnderTest, name: string, ...more: string[]): Promise<BinProcess> {
-  const client = startBin('client', [
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(hub.port),
-    '--key-file',
-    key.path,
-    '--name',
-    name,
-    ...more,
-  ]);
+  const client = startTestClient(hub.port, key.path, name, ...more);
   await client.waitForLine('stderr', '* connected as #');
   return client;
 }

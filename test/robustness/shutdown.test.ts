@@ -1,6 +1,6 @@
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { startBin, stopAll } from '../support/bins.ts';
+import { stopAll, startTestClient } from '../support/bins.ts';
 import { startTestHub } from '../support/hub.ts';
 import { useTestKeyFile } from '../support/testKey.ts';
 import { Receiver } from './support/receiver.ts';
@@ -37,16 +37,7 @@ describe('graceful shutdown', () => {
   it('on SIGTERM stops accepting, says #bye shutdown to everyone after what was queued for them, and exits 0', async () => {
     // A big queue allowance, so that megabytes can wait in the hub for a reader that is not reading.
     const hub = await startTestHub(['--flood-rate', '0', '--max-queue-bytes', String(32 * 1024 * 1024)]);
-    const alice = startBin('client', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(hub.port),
-      '--key-file',
-      key.path,
-      '--name',
-      'alice',
-    ]);
+    const alice = startTestClient(hub.port, key.path, 'alice');
     await alice.waitForLine('stderr', '* connected as #1');
     const sender = await welcomed(hub.port);
     const reader = await welcomed(hub.port);

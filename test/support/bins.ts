@@ -121,6 +121,21 @@ export function startBin(name: BinName, args: readonly string[] = [], options: B
   return bin;
 }
 
+/** Starts the real client bin against a hub on 127.0.0.1, with a key file, a name and any more flags. */
+export function startTestClient(port: number, keyFile: string, name: string, ...more: string[]): BinProcess {
+  return startBin('client', [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--key-file',
+    keyFile,
+    '--name',
+    name,
+    ...more,
+  ]);
+}
+
 /** Kills every bin a test started that is still running, and waits until they are gone. */
 export async function stopAll(): Promise<void> {
   const left = [...running];
