@@ -2,7 +2,11 @@ import { Observable, type OperatorFunction } from 'rxjs';
 import type { FrameEvent } from './frameEvent.ts';
 import { FrameSplitter, type FrameSplitterOptions } from './frameSplitter.ts';
 
-/** Byte chunks → frame runs and oversize reports (see FrameSplitter). */
+/**
+ * Byte chunks → frame runs and oversize reports (see FrameSplitter). The hub's peers run the same
+ * FrameSplitter and classifier fused into one observable per connection (PeerActor), to keep a
+ * connection's memory small; this operator is that pipeline's composable form.
+ */
 export function splitFrames(options: FrameSplitterOptions): OperatorFunction<Buffer, FrameEvent> {
   return (source) =>
     new Observable<FrameEvent>((subscriber) => {
