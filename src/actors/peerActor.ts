@@ -27,6 +27,8 @@ export interface PeerOptions {
   readonly overloaded?: () => boolean;
   /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
   readonly stuckMs?: number;
+  /** Told once a peer's events have ended (after `left`, or when they are unsubscribed from). */
+  readonly onGone?: (peer: PeerActor) => void;
 }
 
 /** A batch this big is written at once instead of at the end of the event-loop turn. */
@@ -94,10 +96,9 @@ export class PeerActor {
       options.floodRate > 0
         ? new TokenBucket(options.floodRate, options.floodBurst, performance.now())
         : undefined;
-    const emit = (event: HubEvent) => subscriber.next(event);
     const onFrames = (event: FrameEvent) => {
       if (bucket !== undefined && event.kind === 'frames') this.floodControl(bucket, event.count);
-      classifyFrameEvent(id, event, emit);
+      classifyFrameEvent(id, event, subscriber);
     };
     const onData = (chunk: Buffer) => splitter.push(chunk, onFrames);
     const onError = (error: NodeJS.ErrnoException) => {
@@ -115,6 +116,7 @@ export class PeerActor {
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('close', onClose);
+      options.onGone?.(this);
     };
   }
 

@@ -1,5 +1,5 @@
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { finalize, interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
+import { interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
@@ -92,6 +92,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     scheduler,
     onCongestion: (peer, congested) => backpressure.update(peer, congested),
     overloaded: () => backpressure.active,
+    onGone: forget,
   };
   const connections = serverConnections(server, (error: NodeJS.ErrnoException) =>
     log({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
@@ -113,7 +114,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
         peers.set(peer.id, peer);
         perAddress.set(peer.remoteAddress, (perAddress.get(peer.remoteAddress) ?? 0) + 1);
         if (backpressure.active) peer.pauseReading(PauseReason.Backpressure, true);
-        return peer.events.pipe(finalize(() => forget(peer)));
+        return peer.events;
       }),
     ),
   );

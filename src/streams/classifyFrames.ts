@@ -1,4 +1,4 @@
-import { Observable, type OperatorFunction } from 'rxjs';
+import { Observable, type Observer, type OperatorFunction } from 'rxjs';
 import type { HubEvent, PeerId } from '../actors/hubEvent.ts';
 import { describeShapeProblem, tokenShapeProblem } from '../protocol/tokenShape.ts';
 import type { FrameEvent } from './frameEvent.ts';
@@ -16,26 +16,28 @@ const PONG = Buffer.from('#pong');
 export function classifyFrames(peer: PeerId): OperatorFunction<FrameEvent, HubEvent> {
   return (source) =>
     new Observable<HubEvent>((subscriber) => {
-      const emit = (event: HubEvent) => subscriber.next(event);
       return source.subscribe({
-        next: (event) => classifyFrameEvent(peer, event, emit),
+        next: (event) => classifyFrameEvent(peer, event, subscriber),
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),
       });
     });
 }
 
+/** Where classified events go: a Subscriber will do, with no closure around it. */
+export type HubEventSink = Pick<Observer<HubEvent>, 'next'>;
+
 /** One frame event of one peer → hub events (the operator's work, for callers without a stream). */
-export function classifyFrameEvent(peer: PeerId, event: FrameEvent, emit: (event: HubEvent) => void): void {
+export function classifyFrameEvent(peer: PeerId, event: FrameEvent, out: HubEventSink): void {
   if (event.kind === 'oversize') {
     const detail = `frame of ${event.bytes}+ bytes exceeds the limit of ${event.limit}`;
-    emit({ type: 'rejected', peer, code: 'frame-too-large', detail });
+    out.next({ type: 'rejected', peer, code: 'frame-too-large', detail });
   } else {
-    classifyRun(peer, event.data, event.count, emit);
+    classifyRun(peer, event.data, event.count, out);
   }
 }
 
-function classifyRun(peer: PeerId, data: Buffer, count: number, emit: (event: HubEvent) => void): void {
+function classifyRun(peer: PeerId, data: Buffer, count: number, out: HubEventSink): void {
   let goodStart = 0;
   let good = 0;
   let start = 0;
@@ -46,20 +48,20 @@ function classifyRun(peer: PeerId, data: Buffer, count: number, emit: (event: Hu
       good++;
     } else {
       if (good > 0)
-        emit({
+        out.next({
           type: 'frames',
           peer,
           run: { kind: 'frames', data: data.subarray(goodStart, start), count: good },
         });
       good = 0;
       goodStart = end + 1;
-      emit(verdictEvent(peer, verdict, data, start, end));
+      out.next(verdictEvent(peer, verdict, data, start, end));
     }
     start = end + 1;
   }
-  if (good === count) emit({ type: 'frames', peer, run: { kind: 'frames', data, count } });
+  if (good === count) out.next({ type: 'frames', peer, run: { kind: 'frames', data, count } });
   else if (good > 0)
-    emit({ type: 'frames', peer, run: { kind: 'frames', data: data.subarray(goodStart), count: good } });
+    out.next({ type: 'frames', peer, run: { kind: 'frames', data: data.subarray(goodStart), count: good } });
 }
 
 type Verdict = 'ping' | 'pong' | 'command' | ReturnType<typeof tokenShapeProblem>;
