@@ -84,8 +84,13 @@ describe.skipIf(!haveScript)('client on a terminal (skipped when util-linux `scr
 
     // The message lands on a line of its own, and the prompt comes back with the partial input intact.
     await eventually(() => /\nbob: hello carol\n/.test(tty!.text) || undefined, 'the incoming line', 10_000);
-    const after = tty.text.slice(tty.text.lastIndexOf('bob: hello carol'));
-    expect(after).toContain('carol> half-typ');
+    // The line and the redrawn prompt are two writes, which can reach us in two reads.
+    const after = () => tty!.text.slice(tty!.text.lastIndexOf('bob: hello carol'));
+    await eventually(
+      () => after().includes('carol> half-typ') || undefined,
+      () => `the prompt redrawn after the line; after it: ${JSON.stringify(after())}`,
+    );
+    expect(after()).toContain('carol> half-typ');
 
     tty.type('ed\r');
     await bob.waitForLine('stdout', 'carol: half-typed', 5_000);

@@ -4,11 +4,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/recording/parseRecording.ts';
 import { eventRecordSchema, headerRecordSchema } from '../../src/recording/recordingSchema.ts';
 import { stopAll } from '../support/bins.ts';
+import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { RawSocket } from '../support/rawSocket.ts';
 import { tempDir, tokenOf } from '../support/testKey.ts';
 
 const PEERS = 4;
+const isFrameRecord = (line: string) => line.startsWith('{"type":"frame"');
+/** Frame records in the finished lines of the file so far. */
+const framesRecorded = (path: string) =>
+  readFileSync(path, 'utf8').split('\n').slice(0, -1).filter(isFrameRecord).length;
 const BATCH = Buffer.from(
   Array.from({ length: 100 }, (_, i) => `${tokenOf(`message ${i} ${'x'.repeat(i * 7)}`)}\n`).join(''),
 );
@@ -35,6 +40,13 @@ describe('recording a hub that is killed', () => {
         peer.socket.write(BATCH, () => setImmediate(() => blast(peer)));
       };
       for (const peer of peers) blast(peer);
+      // The kill's clock starts once traffic is being recorded: on a busy machine the hub may not
+      // have written a hundred frames within the first 150 ms.
+      await eventually(
+        () => framesRecorded(path) > 100,
+        () => `more than 100 frames in the recording (${framesRecorded(path)} so far)`,
+        10_000,
+      );
       await new Promise((resolve) => setTimeout(resolve, killAfterMs));
       hub.bin.kill('SIGKILL');
       await hub.bin.exited;
@@ -64,7 +76,7 @@ describe('recording a hub that is killed', () => {
             ],
       );
       expect(recording.recording.entries).toHaveLength(lines.length - 1);
-      expect(lines.filter((line) => line.startsWith('{"type":"frame"')).length).toBeGreaterThan(100);
+      expect(lines.filter(isFrameRecord).length).toBeGreaterThan(100);
     });
   }
 });

@@ -2,7 +2,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CLIENT_DEFAULTS } from '../../src/config/clientConfig.ts';
 import { HUB_DEFAULTS } from '../../src/config/hubConfig.ts';
-import { stopAll, startTestClient } from '../support/bins.ts';
+import { START_TIMEOUT_MS, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { useTestKeyFile } from '../support/testKey.ts';
@@ -13,6 +13,14 @@ import { shapedLine } from './support/shapedToken.ts';
 
 /** Keepalive in tenths of a second instead of minutes: the same rules, quick to watch. */
 const QUICK = ['--idle-seconds', '0.3', '--pong-timeout-seconds', '0.3'];
+/**
+ * Where something must answer a #ping in time (this test process, a client, a fake hub saying
+ * #hello): the same quick idle, but a second to answer, so that a busy machine holding that
+ * process up for a moment does not make it look dead.
+ */
+const QUICK_IDLE_SLOW_PONG = ['--idle-seconds', '0.3', '--pong-timeout-seconds', '1'];
+/** Where something must keep talking to stay unpinged: a second of idle, against 100 ms of chatter. */
+const ROOMY = ['--idle-seconds', '1', '--pong-timeout-seconds', '1'];
 
 const key = useTestKeyFile();
 
@@ -31,10 +39,11 @@ describe('the hub keepalive', () => {
   });
 
   it('pings a silent connection, then says #bye idle and closes it; the others hear why', async () => {
-    const hub = await startTestHub(QUICK);
+    const hub = await startTestHub(QUICK_IDLE_SLOW_PONG);
+    // Taken before connecting, so that it is before the hub's join however late #hello arrives.
+    const joinedAt = performance.now();
     const silent = await Receiver.open(hub.port);
     await silent.waitForNotice('#hello ');
-    const joinedAt = performance.now();
     const watcher = await Receiver.open(hub.port);
     watcher.socket.on('data', () => {
       if (watcher.notices.at(-1) === '#ping') {
@@ -55,7 +64,7 @@ describe('the hub keepalive', () => {
       '#bye idle',
     ]);
     expect(pingedAt - joinedAt).toBeGreaterThanOrEqual(200);
-    expect(closedAt - pingedAt).toBeGreaterThanOrEqual(200);
+    expect(closedAt - pingedAt).toBeGreaterThanOrEqual(700);
     await hub.bin.waitForLine('stderr', /event=idle peer=1 silentMs=\d+/);
     await watcher.waitForNotice(/^#left 1 1 idle$/);
     watcher.destroy();
@@ -63,7 +72,7 @@ describe('the hub keepalive', () => {
   });
 
   it('keeps a connection that answers #ping with #pong, and never pings one that keeps talking', async () => {
-    const hub = await startTestHub(QUICK);
+    const hub = await startTestHub(ROOMY);
     const answering = await Receiver.open(hub.port);
     let pings = 0;
     answering.socket.on('data', () => {
@@ -79,15 +88,18 @@ describe('the hub keepalive', () => {
     let seq = 0;
     const chatter = setInterval(() => talking.write(shapedLine(5, seq++)), 100);
     try {
-      // Five idle periods: long enough for a silent one to be pinged and closed twice over.
+      // Four idle periods and more: long enough for a silent one to be pinged and closed twice over.
       await eventually(
         () => pings >= 3,
         () => `three pings to be answered (got ${pings})`,
+        15_000,
       );
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
     } finally {
       clearInterval(chatter);
     }
+    // The last frames written may still be on their way through the hub.
+    await answering.waitForCount(5, seq);
     expect(answering.closed).toBe(false);
     expect(talking.closed).toBe(false);
     expect(talking.notices).not.toContain('#ping');
@@ -111,11 +123,11 @@ describe('the hub keepalive', () => {
 
 describe('the client keepalive', () => {
   it('answers the hub’s pings, so a quiet client stays connected', async () => {
-    const hub = await startTestHub(QUICK);
+    const hub = await startTestHub(QUICK_IDLE_SLOW_PONG);
     const alice = startTestClient(hub.port, key.path, 'alice');
-    await alice.waitForLine('stderr', '* connected as #1');
-    // Four idle periods without typing; without its #pong the hub would close it within two.
-    await new Promise((resolve) => setTimeout(resolve, 1_200));
+    await alice.waitForLine('stderr', '* connected as #1', START_TIMEOUT_MS);
+    // Ten idle periods without typing; without its #pong the hub would close it within about 1.5 s.
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
     expect(hub.bin.stderr).not.toMatch(/event=idle|event=leave/);
     const reader = await Receiver.open(hub.port);
     await reader.waitForNotice('#hello ');
@@ -140,8 +152,13 @@ describe('the client keepalive', () => {
     const port = (fake.address() as { port: number }).port;
 
     const started = performance.now();
-    const alice = startTestClient(port, key.path, 'alice', ...QUICK, '--no-reconnect');
-    await alice.waitForLine('stderr', '* the hub did not answer a ping; dropping the connection');
+    // A second to answer: the fake hub's #hello comes from this test process, which may be slow.
+    const alice = startTestClient(port, key.path, 'alice', ...QUICK_IDLE_SLOW_PONG, '--no-reconnect');
+    await alice.waitForLine(
+      'stderr',
+      '* the hub did not answer a ping; dropping the connection',
+      START_TIMEOUT_MS,
+    );
     await alice.waitForLine('stderr', 'the connection to the hub was lost');
     const exit = await alice.waitForExit();
     const took = performance.now() - started;
@@ -150,7 +167,7 @@ describe('the client keepalive', () => {
     const lines = received.join('').split('\n').filter(Boolean);
     expect(lines.at(-1)).toBe('#ping');
     expect(lines.length).toBe(2);
-    console.log(`client noticed a dead hub ${took | 0} ms after starting (idle 0.3 s + pong timeout 0.3 s)`);
+    console.log(`client noticed a dead hub ${took | 0} ms after starting (idle 0.3 s + pong timeout 1 s)`);
   });
 
   it('drops a connection on which the hub never says #hello, having sent nothing on it', async () => {
@@ -163,7 +180,11 @@ describe('the client keepalive', () => {
     const port = (fake.address() as { port: number }).port;
     const alice = startTestClient(port, key.path, 'alice', ...QUICK, '--no-reconnect');
     alice.write('anyone there?\n');
-    await alice.waitForLine('stderr', '* the hub said nothing within 0.3 s; dropping the connection');
+    await alice.waitForLine(
+      'stderr',
+      '* the hub said nothing within 0.3 s; dropping the connection',
+      START_TIMEOUT_MS,
+    );
     const exit = await alice.waitForExit();
     expect(exit.code).toBe(1);
     expect(alice.lines('stderr')).toContain('fernet-chat-client: the connection to the hub was lost');
@@ -179,8 +200,13 @@ describe('the client keepalive', () => {
     servers.push(fake);
     await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
     const port = (fake.address() as { port: number }).port;
-    const alice = startTestClient(port, key.path, 'alice', ...QUICK);
-    await alice.waitForLine('stderr', '* the hub did not answer a ping; dropping the connection');
+    // A second to answer: the fake hub's #hello comes from this test process, which may be slow.
+    const alice = startTestClient(port, key.path, 'alice', ...QUICK_IDLE_SLOW_PONG);
+    await alice.waitForLine(
+      'stderr',
+      '* the hub did not answer a ping; dropping the connection',
+      START_TIMEOUT_MS,
+    );
     await alice.waitForLine('stderr', /\* reconnecting in \d+\.\d s \(attempt 1\)/);
     await alice.waitForLine('stderr', '* reconnected');
     expect(connections).toBe(2);
@@ -196,7 +222,7 @@ describe('TCP keepalive', () => {
     async () => {
       const hub = await startTestHub();
       const alice = startTestClient(hub.port, key.path, 'alice');
-      await alice.waitForLine('stderr', '* connected as #');
+      await alice.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
       const aliceRemote = Number(/event=join peer=1 remote=127\.0\.0\.1:(\d+)/.exec(hub.bin.stderr)![1]);
       const bare = await Receiver.open(hub.port);
       await bare.waitForNotice('#hello ');

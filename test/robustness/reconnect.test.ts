@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { BACKOFF } from '../../src/streams/backoff.ts';
-import { type BinProcess, stopAll, startTestClient } from '../support/bins.ts';
+import { type BinProcess, START_TIMEOUT_MS, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { useTestKeyFile } from '../support/testKey.ts';
@@ -27,7 +27,7 @@ describe('client reconnect', () => {
     const first = await startTestHub();
     const port = first.port;
     const alice = startClient(port, 'alice');
-    await alice.waitForLine('stderr', '* connected as #1');
+    await alice.waitForLine('stderr', '* connected as #1', START_TIMEOUT_MS);
 
     first.bin.kill('SIGKILL');
     await alice.waitForLine('stderr', `* lost the connection to the hub at 127.0.0.1:${port}`);
@@ -48,7 +48,7 @@ describe('client reconnect', () => {
     const second = await startTestHub(['--port', String(port)]);
     expect(second.port).toBe(port);
     const bob = startClient(port, 'bob');
-    await bob.waitForLine('stderr', '* connected as #1');
+    await bob.waitForLine('stderr', '* connected as #1', START_TIMEOUT_MS);
     alice.kill('SIGCONT');
 
     await alice.waitForLine('stderr', '* reconnected', 10_000);
@@ -76,7 +76,7 @@ describe('client reconnect', () => {
   it('with --no-reconnect, says the connection was lost and exits 1', async () => {
     const hub = await startTestHub();
     const alice = startClient(hub.port, 'alice', '--no-reconnect');
-    await alice.waitForLine('stderr', '* connected as #1');
+    await alice.waitForLine('stderr', '* connected as #1', START_TIMEOUT_MS);
     hub.bin.kill('SIGKILL');
     const exit = await alice.waitForExit();
     expect(exit.code).toBe(1);
@@ -87,12 +87,12 @@ describe('client reconnect', () => {
   it('keeps a line typed while the hub turns it away (hub-full) and sends it once admitted', async () => {
     const hub = await startTestHub(['--max-connections', '2']);
     const bob = startClient(hub.port, 'bob');
-    await bob.waitForLine('stderr', '* connected as #1');
+    await bob.waitForLine('stderr', '* connected as #1', START_TIMEOUT_MS);
     const filler = await Receiver.open(hub.port);
     await filler.waitForNotice('#hello ');
 
     const alice = startClient(hub.port, 'alice');
-    await alice.waitForLine('stderr', '* the hub is closing the connection: hub-full');
+    await alice.waitForLine('stderr', '* the hub is closing the connection: hub-full', START_TIMEOUT_MS);
     alice.write('let me in\n');
     // At least one more attempt turned away after the line was typed.
     await alice.waitForLine('stderr', '(attempt 2)', 10_000);

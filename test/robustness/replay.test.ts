@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type BinProcess, stopAll, startTestClient } from '../support/bins.ts';
+import { type BinProcess, START_TIMEOUT_MS, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { type HubUnderTest, startTestHub } from '../support/hub.ts';
 import { envelope, testId, tokenOf, useTestKeyFile } from '../support/testKey.ts';
@@ -10,7 +10,7 @@ afterEach(stopAll);
 
 async function startClient(hub: HubUnderTest, name: string, ...more: string[]): Promise<BinProcess> {
   const client = startTestClient(hub.port, key.path, name, ...more);
-  await client.waitForLine('stderr', '* connected as #');
+  await client.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
   return client;
 }
 

@@ -8,6 +8,12 @@ const TSX = pathToFileURL(`${ROOT}node_modules/tsx/dist/loader.mjs`).href;
 
 export type BinName = 'hub' | 'client' | 'keygen';
 
+/**
+ * For a wait that includes starting a bin (node with tsx): on a busy machine with two cores that
+ * alone can take seconds, so the default 5 s of the waits below is too tight.
+ */
+export const START_TIMEOUT_MS = 15_000;
+
 export interface Exit {
   readonly code: number | null;
   readonly signal: NodeJS.Signals | null;
