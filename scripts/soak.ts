@@ -22,7 +22,6 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { HUB_NODE_FLAGS } from '../src/hub/nodeFlags.ts';
 import { readShapedToken, shapedLine } from '../test/robustness/support/shapedToken.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -69,13 +68,9 @@ async function startHub(): Promise<Hub> {
       stdio: 'inherit',
     },
   );
-  const child = spawn(
-    process.execPath,
-    [...HUB_NODE_FLAGS, `${ROOT}dist/bin/hub.js`, '--host', '127.0.0.1', '--port', '0'],
-    {
-      stdio: ['ignore', 'ignore', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [`${ROOT}dist/bin/hub.js`, '--host', '127.0.0.1', '--port', '0'], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const hub = { child, port: 0, log: '' };
   child.stderr!.setEncoding('utf8').on('data', (text: string) => {
     hub.log += text;

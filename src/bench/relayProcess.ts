@@ -9,7 +9,6 @@ import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasCommand } from './procstat.ts';
-import { HUB_NODE_FLAGS } from '../hub/nodeFlags.ts';
 
 export type RelayName = 'ours' | 'batching' | 'plain' | 'ncat';
 export const RELAY_NAMES: readonly RelayName[] = ['ours', 'batching', 'plain', 'ncat'];
@@ -83,7 +82,6 @@ function commandFor(
     case 'ours':
       return [
         node,
-        ...HUB_NODE_FLAGS,
         ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
         ...(/\.m?js$/.test(hubEntry) ? [] : ['--import', 'tsx']),
         hubEntry,
