@@ -36,7 +36,7 @@ const EAGER_FLUSH_BYTES = 64 * 1024;
 /** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
 const MAX_WRITE_BYTES = 256 * 1024;
 /** How far past its queue limit a peer may go while the hub has paused all reading. */
-export const OVERLOAD_QUEUE_FACTOR = 4;
+export const OVERLOAD_QUEUE_FACTOR = 16;
 /** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;
 

@@ -10,6 +10,8 @@ import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 
+/** How long after an overload ends a peer's queue may still be over its limit (see Backpressure). */
+const OVERLOAD_GRACE_MS = 2_000;
 /** Bytes buffered in a socket before it counts as backed up. */
 const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
@@ -91,7 +93,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     notices: lineFraming,
     scheduler,
     onCongestion: (peer, congested) => backpressure.update(peer, congested),
-    overloaded: () => backpressure.active,
+    overloaded: () => backpressure.overloaded(),
     onGone: forget,
   };
   const connections = serverConnections(server, (error: NodeJS.ErrnoException) =>
@@ -196,6 +198,17 @@ function tickMs(keepalive: { idleMs: number; pongTimeoutMs: number }): number {
 class Backpressure {
   private readonly congested = new Set<PeerActor>();
   active = false;
+  /** When reading last resumed after an overload (performance.now()). */
+  private endedAt = Number.NEGATIVE_INFINITY;
+
+  /**
+   * Whether queues may be over their limit because of the load, not the reader: while reading is
+   * paused, and for OVERLOAD_GRACE_MS after. Under sustained overload the pause flaps on and off;
+   * a reader that is draining the backlog of the last pause is not a slow consumer.
+   */
+  overloaded(): boolean {
+    return this.active || performance.now() - this.endedAt < OVERLOAD_GRACE_MS;
+  }
 
   constructor(private readonly peers: ReadonlyMap<PeerId, PeerActor>) {}
 
@@ -213,6 +226,7 @@ class Backpressure {
     const active = this.congested.size >= Math.max(2, Math.ceil(this.peers.size / 4));
     if (active === this.active) return;
     this.active = active;
+    if (!active) this.endedAt = performance.now();
     for (const peer of this.peers.values()) peer.pauseReading(PauseReason.Backpressure, active);
   }
 }
