@@ -109,7 +109,7 @@ export interface PresetResult {
   relays: RelayOutcome[];
 }
 
-function emptyOutcome(
+export function emptyOutcome(
   relay: RelayName | 'target',
   status: RelayOutcome['status'],
   note: string | null,

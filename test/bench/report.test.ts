@@ -1,30 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { PRESETS } from '../../src/bench/presets.ts';
 import { fmtCount, presetTable } from '../../src/bench/report.ts';
-import type { PresetResult, RelayOutcome } from '../../src/bench/runner.ts';
+import { emptyOutcome, type PresetResult, type RelayOutcome } from '../../src/bench/runner.ts';
 
 function outcome(
   relay: RelayOutcome['relay'],
   status: RelayOutcome['status'],
   extra: Partial<RelayOutcome> = {},
-) {
-  return {
-    relay,
-    label: relay,
-    status,
-    note: status === 'ok' ? null : `${relay} ${status}`,
-    pinnedCpu: 0,
-    connect: null,
-    barrier: null,
-    run: null,
-    search: null,
-    maxRate: null,
-    maxDeliveriesPerS: null,
-    maxBound: null,
-    deliveredVsMax: null,
-    idle: null,
-    ...extra,
-  } satisfies RelayOutcome;
+): RelayOutcome {
+  const note = status === 'ok' ? null : `${relay} ${status}`;
+  return { ...emptyOutcome(relay, status, note), label: relay, pinnedCpu: 0, ...extra };
 }
 
 describe('bench tables', () => {

@@ -2,7 +2,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { pathToFileURL } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, stopAll } from '../support/bins.ts';
+import { clientArgs, ROOT, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { RawSocket } from '../support/rawSocket.ts';
@@ -55,16 +55,7 @@ describe('a bin whose output reader went away', () => {
     const dir = tempDir();
     try {
       const key = writeTestKeyFile(dir.dir);
-      const client = spawnBin('client', [
-        '--host',
-        '127.0.0.1',
-        '--port',
-        String(hub.port),
-        '--key-file',
-        key,
-        '--name',
-        'carol',
-      ]);
+      const client = spawnBin('client', clientArgs(hub.port, key, 'carol'));
       let errors = '';
       client.stderr.setEncoding('utf8').on('data', (text: string) => (errors += text));
       await eventually(() => errors.includes('* connected') || undefined, 'the client to connect', 10_000);

@@ -1,6 +1,6 @@
 import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, startBin, stopAll } from '../support/bins.ts';
+import { ROOT, startTestClient, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
@@ -70,16 +70,7 @@ describe.skipIf(!haveScript)('client on a terminal (skipped when util-linux `scr
 
     tty.type('half-typ');
     await eventually(() => tty!.text.includes('carol> half-typ') || undefined, 'the echo of typing', 5_000);
-    const bob = startBin('client', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(hub.port),
-      '--key-file',
-      key,
-      '--name',
-      'bob',
-    ]);
+    const bob = startTestClient(hub.port, key, 'bob');
     bob.write('hello carol\n');
 
     // The message lands on a line of its own, and the prompt comes back with the partial input intact.

@@ -127,19 +127,14 @@ export function startBin(name: BinName, args: readonly string[] = [], options: B
   return bin;
 }
 
+/** The client's flags for a hub on 127.0.0.1, a key file and a name, and any more flags. */
+export function clientArgs(port: number, keyFile: string, name: string, ...more: string[]): string[] {
+  return ['--host', '127.0.0.1', '--port', String(port), '--key-file', keyFile, '--name', name, ...more];
+}
+
 /** Starts the real client bin against a hub on 127.0.0.1, with a key file, a name and any more flags. */
 export function startTestClient(port: number, keyFile: string, name: string, ...more: string[]): BinProcess {
-  return startBin('client', [
-    '--host',
-    '127.0.0.1',
-    '--port',
-    String(port),
-    '--key-file',
-    keyFile,
-    '--name',
-    name,
-    ...more,
-  ]);
+  return startBin('client', clientArgs(port, keyFile, name, ...more));
 }
 
 /** Kills every bin a test started that is still running, and waits until they are gone. */
