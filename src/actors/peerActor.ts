@@ -21,8 +21,9 @@ export interface PeerOptions {
   /** Told when writes to this peer start backing up (the kernel buffer is full) and when they drain. */
   readonly onCongestion?: (peer: PeerActor, congested: boolean) => void;
   /**
-   * Whether the whole hub is overloaded and has paused its readers. Then a full queue is the
-   * load's doing, not this peer's: it is allowed up to OVERLOAD_QUEUE_FACTOR times the limit.
+   * Whether the whole hub is overloaded: it has paused its readers, or resumed them only a moment
+   * ago (src/hub/backpressure.ts). Then a full queue is the load's doing, not this peer's: it is
+   * allowed up to OVERLOAD_QUEUE_FACTOR times the limit.
    */
   readonly overloaded?: () => boolean;
   /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
@@ -35,7 +36,7 @@ export interface PeerOptions {
 const EAGER_FLUSH_BYTES = 64 * 1024;
 /** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
 const MAX_WRITE_BYTES = 256 * 1024;
-/** How far past its queue limit a peer may go while the hub has paused all reading. */
+/** How far past its queue limit a peer may go while the hub is overloaded (see `overloaded`). */
 export const OVERLOAD_QUEUE_FACTOR = 16;
 /** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;

@@ -109,6 +109,7 @@ export interface PresetResult {
   relays: RelayOutcome[];
 }
 
+/** A relay's outcome with nothing measured: skipped, failed, or not run yet. */
 export function emptyOutcome(
   relay: RelayName | 'target',
   status: RelayOutcome['status'],

@@ -5,13 +5,12 @@ import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
+import { Backpressure } from './backpressure.ts';
 import { openHubRecorder } from '../recording/hubRecorder.ts';
 import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 
-/** How long after an overload ends a peer's queue may still be over its limit (see Backpressure). */
-const OVERLOAD_GRACE_MS = 2_000;
 /** Bytes buffered in a socket before it counts as backed up. */
 const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
@@ -67,7 +66,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const peers = new Map<PeerId, PeerActor>();
   const perAddress = new Map<string, number>();
   const control = new Subject<HubEvent>();
-  const backpressure = new Backpressure(peers);
+  const backpressure = new Backpressure<PeerActor>(peers);
   let nextId = 1;
   let onEmpty: (() => void) | undefined;
   /** Once stopping, closing peers get the whole grace period to take their queues, not the linger. */
@@ -188,47 +187,6 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
 /** Keepalive is judged a few times per its shortest period, and never more than every 50 ms. */
 function tickMs(keepalive: { idleMs: number; pongTimeoutMs: number }): number {
   return Math.max(50, Math.min(5_000, Math.min(keepalive.idleMs, keepalive.pongTimeoutMs) / 4));
-}
-
-/**
- * Overload protection, as NATS does it: when the writes to a quarter of the peers (two at least)
- * back up, the hub stops reading from everyone (TCP then slows the senders) until they drain.
- * A single stuck reader does not trigger it: its own queue limit drops it as a slow consumer.
- */
-class Backpressure {
-  private readonly congested = new Set<PeerActor>();
-  active = false;
-  /** When reading last resumed after an overload (performance.now()). */
-  private endedAt = Number.NEGATIVE_INFINITY;
-
-  /**
-   * Whether queues may be over their limit because of the load, not the reader: while reading is
-   * paused, and for OVERLOAD_GRACE_MS after. Under sustained overload the pause flaps on and off;
-   * a reader that is draining the backlog of the last pause is not a slow consumer.
-   */
-  overloaded(): boolean {
-    return this.active || performance.now() - this.endedAt < OVERLOAD_GRACE_MS;
-  }
-
-  constructor(private readonly peers: ReadonlyMap<PeerId, PeerActor>) {}
-
-  update(peer: PeerActor, congested: boolean): void {
-    if (congested) this.congested.add(peer);
-    else this.congested.delete(peer);
-    this.apply();
-  }
-
-  forget(peer: PeerActor): void {
-    if (this.congested.delete(peer)) this.apply();
-  }
-
-  private apply(): void {
-    const active = this.congested.size >= Math.max(2, Math.ceil(this.peers.size / 4));
-    if (active === this.active) return;
-    this.active = active;
-    if (!active) this.endedAt = performance.now();
-    for (const peer of this.peers.values()) peer.pauseReading(PauseReason.Backpressure, active);
-  }
 }
 
 function listen(server: Server, config: HubConfig): Promise<void> {
