@@ -26,6 +26,14 @@ export interface PeerOptions {
    * allowed up to OVERLOAD_QUEUE_FACTOR times the limit.
    */
   readonly overloaded?: () => boolean;
+  /**
+   * Asked when this peer's queue passes its limit while the hub is not overloaded: true if the
+   * hub takes it as the room's load (others are backed up too) and pauses reading until
+   * `onUnderLimit`; the peer then has CATCH_UP_MS to drain to half its limit. False: the peer
+   * alone is slow, and is dropped.
+   */
+  readonly admitOverLimit?: (peer: PeerActor) => boolean;
+  readonly onUnderLimit?: (peer: PeerActor) => void;
   /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
   readonly stuckMs?: number;
   /** Told once a peer's events have ended (after `left`, or when they are unsubscribed from). */
@@ -38,6 +46,11 @@ const EAGER_FLUSH_BYTES = 64 * 1024;
 const MAX_WRITE_BYTES = 256 * 1024;
 /** How far past its queue limit a peer may go while the hub is overloaded (see `overloaded`). */
 export const OVERLOAD_QUEUE_FACTOR = 16;
+/**
+ * How long a peer over its queue limit, with the hub's reading paused for it, has to drain to half
+ * its limit. A reader that keeps up with a busy room does so in milliseconds.
+ */
+export const CATCH_UP_MS = 500;
 /** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;
 
@@ -61,8 +74,9 @@ const ignore = (): void => {};
  * connection cost about 8 KiB of heap each.
  *
  * Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose queue
- * overflows while the others keep up, or that takes nothing for stuckMs, is closed as a slow
- * consumer so that it cannot hold up the rest.
+ * overflows while the others keep up, that does not catch up within CATCH_UP_MS when the hub
+ * waits for it, or that takes nothing for stuckMs, is closed as a slow consumer so that it cannot
+ * hold up the rest.
  */
 export class PeerActor {
   readonly events: Observable<HubEvent>;
@@ -72,6 +86,9 @@ export class PeerActor {
   private endWhenFlushed = false;
   private marked = false;
   private congested = false;
+  /** Set while the peer is over its queue limit and the hub waits for it (see admitOverLimit). */
+  private catchUp: NodeJS.Timeout | undefined;
+  private stuck: NodeJS.Timeout | undefined;
   private paused = 0;
   private closeReason: string | undefined;
 
@@ -134,7 +151,7 @@ export class PeerActor {
     const waiting = this.pendingBytes + this.socket.writableLength;
     const queued = waiting + data.length;
     // An empty queue always takes the frame: only a backlog makes a slow consumer.
-    if (queued > this.options.maxQueueBytes && waiting > 0 && this.tooSlow(queued)) {
+    if (queued > this.options.maxQueueBytes && waiting > 0 && !this.mayExceedLimit(queued)) {
       this.close('slow-consumer');
       return;
     }
@@ -193,8 +210,22 @@ export class PeerActor {
     if (this.pending.length === 0 && this.endWhenFlushed) this.socket.end();
   }
 
-  private tooSlow(queued: number): boolean {
-    return !this.options.overloaded?.() || queued > this.options.maxQueueBytes * OVERLOAD_QUEUE_FACTOR;
+  /** Whether a queue over its limit is the load's doing rather than this reader's (up to a point). */
+  private mayExceedLimit(queued: number): boolean {
+    if (queued > this.options.maxQueueBytes * OVERLOAD_QUEUE_FACTOR) return false;
+    if (this.catchUp !== undefined || this.options.overloaded?.()) return true;
+    if (!this.options.admitOverLimit?.(this)) return false;
+    this.catchUp = setTimeout(() => this.close('slow-consumer'), CATCH_UP_MS);
+    this.catchUp.unref();
+    return true;
+  }
+
+  /** Ends the wait for this peer to catch up, and tells the hub. */
+  private caughtUp(): void {
+    if (this.catchUp === undefined) return;
+    clearTimeout(this.catchUp);
+    this.catchUp = undefined;
+    this.options.onUnderLimit?.(this);
   }
 
   /**
@@ -205,12 +236,13 @@ export class PeerActor {
   private congest(): void {
     this.congested = true;
     this.options.onCongestion?.(this, true);
-    const stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
-    stuck.unref();
+    this.stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
+    this.stuck.unref();
     this.socket.once('drain', () => {
-      clearTimeout(stuck);
+      clearTimeout(this.stuck);
       this.congested = false;
       this.options.onCongestion?.(this, false);
+      if (this.pendingBytes <= this.options.maxQueueBytes / 2) this.caughtUp();
       this.writePending();
     });
   }
@@ -230,6 +262,10 @@ export class PeerActor {
   close(reason: string, lingerMs = LINGER_MS): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
+    // A closing peer holds no one up: it may take up to lingerMs to be gone.
+    clearTimeout(this.stuck);
+    this.caughtUp();
+    if (this.congested) this.options.onCongestion?.(this, false);
     const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {
       // Whatever is queued would only deepen the backlog: the bye goes alone, past the queue.

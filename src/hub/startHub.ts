@@ -93,6 +93,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     scheduler,
     onCongestion: (peer, congested) => backpressure.update(peer, congested),
     overloaded: () => backpressure.overloaded(),
+    admitOverLimit: (peer) => backpressure.admitOverLimit(peer),
+    onUnderLimit: (peer) => backpressure.underLimit(peer),
     onGone: forget,
   };
   const connections = serverConnections(server, (error: NodeJS.ErrnoException) =>

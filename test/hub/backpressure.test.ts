@@ -63,3 +63,36 @@ describe('Backpressure', () => {
     expect(backpressure.active).toBe(false);
   });
 });
+
+describe('Backpressure, a peer over its queue limit', () => {
+  it('is slow on its own when no other peer is backed up: the hub does not wait for it', () => {
+    const { peers, backpressure } = hubOf(100);
+    backpressure.update(peers[0]!, true);
+    expect(backpressure.admitOverLimit(peers[0]!)).toBe(false);
+    expect(backpressure.active).toBe(false);
+    expect(peers.some((peer) => peer.paused)).toBe(false);
+  });
+
+  it('is the room’s load when others are backed up too, short of a quarter: reading pauses until it is under', () => {
+    const { peers, backpressure } = hubOf(100);
+    for (const peer of peers.slice(0, 20)) backpressure.update(peer, true); // 20 of 100
+    expect(backpressure.active).toBe(false);
+    expect(backpressure.admitOverLimit(peers[0]!)).toBe(true);
+    expect(backpressure.active).toBe(true);
+    expect(peers.every((peer) => peer.paused)).toBe(true);
+    expect(backpressure.overloaded()).toBe(true); // the others get the overload allowance meanwhile
+    backpressure.underLimit(peers[0]!);
+    expect(backpressure.active).toBe(false);
+    expect(peers.some((peer) => peer.paused)).toBe(false);
+  });
+
+  it('holds no one up once it is gone', () => {
+    const { peers, backpressure } = hubOf(100);
+    backpressure.update(peers[0]!, true);
+    backpressure.update(peers[1]!, true);
+    expect(backpressure.admitOverLimit(peers[0]!)).toBe(true);
+    backpressure.forget(peers[0]!);
+    expect(backpressure.active).toBe(false);
+    expect(backpressure.admitOverLimit(peers[1]!)).toBe(false); // now alone
+  });
+});
