@@ -1,5 +1,6 @@
 import type { Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
+import { QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
 import { notice } from '../protocol/notice.ts';
 import { classifyFrameEvent } from '../streams/classifyFrames.ts';
 import type { FrameEvent, Framing } from '../streams/frameEvent.ts';
@@ -10,7 +11,10 @@ import { TokenBucket } from './tokenBucket.ts';
 
 export interface PeerOptions {
   readonly maxFrameBytes: number;
-  /** Most bytes that may wait to be written to this peer before it is dropped as a slow consumer. */
+  /**
+   * Bytes that may wait to be written to this peer. Past them it is behind (see OverLimit), and at
+   * QUEUE_HARD_LIMIT_FACTOR times this it is dropped as a slow consumer.
+   */
   readonly maxQueueBytes: number;
   readonly framing: Framing;
   readonly notices: boolean;
@@ -20,19 +24,9 @@ export interface PeerOptions {
   readonly scheduler: FlushScheduler;
   /** Told when writes to this peer start backing up (the kernel buffer is full) and when they drain. */
   readonly onCongestion?: (peer: PeerActor, congested: boolean) => void;
-  /**
-   * Whether the whole hub is overloaded: it has paused its readers, or resumed them only a moment
-   * ago (src/hub/backpressure.ts). Then a full queue is the load's doing, not this peer's: it is
-   * allowed up to OVERLOAD_QUEUE_FACTOR times the limit.
-   */
-  readonly overloaded?: () => boolean;
-  /**
-   * Asked when this peer's queue passes its limit while the hub is not overloaded: true if the
-   * hub takes it as the room's load (others are backed up too) and pauses reading until
-   * `onUnderLimit`; the peer then has CATCH_UP_MS to drain to half its limit. False: the peer
-   * alone is slow, and is dropped.
-   */
-  readonly admitOverLimit?: (peer: PeerActor) => boolean;
+  /** Asked when this peer's queue passes its limit: what the hub makes of it (Watch without it). */
+  readonly overLimit?: (peer: PeerActor) => OverLimit;
+  /** Told when a peer the hub waits for (OverLimit.CatchUp) is back to half its limit, or closing. */
   readonly onUnderLimit?: (peer: PeerActor) => void;
   /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
   readonly stuckMs?: number;
@@ -44,12 +38,24 @@ export interface PeerOptions {
 const EAGER_FLUSH_BYTES = 64 * 1024;
 /** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
 const MAX_WRITE_BYTES = 256 * 1024;
-/** How far past its queue limit a peer may go while the hub is overloaded (see `overloaded`). */
-export const OVERLOAD_QUEUE_FACTOR = 16;
 /**
- * How long a peer over its queue limit, with the hub's reading paused for it, has to drain to half
- * its limit. A reader that keeps up with a busy room does so in milliseconds.
+ * What the hub makes of a peer whose queue passes its limit. Either way the peer is behind until
+ * it is back to half its limit; meanwhile its hard limit and the stuck timer bound it.
  */
+export const OverLimit = {
+  /** Reading is paused for the whole room already: nothing more to do. */
+  Allow: 0,
+  /** The peer alone is behind: the others are not held up for it. */
+  Watch: 1,
+  /**
+   * Others are backed up too, so the load is the room's: the hub stops reading until the peer has
+   * caught up or CATCH_UP_MS have passed, whichever comes first (`onUnderLimit`).
+   */
+  CatchUp: 2,
+} as const;
+export type OverLimit = (typeof OverLimit)[keyof typeof OverLimit];
+
+/** The longest the hub waits for one peer to catch up (OverLimit.CatchUp). */
 export const CATCH_UP_MS = 500;
 /** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;
@@ -73,10 +79,9 @@ const ignore = (): void => {};
  * FrameSplitter and classifier: a hub holds thousands of these, and a chain of operators per
  * connection cost about 8 KiB of heap each.
  *
- * Outbound: a queue bounded in bytes, written once per event-loop turn. A peer whose queue
- * overflows while the others keep up, that does not catch up within CATCH_UP_MS when the hub
- * waits for it, or that takes nothing for stuckMs, is closed as a slow consumer so that it cannot
- * hold up the rest.
+ * Outbound: a queue bounded in bytes, written once per event-loop turn. A peer past its queue
+ * limit that stops taking (OVER_LIMIT_STUCK_MS), whose queue reaches the hard limit, or that takes
+ * nothing at all for stuckMs, is closed as a slow consumer so that it cannot hold up the rest.
  */
 export class PeerActor {
   readonly events: Observable<HubEvent>;
@@ -86,7 +91,9 @@ export class PeerActor {
   private endWhenFlushed = false;
   private marked = false;
   private congested = false;
-  /** Set while the peer is over its queue limit and the hub waits for it (see admitOverLimit). */
+  /** From passing its queue limit until it is back to half of it. */
+  private behind = false;
+  /** Set while the hub waits for this peer to catch up. */
   private catchUp: NodeJS.Timeout | undefined;
   private stuck: NodeJS.Timeout | undefined;
   private paused = 0;
@@ -210,18 +217,22 @@ export class PeerActor {
     if (this.pending.length === 0 && this.endWhenFlushed) this.socket.end();
   }
 
-  /** Whether a queue over its limit is the load's doing rather than this reader's (up to a point). */
+  /** Whether a queue over its limit may stay: it is under the hard limit. The hub is told once. */
   private mayExceedLimit(queued: number): boolean {
-    if (queued > this.options.maxQueueBytes * OVERLOAD_QUEUE_FACTOR) return false;
-    if (this.catchUp !== undefined || this.options.overloaded?.()) return true;
-    if (!this.options.admitOverLimit?.(this)) return false;
-    this.catchUp = setTimeout(() => this.close('slow-consumer'), CATCH_UP_MS);
-    this.catchUp.unref();
+    if (queued > this.options.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) return false;
+    if (this.behind) return true;
+    const verdict = this.options.overLimit?.(this) ?? OverLimit.Watch;
+    if (verdict === OverLimit.Allow) return true;
+    this.behind = true;
+    if (verdict === OverLimit.CatchUp) {
+      this.catchUp = setTimeout(() => this.stopWaiting(), CATCH_UP_MS);
+      this.catchUp.unref();
+    }
     return true;
   }
 
-  /** Ends the wait for this peer to catch up, and tells the hub. */
-  private caughtUp(): void {
+  /** The hub need not wait for this peer any longer (it caught up, the time is out, or it closes). */
+  private stopWaiting(): void {
     if (this.catchUp === undefined) return;
     clearTimeout(this.catchUp);
     this.catchUp = undefined;
@@ -241,9 +252,13 @@ export class PeerActor {
     this.socket.once('drain', () => {
       clearTimeout(this.stuck);
       this.congested = false;
-      this.options.onCongestion?.(this, false);
-      if (this.pendingBytes <= this.options.maxQueueBytes / 2) this.caughtUp();
+      if (this.pendingBytes <= this.options.maxQueueBytes / 2) {
+        this.behind = false;
+        this.stopWaiting();
+      }
       this.writePending();
+      // Still backed up while its own backlog waits: only a peer that has written it all is clear.
+      if (!this.congested) this.options.onCongestion?.(this, false);
     });
   }
 
@@ -264,7 +279,7 @@ export class PeerActor {
     this.closeReason = reason;
     // A closing peer holds no one up: it may take up to lingerMs to be gone.
     clearTimeout(this.stuck);
-    this.caughtUp();
+    this.stopWaiting();
     if (this.congested) this.options.onCongestion?.(this, false);
     const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {

@@ -6,7 +6,7 @@ export const HUB_DEFAULTS = {
   port: 10101,
   /** Bytes before the LF; a Fernet token of 64 KiB carries about 48 KB of text. */
   maxFrameBytes: 64 * 1024,
-  /** Per client, like Centrifugo's and InspIRCd's hard sendq. */
+  /** Per client, like Centrifugo's and InspIRCd's sendq; past it the client is behind. */
   maxQueueBytes: 1024 * 1024,
   maxConnections: 10_000,
   /** Per remote address; enough for the local benchmarks' 1,000 clients. */
@@ -22,6 +22,9 @@ export const HUB_DEFAULTS = {
   backlog: 1024,
   shutdownGraceMs: 5_000,
 } as const;
+
+/** A client's queue this many times maxQueueBytes is dropped as a slow consumer, whatever the cause. */
+export const QUEUE_HARD_LIMIT_FACTOR = 16;
 
 /** What `--unlimited` lifts, for benchmarks: the protections against a hostile or runaway client. */
 export const UNLIMITED = {
@@ -53,7 +56,9 @@ export const hubConfigSchema = z
       .int()
       .min(64 * 1024)
       .default(HUB_DEFAULTS.maxQueueBytes)
-      .describe('bytes that may wait for one client before it is dropped as a slow consumer'),
+      .describe(
+        `bytes that may wait for one client; past them it is behind, and at ${QUEUE_HARD_LIMIT_FACTOR} times them it is dropped as a slow consumer`,
+      ),
     maxConnections: count
       .default(HUB_DEFAULTS.maxConnections)
       .describe('most clients at once (more: #bye hub-full)'),

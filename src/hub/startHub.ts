@@ -92,8 +92,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     notices: lineFraming,
     scheduler,
     onCongestion: (peer, congested) => backpressure.update(peer, congested),
-    overloaded: () => backpressure.overloaded(),
-    admitOverLimit: (peer) => backpressure.admitOverLimit(peer),
+    overLimit: (peer) => backpressure.overLimit(peer),
     onUnderLimit: (peer) => backpressure.underLimit(peer),
     onGone: forget,
   };

@@ -1,9 +1,10 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
+import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/hubConfig.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
 import type { HubEvent } from '../../src/actors/hubEvent.ts';
-import { CATCH_UP_MS, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
+import { CATCH_UP_MS, OverLimit, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
 import { eventually } from '../support/eventually.ts';
 
 const MiB = 1024 * 1024;
@@ -74,74 +75,85 @@ describe('peer actor, slow consumers', () => {
   });
 });
 
-/** Sends a MiB per event-loop turn (the writes back up in between) until `done`. */
+/** Sends 256 KiB per event-loop turn (the writes back up in between) until `done`. */
 async function sendUntil(peer: PeerActor, done: () => boolean): Promise<void> {
   while (!done()) {
-    for (let i = 0; i < 64; i++) peer.send(CHUNK);
+    for (let i = 0; i < 16; i++) peer.send(CHUNK);
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
 describe('peer actor, over its queue limit', () => {
-  /** What the hub was told: asked to wait for the peer, told it is under its limit again. */
-  function hubThatWaits(answer: boolean) {
+  const LIMIT = 256 * 1024;
+
+  /** A hub that answers `verdict` for a peer over its limit, and what it was told. */
+  function hubSaying(verdict: OverLimit) {
     const said: string[] = [];
     const options: Partial<PeerOptions> = {
-      maxQueueBytes: 256 * 1024,
-      admitOverLimit: () => {
+      maxQueueBytes: LIMIT,
+      stuckMs: 60_000, // out of the way: the limits are under test
+      overLimit: () => {
         said.push('over');
-        return answer;
+        return verdict;
       },
       onUnderLimit: () => said.push('under'),
     };
     return { said, options };
   }
 
-  it('is dropped at once when the hub says it alone is slow', async () => {
-    const { said, options } = hubThatWaits(false);
+  it('a reader behind on its own is kept up to the hard limit, asked about once, then dropped', async () => {
+    const { said, options } = hubSaying(OverLimit.Watch);
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     client.pause();
-    await sendUntil(peer, () => said.includes('over'));
-    expect(peer.isClosing).toBe(true); // in the very send that passed the limit
+    let lastQueued = 0;
+    await sendUntil(peer, () => {
+      if (!peer.isClosing) lastQueued = peer.queuedBytes;
+      return peer.isClosing;
+    });
     expect(said).toEqual(['over']);
+    expect(lastQueued).toBeGreaterThan(LIMIT * (QUEUE_HARD_LIMIT_FACTOR - 1));
     const left = await eventually(() => leftWith(events), 'the slow reader to be dropped', 5_000);
     expect(left).toEqual({ type: 'left', peer: 1, reason: 'slow-consumer' });
   });
 
-  it('is waited for when the hub takes it as load, and kept once it drains to half its limit', async () => {
-    const { said, options } = hubThatWaits(true);
+  it('when the hub waits for it, tells the hub as soon as it has caught up to half its limit', async () => {
+    const { said, options } = hubSaying(OverLimit.CatchUp);
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     client.pause();
     await sendUntil(peer, () => said.includes('over'));
-    client.resume(); // the busy reader gets to it: well within CATCH_UP_MS
+    const resumedAt = performance.now();
+    client.resume(); // the busy reader gets to it
     await eventually(() => said.includes('under'), 'the peer to be under its limit again', 5_000);
-    await new Promise((resolve) => setTimeout(resolve, CATCH_UP_MS * 2));
+    expect(performance.now() - resumedAt).toBeLessThan(CATCH_UP_MS);
+    expect(peer.queuedBytes).toBeLessThanOrEqual(LIMIT / 2);
     expect(leftWith(events)).toBeUndefined();
     expect(peer.isClosing).toBe(false);
+  });
+
+  it('the hub waits CATCH_UP_MS at most for a reader that does not catch up, which is not dropped for it', async () => {
+    const { said, options } = hubSaying(OverLimit.CatchUp);
+    const { server, client, peer, events } = await peerWithClient(options);
+    open = { server, client };
+    client.pause(); // stuck for good
+    await sendUntil(peer, () => said.includes('over'));
+    const overAt = performance.now();
+    await eventually(() => said.includes('under'), 'the hub to stop waiting', 5_000);
+    expect(performance.now() - overAt).toBeGreaterThanOrEqual(CATCH_UP_MS - 20);
+    expect(peer.queuedBytes).toBeGreaterThan(LIMIT / 2);
+    expect(peer.isClosing).toBe(false);
+    expect(leftWith(events)).toBeUndefined();
     expect(said).toEqual(['over', 'under']);
   });
 
-  it('is dropped when it does not catch up within CATCH_UP_MS, and then holds the hub up no more', async () => {
-    const { said, options } = hubThatWaits(true);
-    // The stuck timer out of the way: the catch-up deadline is what must drop it.
-    const { server, client, peer, events } = await peerWithClient({ ...options, stuckMs: 60_000 });
+  it('a closing peer the hub waits for releases it at once, not when its socket is gone', async () => {
+    const { said, options } = hubSaying(OverLimit.CatchUp);
+    const { server, client, peer } = await peerWithClient(options);
     open = { server, client };
-    client.pause(); // stuck for good, though the kernel's buffers may still grow for a while
-    let overAt = 0;
-    while (!peer.isClosing) {
-      // Over its limit, a trickle: to stay short of the hard limit (16x) until CATCH_UP_MS is out.
-      for (let i = overAt === 0 ? 16 : 1; i > 0; i--) peer.send(CHUNK);
-      if (said.at(-1) === 'over' && overAt === 0) overAt = performance.now();
-      if (said.at(-1) === 'under') overAt = 0;
-      await new Promise((resolve) => setTimeout(resolve, 5));
-    }
-    expect(overAt).toBeGreaterThan(0);
-    expect(performance.now() - overAt).toBeGreaterThanOrEqual(CATCH_UP_MS - 20);
-    expect(performance.now() - overAt).toBeLessThan(CATCH_UP_MS + 2_000);
-    expect(said.at(-1)).toBe('under'); // released at the close, not when the socket is gone
-    const left = await eventually(() => leftWith(events), 'the stuck reader to be dropped', 5_000);
-    expect(left).toEqual({ type: 'left', peer: 1, reason: 'slow-consumer' });
+    client.pause();
+    await sendUntil(peer, () => said.includes('over'));
+    peer.close('shutdown');
+    expect(said).toEqual(['over', 'under']);
   });
 });

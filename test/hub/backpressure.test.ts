@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PauseReason } from '../../src/actors/peerActor.ts';
-import { Backpressure, OVERLOAD_GRACE_MS } from '../../src/hub/backpressure.ts';
+import { OverLimit, PauseReason } from '../../src/actors/peerActor.ts';
+import { Backpressure } from '../../src/hub/backpressure.ts';
 
 /** A peer that remembers whether backpressure has paused its reading. */
 class FakePeer {
@@ -13,9 +13,8 @@ class FakePeer {
 
 function hubOf(count: number) {
   const peers = new Map(Array.from({ length: count }, (_, i) => [i + 1, new FakePeer()] as const));
-  const clock = { now: 1_000 };
-  const backpressure = new Backpressure(peers, () => clock.now);
-  return { peers: [...peers.values()], clock, backpressure };
+  const backpressure = new Backpressure(peers);
+  return { peers: [...peers.values()], backpressure };
 }
 
 describe('Backpressure', () => {
@@ -36,22 +35,6 @@ describe('Backpressure', () => {
     const { peers, backpressure } = hubOf(2);
     backpressure.update(peers[0]!, true);
     expect(backpressure.active).toBe(false);
-    expect(backpressure.overloaded()).toBe(false);
-  });
-
-  it('stays overloaded for the grace period after the pause lifts, so draining readers are not dropped', () => {
-    const { peers, clock, backpressure } = hubOf(4);
-    expect(backpressure.overloaded()).toBe(false);
-    backpressure.update(peers[0]!, true);
-    backpressure.update(peers[1]!, true);
-    expect(backpressure.overloaded()).toBe(true);
-    clock.now += 10_000;
-    backpressure.update(peers[0]!, false); // the pause lifts now
-    expect(backpressure.active).toBe(false);
-    clock.now += OVERLOAD_GRACE_MS - 1;
-    expect(backpressure.overloaded()).toBe(true);
-    clock.now += 1;
-    expect(backpressure.overloaded()).toBe(false);
   });
 
   it('a congested peer that leaves no longer counts', () => {
@@ -65,10 +48,10 @@ describe('Backpressure', () => {
 });
 
 describe('Backpressure, a peer over its queue limit', () => {
-  it('is slow on its own when no other peer is backed up: the hub does not wait for it', () => {
+  it('is behind on its own when no other peer is backed up: no one waits for it', () => {
     const { peers, backpressure } = hubOf(100);
     backpressure.update(peers[0]!, true);
-    expect(backpressure.admitOverLimit(peers[0]!)).toBe(false);
+    expect(backpressure.overLimit(peers[0]!)).toBe(OverLimit.Watch);
     expect(backpressure.active).toBe(false);
     expect(peers.some((peer) => peer.paused)).toBe(false);
   });
@@ -77,10 +60,10 @@ describe('Backpressure, a peer over its queue limit', () => {
     const { peers, backpressure } = hubOf(100);
     for (const peer of peers.slice(0, 20)) backpressure.update(peer, true); // 20 of 100
     expect(backpressure.active).toBe(false);
-    expect(backpressure.admitOverLimit(peers[0]!)).toBe(true);
+    expect(backpressure.overLimit(peers[0]!)).toBe(OverLimit.CatchUp);
     expect(backpressure.active).toBe(true);
     expect(peers.every((peer) => peer.paused)).toBe(true);
-    expect(backpressure.overloaded()).toBe(true); // the others get the overload allowance meanwhile
+    expect(backpressure.overLimit(peers[1]!)).toBe(OverLimit.Allow); // reading is paused already
     backpressure.underLimit(peers[0]!);
     expect(backpressure.active).toBe(false);
     expect(peers.some((peer) => peer.paused)).toBe(false);
@@ -90,9 +73,9 @@ describe('Backpressure, a peer over its queue limit', () => {
     const { peers, backpressure } = hubOf(100);
     backpressure.update(peers[0]!, true);
     backpressure.update(peers[1]!, true);
-    expect(backpressure.admitOverLimit(peers[0]!)).toBe(true);
+    expect(backpressure.overLimit(peers[0]!)).toBe(OverLimit.CatchUp);
     backpressure.forget(peers[0]!);
     expect(backpressure.active).toBe(false);
-    expect(backpressure.admitOverLimit(peers[1]!)).toBe(false); // now alone
+    expect(backpressure.overLimit(peers[1]!)).toBe(OverLimit.Watch); // now alone
   });
 });
