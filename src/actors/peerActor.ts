@@ -22,7 +22,10 @@ export interface PeerOptions {
   readonly floodRate: number;
   readonly floodBurst: number;
   readonly scheduler: FlushScheduler;
-  /** Told when writes to this peer start backing up (the kernel buffer is full) and when they drain. */
+  /**
+   * Told when writes to this peer start backing up (the socket's buffer is full), and when it has
+   * written all it held or starts closing: a closing peer holds no one up.
+   */
   readonly onCongestion?: (peer: PeerActor, congested: boolean) => void;
   /** Asked when this peer's queue passes its limit: what the hub makes of it (Watch without it). */
   readonly overLimit?: (peer: PeerActor) => OverLimit;
@@ -30,6 +33,8 @@ export interface PeerOptions {
   readonly onUnderLimit?: (peer: PeerActor) => void;
   /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
   readonly stuckMs?: number;
+  /** The longest the hub waits for this peer to catch up (OverLimit.CatchUp); CATCH_UP_MS. */
+  readonly catchUpMs?: number;
   /** Told once a peer's events have ended (after `left`, or when they are unsubscribed from). */
   readonly onGone?: (peer: PeerActor) => void;
 }
@@ -80,8 +85,8 @@ const ignore = (): void => {};
  * connection cost about 8 KiB of heap each.
  *
  * Outbound: a queue bounded in bytes, written once per event-loop turn. A peer past its queue
- * limit that stops taking (OVER_LIMIT_STUCK_MS), whose queue reaches the hard limit, or that takes
- * nothing at all for stuckMs, is closed as a slow consumer so that it cannot hold up the rest.
+ * limit is behind; one whose queue reaches the hard limit, or whose writes stay backed up for
+ * stuckMs, is closed as a slow consumer so that it cannot hold up the rest.
  */
 export class PeerActor {
   readonly events: Observable<HubEvent>;
@@ -225,7 +230,7 @@ export class PeerActor {
     if (verdict === OverLimit.Allow) return true;
     this.behind = true;
     if (verdict === OverLimit.CatchUp) {
-      this.catchUp = setTimeout(() => this.stopWaiting(), CATCH_UP_MS);
+      this.catchUp = setTimeout(() => this.stopWaiting(), this.options.catchUpMs ?? CATCH_UP_MS);
       this.catchUp.unref();
     }
     return true;
@@ -242,13 +247,16 @@ export class PeerActor {
   /**
    * Writes back up: tell the hub, and hold further writes until the socket drains. A peer that
    * does not drain once in stuckMs takes nothing at all: it is stuck, and dropped. (One that is
-   * slow but reading drains every MAX_WRITE_BYTES or so; its queue limit is what bounds it.)
+   * slow but reading drains every MAX_WRITE_BYTES or so; its hard limit is what bounds it.)
    */
   private congest(): void {
     this.congested = true;
-    this.options.onCongestion?.(this, true);
-    this.stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
-    this.stuck.unref();
+    // A closing peer has its linger timer, and counts for no one's backpressure.
+    if (this.closeReason === undefined) {
+      this.options.onCongestion?.(this, true);
+      this.stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
+      this.stuck.unref();
+    }
     this.socket.once('drain', () => {
       clearTimeout(this.stuck);
       this.congested = false;
@@ -258,7 +266,7 @@ export class PeerActor {
       }
       this.writePending();
       // Still backed up while its own backlog waits: only a peer that has written it all is clear.
-      if (!this.congested) this.options.onCongestion?.(this, false);
+      if (!this.congested && this.closeReason === undefined) this.options.onCongestion?.(this, false);
     });
   }
 
