@@ -57,7 +57,7 @@ export const hubConfigSchema = z
       .min(64 * 1024)
       .default(HUB_DEFAULTS.maxQueueBytes)
       .describe(
-        `bytes that may wait for one client; past them it is behind, and at ${QUEUE_HARD_LIMIT_FACTOR} times them it is dropped as a slow consumer`,
+        `bytes that may wait for one client before it counts as falling behind (the hub may pause for it); at ${QUEUE_HARD_LIMIT_FACTOR} times this it is dropped as a slow consumer`,
       ),
     maxConnections: count
       .default(HUB_DEFAULTS.maxConnections)
