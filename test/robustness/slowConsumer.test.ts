@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished } from 'vitest';
 import { stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
@@ -9,17 +9,38 @@ import { shapedLine } from './support/shapedToken.ts';
 
 afterEach(stopAll);
 
-/** Writes `count` frames as fast as the socket takes them (waiting on drain, never buffering more). */
-async function sendAll(socket: Socket, sender: number, count: number, k: number): Promise<void> {
+/**
+ * Writes `count` frames as fast as the socket takes them (waiting on drain, never buffering more).
+ * If the hub closes the sender, the error quotes what the hub logged last, to say why.
+ */
+async function sendAll(
+  socket: Socket,
+  sender: number,
+  count: number,
+  k: number,
+  hubLog: () => string[] = () => [],
+): Promise<void> {
   for (let seq = 0; seq < count; seq++) {
     if (!socket.write(shapedLine(sender, seq, k))) {
       await new Promise<void>((resolve, reject) => {
         socket.once('drain', resolve);
-        socket.once('close', () => reject(new Error(`sender ${sender} closed at ${seq}`)));
+        socket.once('close', () => {
+          // The hub logs the leave once its side has closed too: give it a moment.
+          const why = () =>
+            `sender ${sender} closed at ${seq}; the hub's last lines:\n${hubLog().join('\n')}`;
+          setTimeout(() => reject(new Error(why())), 500);
+        });
       });
     }
   }
 }
+
+/** The hub's last log lines other than joins. */
+const lastHubLines = (hub: { bin: { lines(stream: 'stderr'): string[] } }) => () =>
+  hub.bin
+    .lines('stderr')
+    .filter((line) => !line.includes('event=join'))
+    .slice(-8);
 
 describe('a slow consumer', () => {
   it('is dropped as slow-consumer while the others get everything, in order, and the hub stays small', async () => {
@@ -51,12 +72,13 @@ describe('a slow consumer', () => {
     const sampler = setInterval(() => {
       peak = Math.max(peak, rssKiB(pid));
     }, 20);
+    onTestFinished(() => clearInterval(sampler)); // also when the test fails: the hub may be gone
 
     // Each chatter sends 20,000 frames of ~1.4 KB (27 MB); the slow one would be owed 81 MB.
     const frames = 20_000;
     const k = 60;
     const started = performance.now();
-    await Promise.all(chatters.map((chatter, i) => sendAll(chatter.socket, i, frames, k)));
+    await Promise.all(chatters.map((chatter, i) => sendAll(chatter.socket, i, frames, k, lastHubLines(hub))));
     for (const [i, chatter] of chatters.entries())
       for (let other = 0; other < chatters.length; other++)
         if (other !== i) await chatter.waitForCount(other, frames, 30_000);
