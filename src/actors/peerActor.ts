@@ -12,8 +12,9 @@ import { TokenBucket } from './tokenBucket.ts';
 export interface PeerOptions {
   readonly maxFrameBytes: number;
   /**
-   * Bytes that may wait to be written to this peer. Past them it is behind (see OverLimit), and at
-   * QUEUE_HARD_LIMIT_FACTOR times this it is dropped as a slow consumer.
+   * Bytes that may wait to be written to this peer. Past them it is behind until it is back to half
+   * of them (see `waitFor`), and at QUEUE_HARD_LIMIT_FACTOR times this it is dropped as a slow
+   * consumer.
    */
   readonly maxQueueBytes: number;
   readonly framing: Framing;
@@ -27,13 +28,18 @@ export interface PeerOptions {
    * written all it held or starts closing: a closing peer holds no one up.
    */
   readonly onCongestion?: (peer: PeerActor, congested: boolean) => void;
-  /** Asked when this peer's queue passes its limit: what the hub makes of it (Watch without it). */
-  readonly overLimit?: (peer: PeerActor) => OverLimit;
-  /** Told when a peer the hub waits for (OverLimit.CatchUp) is back to half its limit, or closing. */
+  /**
+   * Asked when this peer falls behind (its queue passes its limit): true if the hub stops reading
+   * until the peer has caught up, for catchUpMs at most (`onUnderLimit` ends the wait). False if
+   * reading is paused for everyone already: the peer is asked again on its next frame, so that the
+   * hub may wait for it once the pause lifts. Without it, no one waits.
+   */
+  readonly waitFor?: (peer: PeerActor) => boolean;
+  /** Told when the wait for this peer ends: back to half its limit, catchUpMs out, or closing. */
   readonly onUnderLimit?: (peer: PeerActor) => void;
   /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
   readonly stuckMs?: number;
-  /** The longest the hub waits for this peer to catch up (OverLimit.CatchUp); CATCH_UP_MS. */
+  /** The longest the hub waits for this peer to catch up (`waitFor`); CATCH_UP_MS. */
   readonly catchUpMs?: number;
   /** Told once a peer's events have ended (after `left`, or when they are unsubscribed from). */
   readonly onGone?: (peer: PeerActor) => void;
@@ -44,23 +50,10 @@ const EAGER_FLUSH_BYTES = 64 * 1024;
 /** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
 const MAX_WRITE_BYTES = 256 * 1024;
 /**
- * What the hub makes of a peer whose queue passes its limit. Either way the peer is behind until
- * it is back to half its limit; meanwhile its hard limit and the stuck timer bound it.
+ * The longest the hub waits for one peer to catch up (`waitFor`): a reader that keeps up with a busy
+ * room catches up in milliseconds, and a stuck one holds the room this long once, then grows to its
+ * hard limit.
  */
-export const OverLimit = {
-  /** Reading is paused for the whole room already: nothing more to do. */
-  Allow: 0,
-  /** The peer alone is behind: the others are not held up for it. */
-  Watch: 1,
-  /**
-   * Others are backed up too, so the load is the room's: the hub stops reading until the peer has
-   * caught up or CATCH_UP_MS have passed, whichever comes first (`onUnderLimit`).
-   */
-  CatchUp: 2,
-} as const;
-export type OverLimit = (typeof OverLimit)[keyof typeof OverLimit];
-
-/** The longest the hub waits for one peer to catch up (OverLimit.CatchUp). */
 export const CATCH_UP_MS = 500;
 /** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;
@@ -224,18 +217,17 @@ export class PeerActor {
 
   /**
    * Whether a queue over its limit may stay: it is under the hard limit. The hub is asked once per
-   * time the peer falls behind, except while reading is paused for everyone (Allow): the peer is
-   * then asked again on its next frame, so that the hub may wait for it once the pause lifts. (Taking
-   * the Allow as final let the saturated Node generator push 57 k msg/s instead of 35 k into the hub
-   * in the overload preset, and the backlog showed up as seconds of latency.)
+   * time the peer falls behind, and again on each frame while reading is paused for everyone, so
+   * that it waits for the peer once the pause lifts. (Taking the pause as the answer let the
+   * saturated Node generator push 57 k msg/s instead of 35 k into the hub, seconds late.)
    */
   private mayExceedLimit(queued: number): boolean {
     if (queued > this.options.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) return false;
     if (this.behind) return true;
-    const verdict = this.options.overLimit?.(this) ?? OverLimit.Watch;
-    if (verdict === OverLimit.Allow) return true;
+    const waitFor = this.options.waitFor;
+    if (waitFor !== undefined && !waitFor(this)) return true;
     this.behind = true;
-    if (verdict === OverLimit.CatchUp) {
+    if (waitFor !== undefined) {
       this.catchUp = setTimeout(() => this.stopWaiting(), this.options.catchUpMs ?? CATCH_UP_MS);
       this.catchUp.unref();
     }

@@ -1,16 +1,15 @@
 import type { PeerId } from '../actors/hubEvent.ts';
-import { OverLimit, PauseReason, type PeerActor } from '../actors/peerActor.ts';
+import { PauseReason, type PeerActor } from '../actors/peerActor.ts';
 
 /** What backpressure needs of a peer: a way to pause its reading. */
 export type Pausable = Pick<PeerActor, 'pauseReading'>;
 
 /**
  * Overload protection, as NATS does it: when outbound queues back up, the hub stops reading from
- * everyone (TCP then slows the senders) until they drain. That happens when the writes to a
- * quarter of the peers (two at least) back up, or when one peer passes its queue limit while
- * others are backed up too: the load is then the room's, and reading waits for that peer to catch
- * up (`overLimit`). A reader behind on its own pauses no one: it must keep taking, or it is
- * dropped as a slow consumer.
+ * everyone (TCP then slows the senders) until they drain. That happens while the writes to a
+ * quarter of the peers (two at least) are backed up, and for a moment when one peer falls behind
+ * (passes its queue limit): reading waits for it to catch up, for CATCH_UP_MS at most (`waitFor`).
+ * A reader that stays behind pauses no one after that; its hard limit and stuck timer drop it.
  */
 export class Backpressure<Peer extends Pausable> {
   private readonly congested = new Set<Peer>();
@@ -27,17 +26,14 @@ export class Backpressure<Peer extends Pausable> {
   }
 
   /**
-   * A peer has passed its queue limit. While reading is paused, the backlog is the load's: Allow.
-   * If others are backed up too, reading pauses until `underLimit(peer)` (or `forget`): CatchUp.
-   * Otherwise it alone is behind: Watch.
+   * A peer has fallen behind: the hub waits for it, until `underLimit(peer)` (or `forget`). Not
+   * while reading is paused for everyone already: false, and the peer asks again later.
    */
-  overLimit(peer: Peer): OverLimit {
-    if (this.active) return OverLimit.Allow;
-    const others = this.congested.size - (this.congested.has(peer) ? 1 : 0);
-    if (others === 0) return OverLimit.Watch;
+  waitFor(peer: Peer): boolean {
+    if (this.active) return false;
     this.waitingFor.add(peer);
     this.apply();
-    return OverLimit.CatchUp;
+    return true;
   }
 
   underLimit(peer: Peer): void {

@@ -92,7 +92,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     notices: lineFraming,
     scheduler,
     onCongestion: (peer, congested) => backpressure.update(peer, congested),
-    overLimit: (peer) => backpressure.overLimit(peer),
+    waitFor: (peer) => backpressure.waitFor(peer),
     onUnderLimit: (peer) => backpressure.underLimit(peer),
     onGone: forget,
   };

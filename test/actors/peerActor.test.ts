@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/hubConfig.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
 import type { HubEvent } from '../../src/actors/hubEvent.ts';
-import { CATCH_UP_MS, OverLimit, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
+import { CATCH_UP_MS, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
 import { eventually } from '../support/eventually.ts';
 
 const MiB = 1024 * 1024;
@@ -86,24 +86,24 @@ async function sendUntil(peer: PeerActor, done: () => boolean): Promise<void> {
 describe('peer actor, over its queue limit', () => {
   const LIMIT = 256 * 1024;
 
-  /** A hub that answers `verdict` for a peer over its limit, and what it was told. */
-  function hubSaying(verdict: OverLimit, catchUpMs = CATCH_UP_MS) {
+  /** A hub that answers `waits` for a peer that falls behind, and what it was told. */
+  function hubSaying(waits: boolean, catchUpMs = CATCH_UP_MS) {
     const said: string[] = [];
     const options: Partial<PeerOptions> = {
       maxQueueBytes: LIMIT,
       stuckMs: 60_000, // out of the way: the limits are under test
       catchUpMs,
-      overLimit: () => {
+      waitFor: () => {
         said.push('over');
-        return verdict;
+        return waits;
       },
       onUnderLimit: () => said.push('under'),
     };
     return { said, options };
   }
 
-  it('a reader behind on its own is kept up to the hard limit, asked about once, then dropped', async () => {
-    const { said, options } = hubSaying(OverLimit.Watch);
+  it('a reader still behind after the hub’s wait is kept up to the hard limit, asked about once, then dropped', async () => {
+    const { said, options } = hubSaying(true, 50);
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     client.pause();
@@ -112,7 +112,7 @@ describe('peer actor, over its queue limit', () => {
       if (!peer.isClosing) lastQueued = peer.queuedBytes;
       return peer.isClosing;
     });
-    expect(said).toEqual(['over']);
+    expect(said).toEqual(['over', 'under']);
     expect(lastQueued).toBeGreaterThan(LIMIT * (QUEUE_HARD_LIMIT_FACTOR - 1));
     const left = await eventually(() => leftWith(events), 'the slow reader to be dropped', 5_000);
     expect(left).toEqual({ type: 'left', peer: 1, reason: 'slow-consumer' });
@@ -120,7 +120,7 @@ describe('peer actor, over its queue limit', () => {
 
   it('when the hub waits for it, tells the hub as soon as it has caught up to half its limit', async () => {
     // A wait far longer than the test: only catching up can end it.
-    const { said, options } = hubSaying(OverLimit.CatchUp, 60_000);
+    const { said, options } = hubSaying(true, 60_000);
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     client.pause();
@@ -133,7 +133,7 @@ describe('peer actor, over its queue limit', () => {
   });
 
   it('the hub waits CATCH_UP_MS at most for a reader that does not catch up, which is not dropped for it', async () => {
-    const { said, options } = hubSaying(OverLimit.CatchUp);
+    const { said, options } = hubSaying(true);
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     client.pause(); // stuck for good
@@ -147,8 +147,19 @@ describe('peer actor, over its queue limit', () => {
     expect(said).toEqual(['over', 'under']);
   });
 
+  it('is asked again on its next frame while reading is paused for everyone, and waited for by no one', async () => {
+    const { said, options } = hubSaying(false);
+    const { server, client, peer } = await peerWithClient(options);
+    open = { server, client };
+    client.pause();
+    await sendUntil(peer, () => said.length >= 2);
+    expect(said.length).toBeGreaterThanOrEqual(2);
+    expect(said.every((word) => word === 'over')).toBe(true);
+    expect(peer.isClosing).toBe(false);
+  });
+
   it('a closing peer the hub waits for releases it at once, not when its socket is gone', async () => {
-    const { said, options } = hubSaying(OverLimit.CatchUp);
+    const { said, options } = hubSaying(true);
     const { server, client, peer } = await peerWithClient(options);
     open = { server, client };
     client.pause();

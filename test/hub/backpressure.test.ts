@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { OverLimit, PauseReason } from '../../src/actors/peerActor.ts';
+import { PauseReason } from '../../src/actors/peerActor.ts';
 import { Backpressure } from '../../src/hub/backpressure.ts';
 
 /** A peer that remembers whether backpressure has paused its reading. */
@@ -47,23 +47,26 @@ describe('Backpressure', () => {
   });
 });
 
-describe('Backpressure, a peer over its queue limit', () => {
-  it('is behind on its own when no other peer is backed up: no one waits for it', () => {
+describe('Backpressure, a peer that falls behind', () => {
+  it('is waited for even when no other peer is backed up: reading pauses until it is under', () => {
     const { peers, backpressure } = hubOf(100);
     backpressure.update(peers[0]!, true);
-    expect(backpressure.overLimit(peers[0]!)).toBe(OverLimit.Watch);
+    expect(backpressure.waitFor(peers[0]!)).toBe(true);
+    expect(backpressure.active).toBe(true);
+    expect(peers.every((peer) => peer.paused)).toBe(true);
+    backpressure.underLimit(peers[0]!);
     expect(backpressure.active).toBe(false);
     expect(peers.some((peer) => peer.paused)).toBe(false);
   });
 
-  it('is the room’s load when others are backed up too, short of a quarter: reading pauses until it is under', () => {
+  it('with others backed up too, short of a quarter: reading pauses until it is under', () => {
     const { peers, backpressure } = hubOf(100);
     for (const peer of peers.slice(0, 20)) backpressure.update(peer, true); // 20 of 100
     expect(backpressure.active).toBe(false);
-    expect(backpressure.overLimit(peers[0]!)).toBe(OverLimit.CatchUp);
+    expect(backpressure.waitFor(peers[0]!)).toBe(true);
     expect(backpressure.active).toBe(true);
     expect(peers.every((peer) => peer.paused)).toBe(true);
-    expect(backpressure.overLimit(peers[1]!)).toBe(OverLimit.Allow); // reading is paused already
+    expect(backpressure.waitFor(peers[1]!)).toBe(false); // reading is paused already
     backpressure.underLimit(peers[0]!);
     expect(backpressure.active).toBe(false);
     expect(peers.some((peer) => peer.paused)).toBe(false);
@@ -73,9 +76,9 @@ describe('Backpressure, a peer over its queue limit', () => {
     const { peers, backpressure } = hubOf(100);
     backpressure.update(peers[0]!, true);
     backpressure.update(peers[1]!, true);
-    expect(backpressure.overLimit(peers[0]!)).toBe(OverLimit.CatchUp);
+    expect(backpressure.waitFor(peers[0]!)).toBe(true);
     backpressure.forget(peers[0]!);
     expect(backpressure.active).toBe(false);
-    expect(backpressure.overLimit(peers[1]!)).toBe(OverLimit.Watch); // now alone
+    expect(peers.some((peer) => peer.paused)).toBe(false);
   });
 });
