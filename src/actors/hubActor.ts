@@ -17,12 +17,21 @@ export interface HubActorOptions {
   readonly presenceLimit?: number;
 }
 
+/**
+ * A peer gets `#error` for at most this many refused frames in a row; then one `#error
+ * too-many-errors`, and silence until a frame of its is relayed. The replies are a courtesy to a
+ * confused client; to a hostile one they were 25 bytes out for every 2 in.
+ */
+export const MAX_ERROR_REPLIES = 10;
+
 /** What the hub remembers of one peer. */
 interface PeerState {
   /** Heard from since the last tick. */
   heard: boolean;
   silentSince: number;
   pingedAt: number | undefined;
+  /** Frames refused since its last relayed one. */
+  refusedInARow: number;
 }
 
 /**
@@ -60,10 +69,14 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
 
       const handle = (event: HubEvent): void => {
         switch (event.type) {
-          case 'frames':
-            if (heard(event.peer))
-              emit({ type: 'deliver', data: event.run.data, from: event.peer, to: everyone() });
+          case 'frames': {
+            const state = roster.get(event.peer);
+            if (state === undefined) return;
+            state.heard = true;
+            state.refusedInARow = 0;
+            emit({ type: 'deliver', data: event.run.data, from: event.peer, to: everyone() });
             return;
+          }
           case 'joined':
             if (closing) {
               emit({ type: 'close', peer: event.peer, reason: 'shutdown' });
@@ -72,7 +85,12 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             // Joining counts as being heard: silence is measured from the first tick after it.
             // (Measured from lastTick instead, a peer that joins before the first tick would be
             // silent since time 0, and pinged at once.)
-            roster.set(event.peer, { heard: true, silentSince: lastTick, pingedAt: undefined });
+            roster.set(event.peer, {
+              heard: true,
+              silentSince: lastTick,
+              pingedAt: undefined,
+              refusedInARow: 0,
+            });
             everyoneCache = undefined;
             emit({
               type: 'log',
@@ -90,14 +108,26 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             });
             tellOthers(event.peer, notice.left(event.peer, roster.size, event.reason));
             return;
-          case 'rejected':
-            if (!heard(event.peer)) return;
+          case 'rejected': {
+            const state = roster.get(event.peer);
+            if (state === undefined) return;
+            state.heard = true;
+            const refused = ++state.refusedInARow;
             emit({
               type: 'log',
               record: { event: 'reject', peer: event.peer, code: event.code, detail: event.detail },
             });
-            tell(event.peer, notice.error(event.code, event.detail));
+            if (refused <= MAX_ERROR_REPLIES) tell(event.peer, notice.error(event.code, event.detail));
+            else if (refused === MAX_ERROR_REPLIES + 1)
+              tell(
+                event.peer,
+                notice.error(
+                  'too-many-errors',
+                  `${MAX_ERROR_REPLIES} frames refused in a row; more are refused without a reply until one is relayed`,
+                ),
+              );
             return;
+          }
           case 'ping':
             if (heard(event.peer)) tell(event.peer, notice.pong());
             return;

@@ -5,8 +5,12 @@ import { notice } from '../protocol/notice.ts';
 import { classifyFrameEvent } from '../streams/classifyFrames.ts';
 import type { FrameEvent, Framing } from '../streams/frameEvent.ts';
 import { FrameSplitter } from '../streams/frameSplitter.ts';
+import type { AddressBuckets } from './addressBuckets.ts';
+import { addressKey } from './addressKey.ts';
 import type { FlushScheduler } from './flushScheduler.ts';
+import { FloodGate } from './floodGate.ts';
 import type { HubEvent, PeerId } from './hubEvent.ts';
+import type { InputBudget } from './inputBudget.ts';
 import { TokenBucket } from './tokenBucket.ts';
 
 export interface PeerOptions {
@@ -19,9 +23,16 @@ export interface PeerOptions {
   readonly maxQueueBytes: number;
   readonly framing: Framing;
   readonly notices: boolean;
-  /** Frames per second before reads pause (0: no flood control), and the burst allowed. */
+  /**
+   * Lines per second before reads pause (0: no flood control), and the burst allowed. Every line
+   * counts, refused ones too: a flood of garbage costs the hub replies and log lines.
+   */
   readonly floodRate: number;
   readonly floodBurst: number;
+  /** The buckets that all connections from one address share (flood control per address). */
+  readonly addressBuckets?: AddressBuckets;
+  /** The hub-wide bound on input held for unfinished frames and held-back reads. */
+  readonly inputBudget?: InputBudget<PeerActor>;
   readonly scheduler: FlushScheduler;
   /**
    * Told when writes to this peer start backing up (the socket's buffer is full), and when it has
@@ -45,6 +56,12 @@ export interface PeerOptions {
   readonly onGone?: (peer: PeerActor) => void;
 }
 
+/**
+ * Bytes in the socket's own buffer past which its writes count as backed up. The socket keeps
+ * Node's default high-water mark (16 KiB), which also bounds what it reads ahead while paused;
+ * with batched writes, 16 KiB is one turn of a busy room, not a sign of a slow reader.
+ */
+export const WRITE_HIGH_WATER_BYTES = 256 * 1024;
 /** A batch this big is written at once instead of at the end of the event-loop turn. */
 const EAGER_FLUSH_BYTES = 64 * 1024;
 /** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
@@ -96,6 +113,19 @@ export class PeerActor {
   private stuck: NodeJS.Timeout | undefined;
   private paused = 0;
   private closeReason: string | undefined;
+  /**
+   * Set once a backed-up write to this peer has drained: it has shown that it reads. Until then
+   * its backlog holds no one up (it may never read at all); its hard limit and stuck timer bound it.
+   */
+  private reads = false;
+  private splitter: FrameSplitter;
+  private floodGate: FloodGate | undefined;
+  private floodTimer: NodeJS.Timeout | undefined;
+  /** The rest of a read that flood control holds back; reading resumes with it. */
+  private held: Buffer | undefined;
+  private heldInput = 0;
+  private emitFrames: ((event: FrameEvent) => void) | undefined;
+  readonly addressKey: string;
 
   constructor(
     readonly id: PeerId,
@@ -107,6 +137,8 @@ export class PeerActor {
     socket.setNoDelay(true);
     socket.setKeepAlive(true, 60_000);
     this.remoteAddress = socket.remoteAddress ?? '?';
+    this.addressKey = addressKey(this.remoteAddress);
+    this.splitter = new FrameSplitter(options);
     this.events = new Observable<HubEvent>((subscriber) => this.read(subscriber));
   }
 
@@ -114,20 +146,21 @@ export class PeerActor {
   private read(subscriber: Subscriber<HubEvent>): () => void {
     const { id, socket, options } = this;
     subscriber.next({ type: 'joined', peer: id, remote: `${this.remoteAddress}:${socket.remotePort ?? 0}` });
-    const splitter = new FrameSplitter(options);
-    const bucket =
-      options.floodRate > 0
-        ? new TokenBucket(options.floodRate, options.floodBurst, performance.now())
-        : undefined;
-    const onFrames = (event: FrameEvent) => {
-      if (bucket !== undefined && event.kind === 'frames') this.floodControl(bucket, event.count);
-      classifyFrameEvent(id, event, subscriber);
+    if (options.floodRate > 0) {
+      const now = performance.now();
+      const own = new TokenBucket(options.floodRate, options.floodBurst, now);
+      const shared = options.addressBuckets?.acquire(this.addressKey, now);
+      this.floodGate = new FloodGate(shared ? [own, shared] : [own]);
+    }
+    this.emitFrames = (event: FrameEvent) => classifyFrameEvent(id, event, subscriber);
+    const onData = (chunk: Buffer) => {
+      if (this.closeReason === undefined) this.take(chunk);
     };
-    const onData = (chunk: Buffer) => splitter.push(chunk, onFrames);
     const onError = (error: NodeJS.ErrnoException) => {
       this.closeReason ??= error.code?.toLowerCase() ?? 'error';
     };
     const onClose = () => {
+      this.release();
       subscriber.next({ type: 'left', peer: id, reason: this.closeReason ?? 'quit' });
       subscriber.complete();
     };
@@ -139,12 +172,81 @@ export class PeerActor {
       socket.off('data', onData);
       socket.off('error', onError);
       socket.off('close', onClose);
+      this.release();
+      if (this.floodGate !== undefined) options.addressBuckets?.release(this.addressKey, performance.now());
+      this.floodGate = undefined;
       options.onGone?.(this);
     };
   }
 
+  /**
+   * Frames a read, as far as flood control allows: every line takes a token, and what the
+   * buckets cannot pay for is held, with reading paused, until they can. Nothing is dropped and
+   * nothing runs into debt, however many lines one read holds.
+   */
+  private take(chunk: Buffer): void {
+    const gate = this.floodGate;
+    const emit = this.emitFrames!;
+    if (gate === undefined) {
+      this.splitter.push(chunk, emit);
+      this.accountInput();
+      return;
+    }
+    const now = performance.now();
+    let lines = 0;
+    const taken = this.splitter.push(
+      chunk,
+      (event) => {
+        lines += event.kind === 'frames' ? event.count : 1;
+        emit(event);
+      },
+      gate.allowance(now),
+    );
+    gate.take(lines, now);
+    if (taken < chunk.length && this.closeReason === undefined) {
+      this.held = chunk.subarray(taken);
+      this.pauseReading(PauseReason.Flood, true);
+      this.floodTimer = setTimeout(() => {
+        this.floodTimer = undefined;
+        this.pauseReading(PauseReason.Flood, false);
+      }, gate.msUntilNext(now));
+      this.floodTimer.unref();
+    }
+    this.accountInput();
+  }
+
+  /** Tells the hub-wide input budget what this peer holds now (which may drop it). */
+  private accountInput(): void {
+    const bytes = this.closeReason === undefined ? this.splitter.heldBytes + (this.held?.length ?? 0) : 0;
+    if (bytes === this.heldInput) return;
+    this.heldInput = bytes;
+    this.options.inputBudget?.set(this, bytes);
+  }
+
+  /** The connection is gone or going: let go of everything held for it, and of its timers. */
+  private release(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.held = undefined;
+    this.splitter.end();
+    clearTimeout(this.floodTimer);
+    clearTimeout(this.stuck);
+    this.stopWaiting();
+    this.accountInput();
+  }
+
   get queuedBytes(): number {
     return this.pendingBytes + this.socket.writableLength;
+  }
+
+  /** Whether a backed-up write to this peer has ever drained (see `reads`). */
+  get seenReading(): boolean {
+    return this.reads;
+  }
+
+  /** Bytes held for this peer's input: an unfinished frame, and a read flood control holds back. */
+  get inputBytes(): number {
+    return this.heldInput;
   }
 
   get isClosing(): boolean {
@@ -200,17 +302,16 @@ export class PeerActor {
       const batch = count === this.pending.length ? this.pending : this.pending.slice(0, count);
       this.pending = count === this.pending.length ? [] : this.pending.slice(count);
       this.pendingBytes -= bytes;
-      let writable: boolean;
       if (batch.length === 1) {
         // The common case in a calm room; corking one buffer only costs Node a queue entry.
-        writable = this.socket.write(batch[0]!);
+        this.socket.write(batch[0]!);
       } else {
-        writable = true;
         this.socket.cork();
-        for (const data of batch) writable = this.socket.write(data);
+        for (const data of batch) this.socket.write(data);
         this.socket.uncork();
       }
-      if (!writable) this.congest();
+      // Past Node's own mark (16 KiB) write() said false, so 'drain' will come once it is written.
+      if (this.socket.writableLength >= WRITE_HIGH_WATER_BYTES) this.congest();
     }
     if (this.pending.length === 0 && this.endWhenFlushed) this.socket.end();
   }
@@ -224,7 +325,8 @@ export class PeerActor {
   private mayExceedLimit(queued: number): boolean {
     if (queued > this.options.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) return false;
     if (this.behind) return true;
-    const waitFor = this.options.waitFor;
+    // One that has never been seen to read may never read: it holds no one up (see `reads`).
+    const waitFor = this.reads ? this.options.waitFor : undefined;
     if (waitFor !== undefined && !waitFor(this)) return true;
     this.behind = true;
     if (waitFor !== undefined) {
@@ -249,15 +351,17 @@ export class PeerActor {
    */
   private congest(): void {
     this.congested = true;
-    // A closing peer has its linger timer, and counts for no one's backpressure.
+    // A closing peer has its linger timer, and counts for no one's backpressure; nor does one
+    // that has never been seen to read (a wave of them would pause the room, one after another).
     if (this.closeReason === undefined) {
-      this.options.onCongestion?.(this, true);
+      if (this.reads) this.options.onCongestion?.(this, true);
       this.stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
       this.stuck.unref();
     }
     this.socket.once('drain', () => {
       clearTimeout(this.stuck);
       this.congested = false;
+      this.reads = true;
       if (this.pendingBytes <= this.options.maxQueueBytes / 2) {
         this.behind = false;
         this.stopWaiting();
@@ -270,10 +374,19 @@ export class PeerActor {
 
   /** Pauses or resumes reading for one reason; reading goes on only when no reason is left. */
   pauseReading(reason: PauseReason, pause: boolean): void {
+    if (this.closeReason !== undefined) return;
     const before = this.paused;
     this.paused = pause ? this.paused | reason : this.paused & ~reason;
     if (before === 0 && this.paused !== 0) this.socket.pause();
-    else if (before !== 0 && this.paused === 0 && !this.socket.destroyed) this.socket.resume();
+    else if (before !== 0 && this.paused === 0) this.resumeReading();
+  }
+
+  /** Frames what flood control held back first; reads resume if that did not pause them again. */
+  private resumeReading(): void {
+    const held = this.held;
+    this.held = undefined;
+    if (held !== undefined) this.take(held);
+    if (this.paused === 0 && !this.socket.destroyed) this.socket.resume();
   }
 
   /**
@@ -283,10 +396,17 @@ export class PeerActor {
   close(reason: string, lingerMs = LINGER_MS): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
-    // A closing peer holds no one up: it may take up to lingerMs to be gone.
+    // A closing peer holds no one up: it may take up to lingerMs to be gone. What it sends from
+    // now on is read and ignored (not left in buffers), and what it had sent is let go.
     clearTimeout(this.stuck);
+    clearTimeout(this.floodTimer);
     this.stopWaiting();
-    if (this.congested) this.options.onCongestion?.(this, false);
+    this.held = undefined;
+    this.splitter.end();
+    this.accountInput();
+    if (this.paused !== 0 && !this.socket.destroyed) this.socket.resume();
+    this.paused = 0;
+    if (this.congested && this.reads) this.options.onCongestion?.(this, false);
     const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {
       // Whatever is queued would only deepen the backlog: the bye goes alone, past the queue.
@@ -310,13 +430,5 @@ export class PeerActor {
   destroy(): void {
     this.closeReason ??= 'shutdown';
     this.socket.destroy();
-  }
-
-  /** Takes `count` frames from the bucket; in debt, reading pauses until it is paid. */
-  private floodControl(bucket: TokenBucket, count: number): void {
-    const waitMs = bucket.take(count, performance.now());
-    if (waitMs === 0 || this.paused & PauseReason.Flood) return;
-    this.pauseReading(PauseReason.Flood, true);
-    setTimeout(() => this.pauseReading(PauseReason.Flood, false), waitMs).unref();
   }
 }

@@ -1,5 +1,6 @@
 import { hubConfigSchema } from '../config/hubConfig.ts';
 import { logfmt } from '../hub/logfmt.ts';
+import { LogSink } from '../hub/logSink.ts';
 import { HubStartError, startHub } from '../hub/startHub.ts';
 import { runCommand } from './runMain.ts';
 
@@ -13,7 +14,9 @@ await runCommand(
     schema: hubConfigSchema,
   },
   async (config) => {
-    const log = (record: Parameters<typeof logfmt>[0]) => process.stderr.write(`${logfmt(record)}\n`);
+    // A log reader that cannot keep up loses lines (counted), never the hub its memory.
+    const sink = new LogSink(process.stderr, (count) => `${logfmt({ event: 'log-dropped', count })}\n`);
+    const log = (record: Parameters<typeof logfmt>[0]) => sink.write(`${logfmt(record)}\n`);
     let hub: Awaited<ReturnType<typeof startHub>>;
     try {
       hub = await startHub(config, log);

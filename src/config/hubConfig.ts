@@ -14,6 +14,17 @@ export const HUB_DEFAULTS = {
   /** Frames per second per client before its reads are paused (token bucket); 0 = off. */
   floodRate: 50,
   floodBurst: 200,
+  /**
+   * Per remote address (an IPv4 address or an IPv6 /64), shared by its connections: opening more
+   * connections buys no more frames. Ten people behind one NAT, each at the per-client limit.
+   */
+  floodRatePerAddress: 500,
+  floodBurstPerAddress: 2_000,
+  /**
+   * Input held in all for unfinished frames and reads that flood control holds back. Each client
+   * holds at most a frame and a read (about 128 KiB), but 10,000 of them would be 1.25 GiB.
+   */
+  maxInputBytes: 64 * 1024 * 1024,
   /** Past this many online, joins and leaves are no longer announced to everyone (N² notices). */
   presenceLimit: 1_000,
   /** ngIRCd's defaults: `#ping` after 120 s of silence, `#bye idle` 20 s later. */
@@ -29,6 +40,7 @@ export const QUEUE_HARD_LIMIT_FACTOR = 16;
 /** What `--unlimited` lifts, for benchmarks: the protections against a hostile or runaway client. */
 export const UNLIMITED = {
   floodRate: 0,
+  floodRatePerAddress: 0,
   maxConnectionsPerAddress: 1_000_000,
   maxConnections: 1_000_000,
 } as const;
@@ -64,17 +76,35 @@ export const hubConfigSchema = z
       .describe('most clients at once (more: #bye hub-full)'),
     maxConnectionsPerAddress: count
       .default(HUB_DEFAULTS.maxConnectionsPerAddress)
-      .describe('most clients at once from one remote address'),
+      .describe('most clients at once from one remote address (IPv6: from one /64)'),
     floodRate: z
       .number()
       .min(0)
       .default(HUB_DEFAULTS.floodRate)
       .describe(
-        'frames per second a client may send before the hub stops reading from it for a while (0: off)',
+        'frames per second a client may send before the hub stops reading from it for a while; refused lines count too (0: off)',
       ),
     floodBurst: count
       .default(HUB_DEFAULTS.floodBurst)
       .describe('frames a client may send at once before flood control'),
+    floodRatePerAddress: z
+      .number()
+      .min(0)
+      .default(HUB_DEFAULTS.floodRatePerAddress)
+      .describe(
+        'frames per second all clients from one address (IPv6: one /64) may send together before the hub stops reading from them (0: off)',
+      ),
+    floodBurstPerAddress: count
+      .default(HUB_DEFAULTS.floodBurstPerAddress)
+      .describe('frames all clients from one address may send at once before flood control'),
+    maxInputBytes: z
+      .number()
+      .int()
+      .min(1024 * 1024)
+      .default(HUB_DEFAULTS.maxInputBytes)
+      .describe(
+        'bytes held in all for unfinished frames and reads held back by flood control; past it the client holding the most is dropped (#bye input-limit)',
+      ),
     presenceLimit: z
       .number()
       .int()

@@ -1,18 +1,19 @@
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
+import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
+import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
+import { aggregateRepeats } from '../streams/aggregateRepeats.ts';
 import { Backpressure } from './backpressure.ts';
+import { LOG_REPEAT_WINDOW_MS, logEffectRepeats } from './logRepeats.ts';
 import { openHubRecorder } from '../recording/hubRecorder.ts';
 import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
-
-/** Bytes buffered in a socket before it counts as backed up. */
-const SOCKET_HIGH_WATER_BYTES = 256 * 1024;
 
 export interface RunningHub {
   readonly address: AddressInfo;
@@ -40,9 +41,9 @@ export class HubStartError extends Error {
  */
 export async function startHub(settings: HubConfig, log: (record: LogRecord) => void): Promise<RunningHub> {
   const config = effectiveLimits(settings);
-  // A socket counts as backed up (write() false) past this, not Node's default 16 KiB: with
-  // batched writes, 16 KiB is one turn of a busy room, not a sign of a slow reader.
-  const server = createServer({ noDelay: true, highWaterMark: SOCKET_HIGH_WATER_BYTES });
+  // Sockets keep Node's default high-water mark: it also bounds what a paused socket reads ahead
+  // (PeerActor counts backed-up writes by its own mark, WRITE_HIGH_WATER_BYTES).
+  const server = createServer({ noDelay: true });
   await listen(server, config);
   const address = server.address() as AddressInfo;
   log({ event: 'listening', host: address.address, port: address.port, framing: config.framing });
@@ -64,8 +65,11 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const recorder = recording?.recorder;
   const scheduler = new FlushScheduler();
   const peers = new Map<PeerId, PeerActor>();
+  /** Connections per address key (an IPv4 address, or an IPv6 /64). */
   const perAddress = new Map<string, number>();
   const control = new Subject<HubEvent>();
+  /** What the edges log (refused connections, accept failures): counted like the actor's logs. */
+  const edgeLogs = new Subject<LogRecord>();
   const backpressure = new Backpressure<PeerActor>(peers);
   let nextId = 1;
   let onEmpty: (() => void) | undefined;
@@ -74,16 +78,16 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
 
   const admit = (peer: PeerActor): string | undefined => {
     if (peers.size >= config.maxConnections) return 'hub-full';
-    if ((perAddress.get(peer.remoteAddress) ?? 0) >= config.maxConnectionsPerAddress)
+    if ((perAddress.get(peer.addressKey) ?? 0) >= config.maxConnectionsPerAddress)
       return 'too-many-connections';
     return undefined;
   };
   const forget = (peer: PeerActor) => {
     peers.delete(peer.id);
     backpressure.forget(peer);
-    const left = (perAddress.get(peer.remoteAddress) ?? 1) - 1;
-    if (left > 0) perAddress.set(peer.remoteAddress, left);
-    else perAddress.delete(peer.remoteAddress);
+    const left = (perAddress.get(peer.addressKey) ?? 1) - 1;
+    if (left > 0) perAddress.set(peer.addressKey, left);
+    else perAddress.delete(peer.addressKey);
     if (peers.size === 0) onEmpty?.();
   };
 
@@ -91,13 +95,18 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     ...config,
     notices: lineFraming,
     scheduler,
+    addressBuckets:
+      config.floodRatePerAddress > 0
+        ? new AddressBuckets(config.floodRatePerAddress, config.floodBurstPerAddress)
+        : undefined,
+    inputBudget: new InputBudget<PeerActor>(config.maxInputBytes),
     onCongestion: (peer, congested) => backpressure.update(peer, congested),
     waitFor: (peer) => backpressure.waitFor(peer),
     onUnderLimit: (peer) => backpressure.underLimit(peer),
     onGone: forget,
   };
   const connections = serverConnections(server, (error: NodeJS.ErrnoException) =>
-    log({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
+    edgeLogs.next({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
   ).pipe(map((socket) => new PeerActor(nextId++, socket, peerOptions)));
 
   const events = merge(
@@ -109,12 +118,12 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       mergeMap((peer) => {
         const refusal = admit(peer);
         if (refusal !== undefined) {
-          log({ event: 'refused', reason: refusal, remote: peer.remoteAddress, online: peers.size });
+          edgeLogs.next({ event: 'refused', reason: refusal, remote: peer.addressKey, online: peers.size });
           peer.close(refusal);
           return [];
         }
         peers.set(peer.id, peer);
-        perAddress.set(peer.remoteAddress, (perAddress.get(peer.remoteAddress) ?? 0) + 1);
+        perAddress.set(peer.addressKey, (perAddress.get(peer.addressKey) ?? 0) + 1);
         if (backpressure.active) peer.pauseReading(PauseReason.Backpressure, true);
         return peer.events;
       }),
@@ -146,14 +155,21 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     fail = reject;
   });
   failed.catch(() => {}); // a caller that does not watch it still has the log line
-  const subscription = events.pipe(actor, tap(apply)).subscribe({
-    // A hub that cannot relay must not look alive: drop everyone, stop listening, and say so.
-    error: (error: unknown) => {
-      log({ event: 'internal-error', detail: String(error) });
-      abort();
-      fail(error);
-    },
-  });
+  const effects = merge(
+    events.pipe(actor),
+    edgeLogs.pipe(map((record): HubEffect => ({ type: 'log', record }))),
+  );
+  // What an outsider can repeat at will is counted, not logged line by line.
+  const subscription = effects
+    .pipe(aggregateRepeats(logEffectRepeats, LOG_REPEAT_WINDOW_MS), tap(apply))
+    .subscribe({
+      // A hub that cannot relay must not look alive: drop everyone, stop listening, and say so.
+      error: (error: unknown) => {
+        log({ event: 'internal-error', detail: String(error) });
+        abort();
+        fail(error);
+      },
+    });
 
   let stopping: Promise<void> | undefined;
   const abort = () => {
