@@ -10,7 +10,8 @@ await runCommand(
     usage: 'fernet-chat-hub [options]',
     summary:
       'Relays encrypted chat frames between TCP clients. It never holds a key and never sees plaintext.\n' +
-      'Logs one line per event to stderr. SIGINT/SIGTERM: says #bye to everyone and exits; a second signal exits at once.',
+      'Logs one line per event to stderr. SIGINT, SIGTERM or SIGHUP (its terminal closed): says #bye to everyone,\n' +
+      'finishes the recording and exits 0; a second signal exits at once.',
     schema: hubConfigSchema,
   },
   async (config) => {
@@ -45,6 +46,9 @@ await runCommand(
       };
       process.on('SIGINT', onSignal);
       process.on('SIGTERM', onSignal);
+      // A hub started from a terminal gets SIGHUP when that terminal closes; by default it would
+      // die on the spot, with no #bye and the recording's last records unwritten.
+      process.on('SIGHUP', onSignal);
       hub.failed.catch(() => resolve(1));
     });
   },

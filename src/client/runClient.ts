@@ -55,9 +55,14 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
   return new Promise<number>((resolve) => {
     let ending = false;
     let settled = false;
+    // The terminal closing sends SIGHUP, which by default kills the client mid-sentence: leave
+    // as Ctrl-D does instead (a leave message, then what was queued). A second one kills.
+    const hangUp = () => terminal.close();
+    process.once('SIGHUP', hangUp);
     const finish = (status: number) => {
       if (settled) return;
       settled = true;
+      process.off('SIGHUP', hangUp);
       subscription.unsubscribe();
       terminal.close();
       resolve(status);

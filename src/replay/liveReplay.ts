@@ -4,7 +4,7 @@ import type { Recording, RecordingEntry } from '../recording/recording.ts';
 import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
 import { LivePeer } from './livePeer.ts';
 import { probeLine } from './probeLine.ts';
-import type { ConnectionLog, Received, ReplayResult } from './virtualReplay.ts';
+import { type ConnectionLog, expandReceived, type Received, type ReplayResult } from './virtualReplay.ts';
 
 export interface LiveReplayOptions {
   readonly host: string;
@@ -39,9 +39,9 @@ export async function liveReplay(
 ): Promise<ReplayResult> {
   const { hub } = recording.header;
   const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
-  const checked = new Map(
-    expected.connections.map((c) => [c.peer, c.received.filter(isCheckable(recording))]),
-  );
+  // Written out: a live hub sends each presence notice on its own, and each is checked.
+  const all = new Map(expected.connections.map((c) => [c.peer, expandReceived(c.received)]));
+  const checked = new Map([...all].map(([peer, items]) => [peer, items.filter(isCheckable(recording))]));
   const peers = new Map<PeerId, LivePeer>();
   const problems: string[] = [];
   const first = recording.entries[0]?.record.t ?? 0;
@@ -141,7 +141,7 @@ export async function liveReplay(
     return { ...connection, received };
   });
   const skipped = expected.connections.reduce(
-    (sum, c) => sum + c.received.length - (checked.get(c.peer)?.length ?? 0),
+    (sum, c) => sum + (all.get(c.peer)?.length ?? 0) - (checked.get(c.peer)?.length ?? 0),
     0,
   );
   const remarks =

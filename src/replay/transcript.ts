@@ -1,7 +1,7 @@
 import { displayText } from '../actors/displayText.ts';
 import type { HeaderRecord } from '../recording/recordingSchema.ts';
 import type { FrameReader } from './frameReader.ts';
-import type { ConnectionLog } from './virtualReplay.ts';
+import type { ConnectionLog, Received } from './virtualReplay.ts';
 
 export interface TranscriptInput {
   readonly header: HeaderRecord;
@@ -10,13 +10,24 @@ export interface TranscriptInput {
 }
 
 /**
+ * A run of more `#joined`/`#left` notices in a row than this shows its first and its last, and
+ * how many came between. Each of N connections of a room filling up gets up to N of them, and
+ * written out they made the transcript of 5,000 joins 362 MB; this way it grows with N.
+ */
+export const PRESENCE_RUN_SHOWN = 3;
+
+/**
  * What each connection received, as stable, readable text: a line per connection with when it
  * joined and left, then a line per frame, at its time since the recording started. Notices are
- * shown as sent; data frames as the reader shows them (decrypted, or a fingerprint).
+ * shown as sent; data frames as the reader shows them (decrypted, or a fingerprint). A long run
+ * of presence notices is cut short:
  *
  *     == connection 2 (joined at 0.120 s, left at 3.400 s: quit)
  *       +0.120s  #hello fernet-chat/1 2 2
- *       +1.234s  alice: hi
+ *       +0.130s  #joined 3 3
+ *       +0.140s  … 996 more #joined/#left notices, to +9.950s
+ *       +9.960s  #joined 1000 1000
+ *       +10.234s  alice: hi
  */
 export function renderTranscript(input: TranscriptInput, readerFor: (peer: number) => FrameReader): string {
   const start = Date.parse(input.header.startedAt);
@@ -31,8 +42,18 @@ export function renderTranscript(input: TranscriptInput, readerFor: (peer: numbe
         : `left at ${seconds(connection.leftAt)} s: ${connection.reason}`;
     lines.push('', `== connection ${connection.peer} (joined at ${seconds(connection.joinedAt)} s, ${left})`);
     const read = readerFor(connection.peer);
+    const presence = new PresenceLines();
     for (const item of connection.received) {
-      const at = `  +${seconds(item.t)}s  `;
+      if (item.kind === 'presence') {
+        presence.addRange(item.log, item.start, item.end);
+        continue;
+      }
+      if (isPresence(item)) {
+        presence.add(item);
+        continue;
+      }
+      lines.push(...presence.flush());
+      const at = atTime(item.t);
       if (item.kind === 'notice') {
         lines.push(at + displayText(item.text));
         continue;
@@ -41,8 +62,58 @@ export function renderTranscript(input: TranscriptInput, readerFor: (peer: numbe
       if (shown.length === 0) lines.push(`${at}(a message that shows nothing)`);
       for (const line of shown) lines.push(at + line);
     }
+    lines.push(...presence.flush());
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** Presence notices as a live replay lists them: one by one. */
+function isPresence(item: Received): boolean {
+  return item.kind === 'notice' && (item.text.startsWith('#joined ') || item.text.startsWith('#left '));
+}
+
+/**
+ * The lines of one run of presence notices. It keeps only those it may show, the first few and
+ * the last two, so a run costs the same however long it is.
+ */
+class PresenceLines {
+  private head: Received[] = [];
+  private tail: Received[] = [];
+  private count = 0;
+
+  add(item: Received): void {
+    this.count++;
+    if (this.head.length < PRESENCE_RUN_SHOWN) this.head.push(item);
+    else this.tail = [...this.tail.slice(-1), item];
+  }
+
+  addRange(log: readonly Received[], start: number, end: number): void {
+    let next = start;
+    while (next < end && this.head.length < PRESENCE_RUN_SHOWN) this.add(log[next++]!);
+    if (next === end) return;
+    this.count += end - next;
+    this.tail = [...this.tail, ...log.slice(Math.max(next, end - 2), end)].slice(-2);
+  }
+
+  flush(): string[] {
+    const { head, tail, count } = this;
+    this.head = [];
+    this.tail = [];
+    this.count = 0;
+    const show = (item: Received) => atTime(item.t) + displayText(item.text);
+    if (count <= PRESENCE_RUN_SHOWN) return head.map(show);
+    const last = tail.at(-1)!;
+    const beforeLast = tail.length === 2 ? tail[0]! : head.at(-1)!;
+    return [
+      show(head[0]!),
+      `${atTime(head[1]!.t)}… ${count - 2} more #joined/#left notices, to +${seconds(beforeLast.t)}s`,
+      show(last),
+    ];
+  }
+}
+
+function atTime(ms: number): string {
+  return `  +${seconds(ms)}s  `;
 }
 
 function seconds(ms: number): string {

@@ -1,8 +1,19 @@
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import {
+  chmodSync,
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FernetKey } from '../../src/crypto/index.ts';
-import { KeyFileError, readKeyFile, writeKeyFile } from '../../src/crypto/keyFile.ts';
+import { KeyFileError, MAX_KEY_FILE_BYTES, readKeyFile, writeKeyFile } from '../../src/crypto/keyFile.ts';
 import { runBin, stopAll } from '../support/bins.ts';
 import { OTHER_KEY, otherRing, TEST_KEY, tempDir, testRing, writeTestKeyFile } from '../support/testKey.ts';
 
@@ -127,6 +138,63 @@ describe('readKeyFile', () => {
   });
 });
 
+/** The process's peak resident memory so far, in bytes (VmHWM: a buffer freed since still counts). */
+function peakRss(): number {
+  const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return Number(kib) * 1024;
+}
+
+const notAFile = (path: string, kind: string) =>
+  `key file ${path} is ${kind}, not a regular file (make a key file with: npm run keygen -- FILE)`;
+
+describe('readKeyFile and what is not a key file', () => {
+  it.each([0o755, 0o700])('refuses a directory of mode %o as a directory, with no chmod advice', (mode) => {
+    const path = join(dir, `dir-${mode.toString(8)}`);
+    mkdirSync(path);
+    chmodSync(path, mode);
+    const error = keyFileError(() => readKeyFile(path));
+    expect(error.code).toBe('not-a-file');
+    expect(error.message).toBe(notAFile(path, 'a directory'));
+  });
+
+  it('refuses a unix socket as a socket', async () => {
+    const path = join(dir, 'key.sock');
+    const server = createServer();
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const error = keyFileError(() => readKeyFile(path));
+      expect(error.code).toBe('not-a-file');
+      expect(error.message).toBe(notAFile(path, 'a socket'));
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+
+  it('refuses a sparse 1 GiB file of mode 0600 before reading any of it', () => {
+    const path = join(dir, freshName());
+    const fd = openSync(path, 'wx', 0o600);
+    ftruncateSync(fd, 1024 ** 3); // sparse: no disk used
+    closeSync(fd);
+    const before = peakRss();
+    const error = keyFileError(() => readKeyFile(path));
+    const grew = peakRss() - before;
+    console.log(`a 1 GiB key file refused; peak RSS grew by ${(grew / 1024 / 1024).toFixed(1)} MiB`);
+    expect(error.code).toBe('too-large');
+    expect(error.message).toBe(
+      `key file ${path} is ${1024 ** 3} bytes, too big for a key file (at most ${MAX_KEY_FILE_BYTES} bytes, room for over 1,400 keys)`,
+    );
+    expect(grew).toBeLessThan(16 * 1024 * 1024);
+  });
+
+  it('reads a file of exactly the limit, with 1,400 keys in it', () => {
+    const path = join(dir, freshName());
+    const keys = `${Array.from({ length: 1_400 }, () => TEST_KEY).join('\n')}\n`;
+    writeFileSync(path, keys.padEnd(MAX_KEY_FILE_BYTES - 1, '#').concat('\n'), { mode: 0o600 });
+    expect(statSync(path).size).toBe(MAX_KEY_FILE_BYTES);
+    expect(readKeyFile(path).size).toBe(1_400);
+  });
+});
+
 describe('writeKeyFile', () => {
   it('writes keys and a comment with mode 0600, and never replaces a file', () => {
     const path = join(dir, freshName());
@@ -145,6 +213,24 @@ describe('writeKeyFile', () => {
 });
 
 describe('the client and a key file', () => {
+  it('refuses a FIFO of mode 0600 at once instead of waiting for a writer: exit 2, one line', async () => {
+    const path = join(dir, 'key.fifo');
+    execFileSync('mkfifo', ['-m', '600', path]);
+    const run = await runBin('client', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '9',
+      '--key-file',
+      path,
+      '--name',
+      'x',
+    ]);
+    expect(run.exit.code).toBe(2);
+    expect(run.stdout).toBe('');
+    expect(run.stderr).toBe(`fernet-chat-client: ${notAFile(path, 'a FIFO (named pipe)')}\n`);
+  });
+
   it('refuses to start with a key file others can read: exit 2, one line with the chmod hint', async () => {
     const path = writeTestKeyFile(dir, freshName(), TEST_KEY, 0o644);
     const run = await runBin('client', [

@@ -6,7 +6,7 @@ import type { EventRecord } from '../../src/recording/recordingSchema.ts';
 import { clientFrameReader } from '../../src/replay/frameReader.ts';
 import { readReplayKey } from '../../src/replay/replayKey.ts';
 import { renderTranscript } from '../../src/replay/transcript.ts';
-import { virtualReplay } from '../../src/replay/virtualReplay.ts';
+import { expandReceived, virtualReplay } from '../../src/replay/virtualReplay.ts';
 import { tempDir } from '../support/testKey.ts';
 import { FIXTURES, fixture, runReplayBin } from './replayBin.ts';
 
@@ -74,7 +74,7 @@ describe('one byte changed in a recorded token', () => {
         }
         // One warning per recipient (the sender never gets its own frame back).
         const deliveries = replay.connections.flatMap((c) =>
-          c.received.filter((item) => item.cause === line),
+          expandReceived(c.received).filter((item) => item.cause === line),
         );
         expect(differing).toHaveLength(deliveries.length);
         checked++;

@@ -1,12 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/recording/parseRecording.ts';
-import { virtualReplay } from '../../src/replay/virtualReplay.ts';
+import { expandReceived, virtualReplay } from '../../src/replay/virtualReplay.ts';
 import { recordingText, TOKEN_A } from '../recording/recordingText.ts';
 
+/** The replay, each connection's runs of presence notices written out one by one. */
 function replay(...records: object[]) {
   const parsed = parseRecording(recordingText(...records));
   if (!parsed.ok) throw new Error(parsed.error.message);
-  return virtualReplay(parsed.recording);
+  const result = virtualReplay(parsed.recording);
+  return {
+    ...result,
+    connections: result.connections.map((c) => ({ ...c, received: expandReceived(c.received) })),
+  };
 }
 
 describe('virtualReplay', () => {
