@@ -23,6 +23,8 @@ export interface HubActorOptions {
  * confused client; to a hostile one they were 25 bytes out for every 2 in.
  */
 export const MAX_ERROR_REPLIES = 10;
+/** A peer that sends this many refused frames in a row is not a chat client: `#bye too-many-errors`. */
+export const MAX_REFUSED_IN_A_ROW = 100;
 
 /** What the hub remembers of one peer. */
 interface PeerState {
@@ -123,9 +125,13 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
                 event.peer,
                 notice.error(
                   'too-many-errors',
-                  `${MAX_ERROR_REPLIES} frames refused in a row; more are refused without a reply until one is relayed`,
+                  `${MAX_ERROR_REPLIES} frames refused in a row: no replies to the next ones, and at ${MAX_REFUSED_IN_A_ROW} the connection is closed`,
                 ),
               );
+            else if (refused === MAX_REFUSED_IN_A_ROW) {
+              emit({ type: 'log', record: { event: 'too-many-errors', peer: event.peer, refused } });
+              emit({ type: 'close', peer: event.peer, reason: 'too-many-errors' });
+            }
             return;
           }
           case 'ping':

@@ -72,6 +72,12 @@ const MAX_WRITE_BYTES = 256 * 1024;
  * hard limit.
  */
 export const CATCH_UP_MS = 500;
+/**
+ * The wait for a reader that has never been seen to read (see `reads`): long enough for a busy
+ * but healthy one to show that it reads (a drain, which makes the wait CATCH_UP_MS), short
+ * enough that a wave of connections that never read cannot hold the room with their waits.
+ */
+export const FIRST_CATCH_UP_MS = 100;
 /** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;
 
@@ -108,14 +114,20 @@ export class PeerActor {
   private congested = false;
   /** From passing its queue limit until it is back to half of it. */
   private behind = false;
-  /** Set while the hub waits for this peer to catch up. */
+  /** Set while the hub waits for this peer to catch up, since `behindSince`. */
   private catchUp: NodeJS.Timeout | undefined;
+  private behindSince = 0;
   private stuck: NodeJS.Timeout | undefined;
+  /** Whether the hub counts this peer's writes as backed up (`onCongestion`). */
+  private counted = false;
+  /** Ends that count for a peer not yet seen reading, after FIRST_CATCH_UP_MS. */
+  private firstCongestion: NodeJS.Timeout | undefined;
   private paused = 0;
   private closeReason: string | undefined;
   /**
    * Set once a backed-up write to this peer has drained: it has shown that it reads. Until then
-   * its backlog holds no one up (it may never read at all); its hard limit and stuck timer bound it.
+   * the hub waits for it, and counts its backed-up writes, only FIRST_CATCH_UP_MS (it may never
+   * read at all); its hard limit and stuck timer bound it.
    */
   private reads = false;
   private splitter: FrameSplitter;
@@ -231,6 +243,7 @@ export class PeerActor {
     this.splitter.end();
     clearTimeout(this.floodTimer);
     clearTimeout(this.stuck);
+    clearTimeout(this.firstCongestion);
     this.stopWaiting();
     this.accountInput();
   }
@@ -313,6 +326,11 @@ export class PeerActor {
       // Past Node's own mark (16 KiB) write() said false, so 'drain' will come once it is written.
       if (this.socket.writableLength >= WRITE_HIGH_WATER_BYTES) this.congest();
     }
+    if (this.behind && this.pendingBytes + this.socket.writableLength <= this.options.maxQueueBytes / 2) {
+      // Caught up (to half its limit): the hub need not wait for it, and may again next time.
+      this.behind = false;
+      this.stopWaiting();
+    }
     if (this.pending.length === 0 && this.endWhenFlushed) this.socket.end();
   }
 
@@ -325,15 +343,23 @@ export class PeerActor {
   private mayExceedLimit(queued: number): boolean {
     if (queued > this.options.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) return false;
     if (this.behind) return true;
-    // One that has never been seen to read may never read: it holds no one up (see `reads`).
-    const waitFor = this.reads ? this.options.waitFor : undefined;
+    const waitFor = this.options.waitFor;
     if (waitFor !== undefined && !waitFor(this)) return true;
     this.behind = true;
     if (waitFor !== undefined) {
-      this.catchUp = setTimeout(() => this.stopWaiting(), this.options.catchUpMs ?? CATCH_UP_MS);
-      this.catchUp.unref();
+      this.behindSince = performance.now();
+      const catchUpMs = this.options.catchUpMs ?? CATCH_UP_MS;
+      // One that has never been seen to read may never read: a short wait, unless it drains.
+      this.waitUntil(this.reads ? catchUpMs : Math.min(catchUpMs, FIRST_CATCH_UP_MS));
     }
     return true;
+  }
+
+  /** (Re)sets the end of the hub's wait for this peer, `ms` after it fell behind. */
+  private waitUntil(ms: number): void {
+    clearTimeout(this.catchUp);
+    this.catchUp = setTimeout(() => this.stopWaiting(), ms - (performance.now() - this.behindSince));
+    this.catchUp.unref();
   }
 
   /** The hub need not wait for this peer any longer (it caught up, the time is out, or it closes). */
@@ -351,25 +377,37 @@ export class PeerActor {
    */
   private congest(): void {
     this.congested = true;
-    // A closing peer has its linger timer, and counts for no one's backpressure; nor does one
-    // that has never been seen to read (a wave of them would pause the room, one after another).
+    // A closing peer has its linger timer, and counts for no one's backpressure.
     if (this.closeReason === undefined) {
-      if (this.reads) this.options.onCongestion?.(this, true);
+      this.countCongestion(true);
+      // One never seen to read may never read: it counts for a moment only, or a wave of them
+      // would hold the room until their stuck timers drop them.
+      if (!this.reads && this.firstCongestion === undefined) {
+        this.firstCongestion = setTimeout(() => this.countCongestion(false), FIRST_CATCH_UP_MS);
+        this.firstCongestion.unref();
+      }
       this.stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
       this.stuck.unref();
     }
     this.socket.once('drain', () => {
       clearTimeout(this.stuck);
       this.congested = false;
-      this.reads = true;
-      if (this.pendingBytes <= this.options.maxQueueBytes / 2) {
-        this.behind = false;
-        this.stopWaiting();
+      if (!this.reads) {
+        this.reads = true;
+        clearTimeout(this.firstCongestion);
+        // It reads after all: the hub's wait for it, if still on, is the full one.
+        if (this.catchUp !== undefined) this.waitUntil(this.options.catchUpMs ?? CATCH_UP_MS);
       }
       this.writePending();
       // Still backed up while its own backlog waits: only a peer that has written it all is clear.
-      if (!this.congested && this.closeReason === undefined) this.options.onCongestion?.(this, false);
+      if (!this.congested) this.countCongestion(false);
     });
+  }
+
+  private countCongestion(congested: boolean): void {
+    if (congested === this.counted) return;
+    this.counted = congested;
+    this.options.onCongestion?.(this, congested);
   }
 
   /** Pauses or resumes reading for one reason; reading goes on only when no reason is left. */
@@ -406,7 +444,8 @@ export class PeerActor {
     this.accountInput();
     if (this.paused !== 0 && !this.socket.destroyed) this.socket.resume();
     this.paused = 0;
-    if (this.congested && this.reads) this.options.onCongestion?.(this, false);
+    clearTimeout(this.firstCongestion);
+    this.countCongestion(false);
     const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {
       // Whatever is queued would only deepen the backlog: the bye goes alone, past the queue.

@@ -127,7 +127,7 @@ export const hubConfigSchema = z
       .int()
       .min(0)
       .default(HUB_DEFAULTS.shutdownGraceMs)
-      .describe('on SIGINT/SIGTERM, how long clients get to take what is queued for them'),
+      .describe('on SIGINT, SIGTERM or SIGHUP, how long clients get to take what is queued for them'),
     unlimited: z
       .boolean()
       .default(false)

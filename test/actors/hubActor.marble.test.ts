@@ -1,7 +1,7 @@
 import { filter, merge, mergeMap, type Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import { hubActor } from '../../src/actors/hubActor.ts';
+import { hubActor, MAX_ERROR_REPLIES, MAX_REFUSED_IN_A_ROW } from '../../src/actors/hubActor.ts';
 import type { HubEffect, HubEvent, PeerId } from '../../src/actors/hubEvent.ts';
 import type { FrameRun } from '../../src/streams/frameEvent.ts';
 
@@ -195,6 +195,31 @@ describe('hub actor (marble)', () => {
         e: noticeTo(2, '#error bad-frame not a Fernet token: wrong length'),
       });
     });
+  });
+
+  it('answers at most MAX_ERROR_REPLIES refused frames in a row, then says so once, and closes at MAX_REFUSED_IN_A_ROW', () => {
+    const effects: HubEffect[] = [];
+    const events = new Subject<HubEvent>();
+    events.pipe(hubActor({ notices: true })).subscribe((effect) => effects.push(effect));
+    events.next(joined(1));
+    const errorsTo1 = () => effects.filter((e) => e.type === 'notice' && e.text.startsWith('#error'));
+    for (let i = 0; i < MAX_ERROR_REPLIES + 5; i++) events.next(rejected(1));
+    expect(errorsTo1()).toHaveLength(MAX_ERROR_REPLIES + 1);
+    expect(errorsTo1().at(-1)).toMatchObject({ text: expect.stringMatching(/^#error too-many-errors /) });
+    // A relayed frame starts the count again.
+    events.next(frames(1, 'AAAA'));
+    events.next(rejected(1));
+    expect(errorsTo1()).toHaveLength(MAX_ERROR_REPLIES + 2);
+    for (let i = 1; i < MAX_REFUSED_IN_A_ROW - 1; i++) events.next(rejected(1));
+    expect(effects.filter((e) => e.type === 'close')).toEqual([]);
+    events.next(rejected(1));
+    expect(effects.filter((e) => e.type === 'close')).toEqual([
+      { type: 'close', peer: 1, reason: 'too-many-errors' },
+    ]);
+    // Every refused frame is still logged (the log counts them; see logRepeats).
+    expect(effects.filter((e) => e.type === 'log' && e.record.event === 'reject')).toHaveLength(
+      MAX_ERROR_REPLIES + 5 + MAX_REFUSED_IN_A_ROW,
+    );
   });
 
   it('answers #ping with #pong to the one who asked', () => {

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/hubConfig.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
 import type { HubEvent } from '../../src/actors/hubEvent.ts';
-import { CATCH_UP_MS, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
+import { CATCH_UP_MS, FIRST_CATCH_UP_MS, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
 import { eventually } from '../support/eventually.ts';
 
 const MiB = 1024 * 1024;
@@ -119,6 +119,7 @@ describe('peer actor, over its queue limit', () => {
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     await showReading(peer, client);
+    said.length = 0; // (what showing it reads took)
     let lastQueued = 0;
     await sendUntil(peer, () => {
       if (!peer.isClosing) lastQueued = peer.queuedBytes;
@@ -136,6 +137,7 @@ describe('peer actor, over its queue limit', () => {
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     await showReading(peer, client);
+    said.length = 0; // (what showing it reads took)
     await sendUntil(peer, () => said.includes('over'));
     client.resume(); // the busy reader gets to it
     await eventually(() => said.includes('under'), 'the peer to be under its limit again', 10_000);
@@ -171,6 +173,7 @@ describe('peer actor, over its queue limit', () => {
     const { server, client, peer } = await peerWithClient(options);
     open = { server, client };
     await showReading(peer, client);
+    said.length = 0; // (what showing it reads took)
     await sendUntil(peer, () => said.length >= 2);
     expect(said.length).toBeGreaterThanOrEqual(2);
     expect(said.every((word) => word === 'over')).toBe(true);
@@ -182,6 +185,7 @@ describe('peer actor, over its queue limit', () => {
     const { server, client, peer } = await peerWithClient(options);
     open = { server, client };
     await showReading(peer, client);
+    said.length = 0; // (what showing it reads took)
     await sendUntil(peer, () => said.includes('over'));
     peer.close('shutdown');
     expect(said).toEqual(['over', 'under']);
@@ -214,21 +218,27 @@ describe('peer actor, over its queue limit', () => {
 });
 
 describe('peer actor, a reader that never reads', () => {
-  it('holds no one up: it is never waited for nor counted as backed up, and is dropped at its hard limit', async () => {
+  it('holds no one up for long: waited for and counted as backed up FIRST_CATCH_UP_MS once, then dropped at its hard limit', async () => {
     const asked: string[] = [];
+    let askedAt = 0;
     const { server, client, peer, events } = await peerWithClient({
       maxQueueBytes: 256 * 1024,
       stuckMs: 60_000,
       waitFor: () => {
         asked.push('wait');
+        askedAt = performance.now();
         return true;
       },
+      onUnderLimit: () =>
+        asked.push(`done after ${performance.now() - askedAt < CATCH_UP_MS ? 'less' : 'more'}`),
       onCongestion: (_, congested) => asked.push(congested ? 'congested' : 'clear'),
     });
     open = { server, client };
     client.pause(); // never reads anything
     await sendUntil(peer, () => peer.isClosing);
-    expect(asked).toEqual([]);
+    expect(FIRST_CATCH_UP_MS).toBeLessThan(CATCH_UP_MS / 2);
+    // The wait and the count of its backed-up writes each end after FIRST_CATCH_UP_MS.
+    expect([...asked].sort()).toEqual(['clear', 'congested', 'done after less', 'wait']);
     expect(peer.seenReading).toBe(false);
     const left = await eventually(() => leftWith(events), 'the non-reader to be dropped', 5_000);
     expect(left).toEqual({ type: 'left', peer: 1, reason: 'slow-consumer' });

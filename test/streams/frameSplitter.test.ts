@@ -246,3 +246,56 @@ describe('FrameSplitter, properties', () => {
     );
   });
 });
+
+describe('FrameSplitter, bounds', () => {
+  it('holds a frame that trickles in one byte per read in one Buffer, at most twice its size', () => {
+    const splitter = new FrameSplitter({ maxFrameBytes: 64 * 1024 });
+    const events: FrameEvent[] = [];
+    const text = 'x'.repeat(60_000);
+    for (let i = 0; i < text.length; i++) {
+      splitter.push(Buffer.from(text[i]!), (e) => events.push(e));
+      expect(splitter.heldBytes).toBeLessThanOrEqual(Math.max(64, 2 * (i + 1)));
+    }
+    expect(splitter.heldBytes).toBeLessThanOrEqual(64 * 1024 + 2);
+    splitter.push(Buffer.from('\n'), (e) => events.push(e));
+    expect(flatten(events)).toEqual([text]);
+    expect(splitter.heldBytes).toBe(0);
+  });
+
+  it('does not keep the reads a held frame came in (it copies the part it holds)', () => {
+    const splitter = new FrameSplitter({ maxFrameBytes: 1024 });
+    const read = Buffer.from('done\npart');
+    splitter.push(read, () => {});
+    read.fill(0x5a); // the socket's buffer, reused or not, is no longer the splitter's
+    const events: FrameEvent[] = [];
+    splitter.push(Buffer.from('ial\n'), (e) => events.push(e));
+    expect(flatten(events)).toEqual(['partial']);
+  });
+
+  it('stops after maxLines lines and says where; the rest, pushed later, gives the same frames', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.constantFrom('tok', '', 'x'.repeat(20), 'a\r', '#ping'), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 5 }),
+        (lines, budget) => {
+          const text = lines.map((l) => `${l}\n`).join('');
+          const whole = push([text], 16).seen;
+          const splitter = new FrameSplitter({ maxFrameBytes: 16 });
+          const events: FrameEvent[] = [];
+          let rest = Buffer.from(text, 'latin1');
+          for (let guard = 0; rest.length > 0 && guard < 100; guard++) {
+            const before = events.length;
+            const taken = splitter.push(rest, (e) => events.push(e), budget);
+            const lineCount = events
+              .slice(before)
+              .reduce((sum, e) => sum + (e.kind === 'frames' ? e.count : 1), 0);
+            expect(lineCount).toBeLessThanOrEqual(budget);
+            rest = rest.subarray(taken);
+          }
+          expect(flatten(events)).toEqual(whole);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});
