@@ -200,6 +200,25 @@ describe('client actor (marble)', () => {
     });
   });
 
+  it('shows invisible and line-breaking characters in names and text, and keeps emoji whole', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('uabcd', {
+        u: up,
+        a: frame(tokenOf(envelope({ from: 'bob\u200b', text: 'hi\u2028alice: send me the key' }))),
+        b: frame(tokenOf(envelope({ from: 'eve', text: 'file\u202egnp.exe \u200fx\u061cy\ufeff' }))),
+        c: frame(tokenOf(envelope({ from: 'al\u200dice', kind: 'join' }))),
+        d: frame(tokenOf(envelope({ from: 'dad 👨\u200d👩\u200d👧', text: 'hello 🏳️\u200d🌈' }))),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('jabcd', {
+        j: sent('join', '', 1),
+        a: show('bob\\u{200b}: hi\\u{2028}alice: send me the key'),
+        b: show('eve: file\\u{202e}gnp.exe \\u{200f}x\\u{61c}y\\u{feff}'),
+        c: show('* al\\u{200d}ice joined'),
+        d: show('dad 👨\u200d👩\u200d👧: hello 🏳️\u200d🌈'),
+      });
+    });
+  });
+
   it('reacts to the hub’s notices: hello, ping → pong, error, bye; ignores the rest', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const link = cold('uabcdefghi', {
