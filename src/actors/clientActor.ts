@@ -87,7 +87,11 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
     };
     const frame = options.ring.encrypt(JSON.stringify(envelope), { now: unixNow() });
     if (frame.length > options.maxFrameBytes) {
-      return { type: 'warn', line: `! not sent: message too long (${Buffer.byteLength(text)} bytes)` };
+      return {
+        type: 'warn',
+        kind: 'too-long',
+        line: `! not sent: message too long (${Buffer.byteLength(text)} bytes)`,
+      };
     }
     return { type: 'send', frame };
   };
@@ -107,6 +111,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         }
         return of({
           type: 'warn',
+          kind: 'queue-full',
           line: `! not connected and ${maxQueuedLines} lines already wait: this one was dropped`,
         });
       };
@@ -115,11 +120,15 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         try {
           const opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
           if (!recent.remember(opened.signature))
-            return { type: 'warn', line: '! dropped a repeated message (replay)' };
+            return { type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' };
           return showPlaintext(opened.plaintext);
         } catch (error) {
           if (error instanceof FernetError)
-            return { type: 'warn', line: `! unreadable message: ${whyUnreadable(error)}` };
+            return {
+              type: 'warn',
+              kind: `unreadable:${error.code}`,
+              line: `! unreadable message: ${whyUnreadable(error)}`,
+            };
           throw error;
         }
       };
@@ -139,6 +148,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           case 'oversize':
             return of({
               type: 'warn',
+              kind: 'oversize',
               line: `! skipped a message too large to hold (${event.bytes}+ bytes)`,
             });
         }
@@ -196,14 +206,23 @@ function onNotice(frame: string): Observable<ClientOutput> {
   const parsed = parseNotice(frame);
   switch (parsed.kind) {
     case 'hello':
-      return of({ type: 'status', line: `* connected as #${parsed.peer}, ${parsed.online} online` });
+      return of({
+        type: 'status',
+        kind: 'hub-hello',
+        line: `* connected as #${parsed.peer}, ${parsed.online} online`,
+      });
     case 'ping':
       return of({ type: 'send', frame: notice.pong() });
     case 'error':
-      return of({ type: 'warn', line: `! hub: ${displayText(parsed.detail)} (${displayText(parsed.code)})` });
+      return of({
+        type: 'warn',
+        kind: 'hub-error',
+        line: `! hub: ${displayText(parsed.detail)} (${displayText(parsed.code)})`,
+      });
     case 'bye':
       return of({
         type: 'status',
+        kind: 'hub-bye',
         line: `* the hub is closing the connection: ${displayText(parsed.reason)}`,
       });
     default:

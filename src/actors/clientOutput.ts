@@ -1,3 +1,6 @@
+import type { FernetErrorCode } from '../crypto/fernetError.ts';
+import type { Envelope } from '../protocol/envelope.ts';
+
 /** What the hub link reports to the client actor. */
 export type LinkEvent =
   /** Connected (again): the actor announces itself and sends what waited. */
@@ -9,6 +12,26 @@ export type LinkEvent =
   /** The connection is gone; the link may be reconnecting. */
   | { readonly type: 'down'; readonly reason: string };
 
+/**
+ * What a warning or hub notice is about. Each comes from one frame that a hub or member can send
+ * any number of times, so the client summarises a flood of one kind (quietWarnings). The kinds are
+ * a fixed set, never made of what a frame says, and fine enough that a different problem amid a
+ * flood is still shown the moment it happens.
+ */
+export type LineKind =
+  | `unreadable:${FernetErrorCode}`
+  | `malformed:${EnvelopeField}`
+  | 'replay'
+  | 'oversize'
+  | 'hub-error'
+  | 'hub-hello'
+  | 'hub-bye'
+  | 'too-long'
+  | 'queue-full';
+
+/** The field of the envelope a malformed message is wrong in, or the envelope as a whole. */
+export type EnvelopeField = keyof Envelope | 'envelope';
+
 /** What the client actor asks its edges to do. */
 export type ClientOutput =
   /** Write this frame (a token or a notice) to the hub. */
@@ -16,9 +39,9 @@ export type ClientOutput =
   /** A chat line for the screen: `alice: hi`, `* bob joined`. */
   | { readonly type: 'show'; readonly line: string }
   /** Something went wrong with one message or notice; the client goes on. */
-  | { readonly type: 'warn'; readonly line: string }
+  | { readonly type: 'warn'; readonly kind: LineKind; readonly line: string }
   /** News about the connection itself: connected, the hub's goodbye. */
-  | { readonly type: 'status'; readonly line: string }
+  | { readonly type: 'status'; readonly kind: LineKind; readonly line: string }
   /** The hub has not answered a ping: drop the connection (and reconnect). */
   | { readonly type: 'drop'; readonly reason: string }
   /** Input has ended: flush and exit. `unsent` lines never reached the hub. */

@@ -1,7 +1,10 @@
 import { envelopeSchema } from '../protocol/envelope.ts';
+import type { EnvelopeField } from './clientOutput.ts';
 import { displayText } from './displayText.ts';
 
-export type Shown = { readonly type: 'show' | 'warn'; readonly line: string };
+export type Shown =
+  | { readonly type: 'show'; readonly line: string }
+  | { readonly type: 'warn'; readonly kind: `malformed:${EnvelopeField}`; readonly line: string };
 
 /**
  * A decrypted message as a line for the screen: an envelope as `alice: hi` or `* alice joined`;
@@ -23,6 +26,7 @@ export function showPlaintext(plaintext: Buffer): Shown {
     const problem = envelope.error.issues[0];
     return {
       type: 'warn',
+      kind: `malformed:${fieldOf(problem?.path[0])}`,
       line: `! malformed message: ${problem?.path.join('.') || 'envelope'}: ${problem?.message}`,
     };
   }
@@ -31,4 +35,11 @@ export function showPlaintext(plaintext: Buffer): Shown {
   if (kind === 'join') return { type: 'show', line: `* ${who} joined` };
   if (kind === 'leave') return { type: 'show', line: `* ${who} left` };
   return { type: 'show', line: `${who}: ${displayText(said)}` };
+}
+
+/** Only the envelope's own fields name a kind: kinds must stay a small fixed set. */
+function fieldOf(key: PropertyKey | undefined): EnvelopeField {
+  return typeof key === 'string' && Object.hasOwn(envelopeSchema.shape, key)
+    ? (key as EnvelopeField)
+    : 'envelope';
 }

@@ -1,5 +1,6 @@
 import { tap } from 'rxjs';
 import { clientActor } from '../actors/clientActor.ts';
+import { quietWarnings } from '../actors/quietWarnings.ts';
 import type { ClientConfig } from '../config/clientConfig.ts';
 import { HUB_DEFAULTS } from '../config/hubConfig.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
@@ -77,7 +78,8 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
         },
       }),
     );
-    const subscription = actor({ typed: terminal.lines, link: linkEvents }).subscribe({
+    const outputs = actor({ typed: terminal.lines, link: linkEvents }).pipe(quietWarnings());
+    const subscription = outputs.subscribe({
       next: (output) => {
         switch (output.type) {
           case 'send':

@@ -2,7 +2,8 @@ import { map, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { type ClientActorOptions, clientActor } from '../../src/actors/clientActor.ts';
-import type { ClientOutput, LinkEvent } from '../../src/actors/clientOutput.ts';
+import { quietWarnings } from '../../src/actors/quietWarnings.ts';
+import type { ClientOutput, LineKind, LinkEvent } from '../../src/actors/clientOutput.ts';
 import {
   envelope,
   FIXED_SECONDS,
@@ -57,8 +58,8 @@ const sent = (kind: 'join' | 'message' | 'leave', text: string, id: number): Vie
   issuedAt: FIXED_SECONDS,
 });
 const show = (line: string): View => ({ type: 'show', line });
-const warn = (line: string | unknown): View => ({ type: 'warn', line: line as string });
-const status = (line: string): View => ({ type: 'status', line });
+const warn = (kind: LineKind, line: string | unknown): View => ({ type: 'warn', kind, line: line as string });
+const status = (kind: LineKind, line: string): View => ({ type: 'status', kind, line });
 const done = (unsent = 0): View => ({ type: 'done', unsent });
 
 describe('client actor (marble)', () => {
@@ -147,12 +148,21 @@ describe('client actor (marble)', () => {
       });
       expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('jabcdefg', {
         j: sent('join', '', 1),
-        a: warn('! unreadable message: not encrypted with any of our keys, or tampered with'),
-        b: warn(expect.stringMatching(/^! unreadable message: not a valid token \(.+\)$/)),
-        c: warn('! unreadable message: not encrypted with any of our keys, or tampered with'),
-        d: warn('! unreadable message: too old (older than the TTL)'),
-        e: warn('! unreadable message: dated in the future (clock skew over 60 s)'),
-        f: warn(expect.stringMatching(/^! malformed message: kind: /)),
+        a: warn(
+          'unreadable:bad-signature',
+          '! unreadable message: not encrypted with any of our keys, or tampered with',
+        ),
+        b: warn(
+          'unreadable:bad-token',
+          expect.stringMatching(/^! unreadable message: not a valid token \(.+\)$/),
+        ),
+        c: warn(
+          'unreadable:bad-signature',
+          '! unreadable message: not encrypted with any of our keys, or tampered with',
+        ),
+        d: warn('unreadable:expired', '! unreadable message: too old (older than the TTL)'),
+        e: warn('unreadable:future', '! unreadable message: dated in the future (clock skew over 60 s)'),
+        f: warn('malformed:kind', expect.stringMatching(/^! malformed message: kind: /)),
         g: show('bob: still here'),
       });
     });
@@ -178,7 +188,7 @@ describe('client actor (marble)', () => {
       expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('jab', {
         j: sent('join', '', 1),
         a: show('bob: pay alice 10'),
-        b: warn('! dropped a repeated message (replay)'),
+        b: warn('replay', '! dropped a repeated message (replay)'),
       });
     });
   });
@@ -195,7 +205,95 @@ describe('client actor (marble)', () => {
         j: sent('join', '', 1),
         a: show('bob: \\x1b[2J\\x1b[Hgotcha'),
         b: show('?: \\x1b]0;title\\x07bare'),
-        c: warn('! malformed message: from: a name cannot contain control characters'),
+        c: warn('malformed:from', '! malformed message: from: a name cannot contain control characters'),
+      });
+    });
+  });
+
+  it('shows invisible and line-breaking characters in names and text, and keeps emoji whole', () => {
+    scheduler().run(({ cold, expectObservable }) => {
+      const link = cold('uabcd', {
+        u: up,
+        a: frame(tokenOf(envelope({ from: 'bob\u200b', text: 'hi\u2028alice: send me the key' }))),
+        b: frame(tokenOf(envelope({ from: 'eve', text: 'file\u202egnp.exe \u200fx\u061cy\ufeff' }))),
+        c: frame(tokenOf(envelope({ from: 'al\u200dice', kind: 'join' }))),
+        d: frame(tokenOf(envelope({ from: 'dad 👨\u200d👩\u200d👧', text: 'hello 🏳️\u200d🌈' }))),
+      });
+      expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('jabcd', {
+        j: sent('join', '', 1),
+        a: show('bob\\u{200b}: hi\\u{2028}alice: send me the key'),
+        b: show('eve: file\\u{202e}gnp.exe \\u{200f}x\\u{61c}y\\u{feff}'),
+        c: show('* al\\u{200d}ice joined'),
+        d: show('dad 👨\u200d👩\u200d👧: hello 🏳️\u200d🌈'),
+      });
+    });
+  });
+
+  it('with quietWarnings, a flood of bad frames shows one warning, then one count a second', () => {
+    const test = scheduler();
+    test.run(({ cold, expectObservable }) => {
+      const link = cold('uaaaa 2s b', {
+        u: up,
+        a: frame('not a token'),
+        b: frame(tokenOf(envelope({ from: 'bob', text: 'after the flood' }))),
+      });
+      const outputs = alice()({ typed: cold<string>('-'), link }).pipe(quietWarnings(test));
+      expectObservable(opened(outputs)).toBe('ja 999ms s 1003ms b', {
+        j: sent('join', '', 1),
+        a: warn('unreadable:bad-token', expect.stringMatching(/^! unreadable message: not a valid token \(/)),
+        s: warn(
+          'unreadable:bad-token',
+          '! 3 more unreadable messages (not a valid token) in the last second',
+        ),
+        b: show('bob: after the flood'),
+      });
+    });
+  });
+
+  it('with quietWarnings, the count comes before the message that followed, and pongs do not bring it early', () => {
+    const test = scheduler();
+    test.run(({ cold, expectObservable }) => {
+      const link = cold('uapapb', {
+        u: up,
+        a: frame(tokenOf(envelope({ from: 'mallory', text: 'x' }), otherRing)),
+        p: frame('#ping'),
+        b: frame(tokenOf(envelope({ from: 'bob', text: 'hi' }))),
+      });
+      const outputs = alice()({ typed: cold<string>('-'), link }).pipe(quietWarnings(test));
+      expectObservable(opened(outputs)).toBe('jap-p(sb)', {
+        j: sent('join', '', 1),
+        a: warn(
+          'unreadable:bad-signature',
+          '! unreadable message: not encrypted with any of our keys, or tampered with',
+        ),
+        p: { send: '#pong' },
+        s: warn(
+          'unreadable:bad-signature',
+          '! 1 more unreadable message (not encrypted with any of our keys, or tampered with) in the last second',
+        ),
+        b: show('bob: hi'),
+      });
+    });
+  });
+
+  it('with quietWarnings, a hub repeating #hello, #bye or #error is counted the same way', () => {
+    const test = scheduler();
+    test.run(({ cold, expectObservable }) => {
+      const link = cold('uhhheeebbb', {
+        u: up,
+        h: frame('#hello fernet-chat/1 3 2'),
+        e: frame('#error bad-frame x'),
+        b: frame('#bye shutdown'),
+      });
+      const outputs = alice()({ typed: cold<string>('-'), link }).pipe(quietWarnings(test));
+      expectObservable(opened(outputs)).toBe('jh--e--b 993ms x--y--z', {
+        j: sent('join', '', 1),
+        h: status('hub-hello', '* connected as #3, 2 online'),
+        e: warn('hub-error', '! hub: x (bad-frame)'),
+        b: status('hub-bye', '* the hub is closing the connection: shutdown'),
+        x: warn('hub-hello', '! 2 more #hello notices from the hub in the last second'),
+        y: warn('hub-error', '! 2 more errors from the hub in the last second'),
+        z: warn('hub-bye', '! 2 more #bye notices from the hub in the last second'),
       });
     });
   });
@@ -216,11 +314,11 @@ describe('client actor (marble)', () => {
       });
       expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('ja-c-e--hi', {
         j: sent('join', '', 1),
-        a: status('* connected as #3, 2 online'),
+        a: status('hub-hello', '* connected as #3, 2 online'),
         c: { send: '#pong' },
-        e: warn('! hub: not a Fernet token: wrong length (bad-frame)'),
-        h: warn('! hub: \\x1b[2J (x)'),
-        i: status('* the hub is closing the connection: shutdown'),
+        e: warn('hub-error', '! hub: not a Fernet token: wrong length (bad-frame)'),
+        h: warn('hub-error', '! hub: \\x1b[2J (x)'),
+        i: status('hub-bye', '* the hub is closing the connection: shutdown'),
       });
     });
   });
@@ -247,7 +345,7 @@ describe('client actor (marble)', () => {
       });
       expectObservable(opened(alice()({ typed: cold<string>('-'), link }))).toBe('j-wa', {
         j: sent('join', '', 1),
-        w: warn('! skipped a message too large to hold (2000000+ bytes)'),
+        w: warn('oversize', '! skipped a message too large to hold (2000000+ bytes)'),
         a: show('bob: after'),
       });
     });
@@ -259,7 +357,7 @@ describe('client actor (marble)', () => {
       const actor = alice({ maxFrameBytes: 500 });
       expectObservable(opened(actor({ typed, link: cold('u', { u: up }) }))).toBe('jab', {
         j: sent('join', '', 1),
-        a: warn('! not sent: message too long (1000 bytes)'),
+        a: warn('too-long', '! not sent: message too long (1000 bytes)'),
         b: sent('message', 'short', 3),
       });
     });
@@ -287,7 +385,7 @@ describe('client actor (marble)', () => {
         'j--c 20ms d',
         {
           j: sent('join', '', 1),
-          c: warn('! not connected and 2 lines already wait: this one was dropped'),
+          c: warn('queue-full', '! not connected and 2 lines already wait: this one was dropped'),
           d: done(2),
         },
       );

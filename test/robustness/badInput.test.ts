@@ -8,11 +8,20 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { WARNING_WINDOW_MS } from '../../src/actors/quietWarnings.ts';
 import { tokenShapeProblem } from '../../src/protocol/tokenShape.ts';
 import { START_TIMEOUT_MS, startBin, runBin, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { type HubUnderTest, startTestHub } from '../support/hub.ts';
-import { envelope, tempDir, testId, testRing, tokenOf, writeTestKeyFile } from '../support/testKey.ts';
+import {
+  envelope,
+  otherRing,
+  tempDir,
+  testId,
+  testRing,
+  tokenOf,
+  writeTestKeyFile,
+} from '../support/testKey.ts';
 import { expectHealthyPair, rssKiB } from './support/healthy.ts';
 import { tcpSocket } from './support/procNet.ts';
 import { Receiver } from './support/receiver.ts';
@@ -360,6 +369,9 @@ describe('bad input to the client', () => {
   let said = 0;
   /** Mallory sends a token; then bob says something, which alice must still show (and after it). */
   const SENTINEL_WARNING = '! unreadable message: too old (older than the TTL)';
+  /** Every row sends the warned sentinel within a second of the last: then it is only counted. */
+  const SENTINEL_COUNTED = /^! \d+ more unreadable messages? \(too old\) in the last second$/;
+  const isSentinel = (line: string) => line === SENTINEL_WARNING || SENTINEL_COUNTED.test(line);
   /**
    * Mallory sends a token and, behind it, two sentinels: one alice shows (stdout) and one she
    * warns about (stderr). Once both are out, everything the token caused is too, on either pipe.
@@ -375,19 +387,37 @@ describe('bad input to the client', () => {
     mallory.write(`${token}\n${shownSentinel}\n${warnedSentinel}\n`);
     await alice.waitForLine('stdout', `eve: sentinel ${n}`);
     await eventually(
-      () => alice.lines('stderr').slice(err).includes(SENTINEL_WARNING),
+      () => alice.lines('stderr').slice(err).some(isSentinel),
       () => `the warning sentinel\n${alice.describe()}`,
     );
     const check = `check ${n}`;
     bob.write(`${check}\n`);
     await alice.waitForLine('stdout', `bob: ${check}`);
     const stdout = alice.lines('stdout').slice(out);
+    const stderr = alice.lines('stderr').slice(err);
     return {
       shown: stdout.slice(0, stdout.indexOf(`eve: sentinel ${n}`)),
-      warned: alice
-        .lines('stderr')
-        .slice(err, err + alice.lines('stderr').slice(err).indexOf(SENTINEL_WARNING)),
+      warned: stderr.slice(0, stderr.findIndex(isSentinel)),
     };
+  }
+
+  /**
+   * Waits until alice has printed nothing on stderr for longer than her warning window: then
+   * every window is closed, and the next warning of a kind she has just shown is shown as it is
+   * rather than counted. (Only the windows' own length can tell; no event marks their end.)
+   */
+  async function aliceWindowsClosed(): Promise<void> {
+    const quietMs = WARNING_WINDOW_MS + 500;
+    let seen = alice.stderr.length;
+    let since = Date.now();
+    await eventually(
+      () => {
+        if (alice.stderr.length !== seen) [seen, since] = [alice.stderr.length, Date.now()];
+        return Date.now() - since > quietMs;
+      },
+      () => `alice to be quiet on stderr for ${quietMs} ms\n${alice.describe()}`,
+      10 * quietMs,
+    );
   }
 
   const plain = (fields: Record<string, unknown>) =>
@@ -434,9 +464,12 @@ describe('bad input to the client', () => {
   });
 
   it('an oversized or control-character name: one warning, nothing shown', async () => {
+    // The rows before had a malformed `from` too: a second one within a second would be counted.
+    await aliceWindowsClosed();
     const long = await aliceGets(plain({ from: 'x'.repeat(33) }));
     expect(long.shown).toEqual([]);
     expect(long.warned).toEqual(['! malformed message: from: a name has at most 32 characters']);
+    await aliceWindowsClosed();
     const withEscape = await aliceGets(plain({ from: 'eve\x1b[2J' }));
     expect(withEscape.warned).toEqual([
       '! malformed message: from: a name cannot contain control characters',
@@ -465,16 +498,32 @@ describe('bad input to the client', () => {
     expect(bare.warned).toEqual([]);
   });
 
-  it('random binary and NUL bytes from a hub that is not one: a warning per line, the client goes on', async () => {
+  /** A fake hub on 127.0.0.1 that says #hello to its one client, then lets the test write to it. */
+  async function fakeHub(): Promise<{ port: number; client: Promise<Socket>; close(): void }> {
     let peer: Socket | undefined;
-    const fake: Server = createServer((socket) => {
+    let connected: (socket: Socket) => void = () => {};
+    const client = new Promise<Socket>((resolve) => (connected = resolve));
+    const server: Server = createServer((socket) => {
       peer = socket;
       socket.on('error', () => {});
       socket.write('#hello fernet-chat/1 1 1\n');
+      connected(socket);
     });
-    await new Promise<void>((resolve) => fake.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return {
+      port: (server.address() as { port: number }).port,
+      client,
+      close: () => {
+        server.close();
+        peer?.destroy();
+      },
+    };
+  }
+
+  it('random binary and NUL bytes from a hub that is not one: a warning, the client goes on', async () => {
+    const fake = await fakeHub();
     try {
-      const carol = await startClient('carol', (fake.address() as { port: number }).port);
+      const carol = await startClient('carol', fake.port);
       // No LF inside, and no '#' first: a line starting with '#' would be a notice, not a bad token.
       const noise = randomBytes(2048).map((b) => (b === 0x0a ? 0x20 : b));
       if (noise[0] === 0x23) noise[0] = 0x20;
@@ -483,15 +532,79 @@ describe('bad input to the client', () => {
         Buffer.from('\n\0\0\0\n'),
         Buffer.from(`${tokenOf('still readable', testRing, Math.floor(Date.now() / 1000))}\n`),
       ]);
-      peer!.write(garbage);
+      (await fake.client).write(garbage);
       await carol.waitForLine('stdout', '?: still readable');
+      // The second bad line comes within a second of the first: it is counted, and the count is
+      // shown before the message that followed it (on stderr, so waited for on its own).
+      await carol.waitForLine('stderr', '! 1 more unreadable message (not a valid token) in the last second');
       const warned = carol.lines('stderr').filter((line) => line.startsWith('!'));
       expect(warned).toHaveLength(2);
-      for (const line of warned) expect(line).toMatch(/^! unreadable message: not a valid token \(/);
+      expect(warned[0]).toMatch(/^! unreadable message: not a valid token \(/);
       expect(carol.exit).toBeUndefined();
     } finally {
       fake.close();
-      peer?.destroy();
+    }
+  });
+
+  it('a flood of 20,000 bad lines from a hostile hub: a few warning lines whose counts add up, the client goes on', async () => {
+    const fake = await fakeHub();
+    try {
+      const dave = await startClient('dave', fake.port);
+      const now = Math.floor(Date.now() / 1000);
+      const first = tokenOf(
+        envelope({ from: 'eve', text: 'before the flood', id: testId(20) }),
+        testRing,
+        now,
+      );
+      const after = tokenOf(
+        envelope({ from: 'eve', text: 'after the flood', id: testId(21) }),
+        testRing,
+        now,
+      );
+      const foreign = tokenOf(envelope({ from: 'mallory', text: 'x' }), otherRing, now);
+      // Three kinds, interleaved: replays of a message dave has shown, tokens of another key, and
+      // lines that are no token at all.
+      const lines = [first];
+      for (let i = 0; i < 20_000; i++) lines.push([first, foreign, 'not a token'][i % 3]!);
+      lines.push(after);
+      const hub = await fake.client;
+      const started = Date.now();
+      hub.write(`${lines.join('\n')}\n`);
+
+      await dave.waitForLine('stdout', 'eve: after the flood', 30_000);
+      const seconds = (Date.now() - started) / 1000;
+      const warned = () => dave.lines('stderr').filter((line) => line.startsWith('!'));
+      /** The first warning of a kind, and the counts of the rest (`! 41 more … in the last second`). */
+      const total = (first: string, counted: RegExp) =>
+        warned().reduce(
+          (sum, line) => sum + (line.startsWith(first) ? 1 : Number(counted.exec(line)?.[1] ?? 0)),
+          0,
+        );
+      const totals = () => ({
+        replay: total('! dropped a repeated message (replay)', /^! (\d+) more repeated messages? dropped/),
+        foreign: total(
+          '! unreadable message: not encrypted',
+          /^! (\d+) more unreadable messages? \(not encrypted with/,
+        ),
+        garbage: total(
+          '! unreadable message: not a valid token',
+          /^! (\d+) more unreadable messages? \(not a valid token\)/,
+        ),
+      });
+      // The counts are written before the message that followed them, but on stderr: they may
+      // reach the test a moment after stdout.
+      const expected = { replay: 6667, foreign: 6667, garbage: 6666 };
+      await eventually(
+        () => JSON.stringify(totals()) === JSON.stringify(expected),
+        () =>
+          `counts adding up to ${JSON.stringify(expected)}, not ${JSON.stringify(totals())}\n${dave.describe()}`,
+      );
+      // Per kind: the first warning, one count a second while the flood lasts, one before the message.
+      expect(warned().length, dave.describe()).toBeLessThanOrEqual(3 * (2 + Math.ceil(seconds)));
+      expect(dave.lines('stdout')).toEqual(['eve: before the flood', 'eve: after the flood']);
+      expect(dave.exit).toBeUndefined();
+    } finally {
+      fake.close();
     }
   });
 });
