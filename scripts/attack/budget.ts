@@ -36,7 +36,7 @@ export const REPLAY_RSS_MIB = 256;
 /** The client given a FIFO as its key file must exit non-zero within this many seconds. */
 export const FIFO_KEY_EXIT_SECONDS = 5;
 
-/** A hostile hub sends 20,000 bad lines: the client may print at most this many lines. */
+/** A hostile hub sends 20,000 bad lines: the client may print at most this many (stdout + stderr). */
 export const HOSTILE_HUB_CLIENT_LINES = 50;
 
 /**
