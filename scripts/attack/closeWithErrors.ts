@@ -20,7 +20,7 @@ export const closeWithErrors: HubAttack = {
       const socket = ctx.sockets.connect(ctx.port, attackerAddress(i));
       socket.resume(); // whatever the hub answers is read and dropped
       await ctx.sockets.connected(socket);
-      await writeAndWait(socket, BAD);
+      await writeAndWait(socket, BAD, ctx.stopped);
       socket.end();
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {

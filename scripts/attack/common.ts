@@ -51,12 +51,22 @@ export class Sockets {
     return socket;
   }
 
-  /** Resolves once connected; rejects on error (the socket is still tracked and destroyed later). */
+  /**
+   * Resolves once connected; rejects on error, or after 5 s (a full accept backlog); the socket is
+   * still tracked and destroyed later.
+   */
   connected(socket: Socket): Promise<void> {
     return new Promise((resolve, reject) => {
       if (!socket.connecting && socket.remotePort !== undefined) return resolve();
-      socket.once('connect', () => resolve());
-      socket.once('error', reject);
+      const timer = setTimeout(() => reject(new Error('connect timed out')), 5_000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
     });
   }
 
@@ -70,11 +80,30 @@ export class Sockets {
   }
 }
 
-/** Resolves once `socket` has written `data` (or failed); never rejects. */
-export function writeAndWait(socket: Socket, data: Buffer | string): Promise<boolean> {
+/**
+ * Resolves true once `socket` has written `data`, false if it failed, closed, or `stopped()` turned
+ * true first: a hub that stops reading (flood control) must not hold an attack past its time.
+ */
+export function writeAndWait(
+  socket: Socket,
+  data: Buffer | string,
+  stopped?: () => boolean,
+): Promise<boolean> {
   return new Promise((resolve) => {
     if (socket.destroyed) return resolve(false);
-    socket.write(data, (error) => resolve(!error));
+    let timer: NodeJS.Timeout | undefined;
+    const done = (ok: boolean) => {
+      clearInterval(timer);
+      socket.off('close', onClose);
+      resolve(ok);
+    };
+    const onClose = () => done(false);
+    socket.once('close', onClose);
+    if (stopped)
+      timer = setInterval(() => {
+        if (stopped()) done(false);
+      }, 50);
+    socket.write(data, (error) => done(!error));
   });
 }
 

@@ -52,10 +52,11 @@ function one(held: boolean): void {
     if (welcomed) admitted--;
     one(held); // reconnect
   });
-  // A connection the hub neither welcomes nor refuses is given up after 5 s.
-  setTimeout(() => {
-    if (!welcomed) socket.destroy();
-  }, 5_000).unref();
+  // A churner the hub neither welcomes nor refuses is given up after 5 s; a held one waits.
+  if (!held)
+    setTimeout(() => {
+      if (!welcomed) socket.destroy();
+    }, 5_000).unref();
 }
 
 for (let i = 0; i < HOLD; i++) one(true);

@@ -21,15 +21,15 @@ export const partialsThenLeave: HubAttack = {
       const socket = ctx.sockets.connect(ctx.port, attackerAddress(i));
       socket.resume();
       await ctx.sockets.connected(socket);
-      if (await writeAndWait(socket, PARTIAL)) holding++;
+      if (await writeAndWait(socket, PARTIAL, ctx.stopped)) holding++;
     });
     const setupS = (performance.now() - started) / 1000;
     await sleep(HOLD_MS);
-    const refused = count - ctx.sockets.size;
+    const { opened, size: open } = ctx.sockets;
     ctx.sockets.destroyAll();
     return {
       notes: [
-        `${holding} of ${count} connections held 60 KB partials (set up in ${setupS.toFixed(1)} s, ${refused} gone before the leave), then all left`,
+        `${opened} of ${count} connections opened in ${setupS.toFixed(1)} s (the rest: out of time), ${holding} wrote a 60 KB partial, ${open} still open, then all left`,
       ],
     };
   },
