@@ -1,0 +1,136 @@
+/** Shared pieces of the adversary suite: rows, time, and attacker sockets that are always cleaned up. */
+import { connect, type Socket } from 'node:net';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MIB = 1024 * 1024;
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** One line of the table. Figures a row does not have are undefined and print as "-". */
+export interface Row {
+  name: string;
+  rssPeakMiB?: number;
+  rssAfterMiB?: number;
+  cpuPercent?: number;
+  p50?: number;
+  p99?: number;
+  max?: number;
+  lost?: number;
+  relayed?: number;
+  result: 'PASS' | 'FAIL' | 'SKIP';
+  /** Why it failed or was skipped, and figures of its own. */
+  note: string;
+}
+
+/** The attacker addresses: 127.0.0.2 to 127.0.0.9, so that the pair (127.0.0.1) is never refused. */
+export function attackerAddress(i: number): string {
+  return `127.0.0.${2 + (i % 8)}`;
+}
+
+/**
+ * Every socket an attack opens, so the harness can destroy them all when the attack ends, throws
+ * or times out.
+ */
+export class Sockets {
+  private readonly open = new Set<Socket>();
+  opened = 0;
+  /** Connections that failed (refused, reset, EMFILE): counted, never thrown. */
+  errors = 0;
+
+  connect(port: number, localAddress: string, host = '127.0.0.1'): Socket {
+    const socket = connect({ host, port, localAddress });
+    this.opened++;
+    this.open.add(socket);
+    socket.on('error', () => {
+      this.errors++;
+    });
+    socket.on('close', () => this.open.delete(socket));
+    return socket;
+  }
+
+  /**
+   * Resolves once connected; rejects on error, or after 5 s (a full accept backlog); the socket is
+   * still tracked and destroyed later.
+   */
+  connected(socket: Socket): Promise<void> {
+    return new Promise((resolve, reject) => {
+      if (!socket.connecting && socket.remotePort !== undefined) return resolve();
+      const timer = setTimeout(() => reject(new Error('connect timed out')), 5_000);
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      socket.once('error', (error) => {
+        clearTimeout(timer);
+        reject(error);
+      });
+    });
+  }
+
+  get size(): number {
+    return this.open.size;
+  }
+
+  destroyAll(): void {
+    for (const socket of this.open) socket.destroy();
+    this.open.clear();
+  }
+}
+
+/**
+ * Resolves true once `socket` has written `data`, false if it failed, closed, or `stopped()` turned
+ * true first: a hub that stops reading (flood control) must not hold an attack past its time.
+ */
+export function writeAndWait(
+  socket: Socket,
+  data: Buffer | string,
+  stopped?: () => boolean,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    if (socket.destroyed) return resolve(false);
+    let timer: NodeJS.Timeout | undefined;
+    const done = (ok: boolean) => {
+      clearInterval(timer);
+      socket.off('close', onClose);
+      resolve(ok);
+    };
+    const onClose = () => done(false);
+    socket.once('close', onClose);
+    if (stopped)
+      timer = setInterval(() => {
+        if (stopped()) done(false);
+      }, 50);
+    socket.write(data, (error) => done(!error));
+  });
+}
+
+/** Runs `work` over `count` items with at most `concurrency` at once, stopping when `until()` says so. */
+export async function pool(
+  count: number,
+  concurrency: number,
+  until: () => boolean,
+  work: (i: number) => Promise<void>,
+): Promise<number> {
+  let next = 0;
+  let done = 0;
+  const lane = async () => {
+    while (next < count && !until()) {
+      const i = next++;
+      try {
+        await work(i);
+      } catch {
+        // a failed connection is counted by Sockets; the attack goes on
+      }
+      done++;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, count) }, lane));
+  return done;
+}
+
+export function fmt(value: number | undefined, digits = 0): string {
+  return value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits);
+}
