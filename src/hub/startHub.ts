@@ -7,9 +7,9 @@ import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.
 import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
-import { aggregateRepeats } from '../streams/aggregateRepeats.ts';
+import { summariseRepeats } from '../streams/summariseRepeats.ts';
 import { Backpressure } from './backpressure.ts';
-import { LOG_REPEAT_WINDOW_MS, logEffectRepeats } from './logRepeats.ts';
+import { logEffectRepeats } from './logRepeats.ts';
 import { openHubRecorder } from '../recording/hubRecorder.ts';
 import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
@@ -160,16 +160,14 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     edgeLogs.pipe(map((record): HubEffect => ({ type: 'log', record }))),
   );
   // What an outsider can repeat at will is counted, not logged line by line.
-  const subscription = effects
-    .pipe(aggregateRepeats(logEffectRepeats, LOG_REPEAT_WINDOW_MS), tap(apply))
-    .subscribe({
-      // A hub that cannot relay must not look alive: drop everyone, stop listening, and say so.
-      error: (error: unknown) => {
-        log({ event: 'internal-error', detail: String(error) });
-        abort();
-        fail(error);
-      },
-    });
+  const subscription = effects.pipe(summariseRepeats(logEffectRepeats), tap(apply)).subscribe({
+    // A hub that cannot relay must not look alive: drop everyone, stop listening, and say so.
+    error: (error: unknown) => {
+      log({ event: 'internal-error', detail: String(error) });
+      abort();
+      fail(error);
+    },
+  });
 
   let stopping: Promise<void> | undefined;
   const abort = () => {

@@ -11,8 +11,8 @@ export interface SummariseRepeatsOptions<T, K extends string = string> {
   readonly windowMs: number;
   /** The kind of a value that may be summarised; undefined for one that always passes at once. */
   readonly kindOf: (value: T) => K | undefined;
-  /** The one value that stands for `count` values of `kind` held back. */
-  readonly summary: (kind: K, count: number) => T;
+  /** The one value that stands for `count` values of `kind` held back (`first`: the one passed). */
+  readonly summary: (kind: K, count: number, first: T) => T;
   /**
    * Whether a passing value's place among the counted ones matters (a line on the screen): what
    * was held back is summarised before it, so that the summary comes before what followed it.
@@ -22,7 +22,8 @@ export interface SummariseRepeatsOptions<T, K extends string = string> {
   readonly scheduler?: SchedulerLike;
 }
 
-interface Window {
+interface Window<T> {
+  readonly first: T;
   held: number;
   timer: Subscription | undefined;
 }
@@ -41,17 +42,17 @@ export function summariseRepeats<T, K extends string = string>(
   const keepsOrder = options.keepsOrder ?? (() => true);
   return (source) =>
     new Observable<T>((subscriber) => {
-      const open = new Map<K, Window>();
+      const open = new Map<K, Window<T>>();
 
-      const summarise = (kind: K, window: Window) => {
+      const summarise = (kind: K, window: Window<T>) => {
         const count = window.held;
         window.held = 0;
-        subscriber.next(options.summary(kind, count));
+        subscriber.next(options.summary(kind, count, window.first));
       };
       const summariseAll = () => {
         for (const [kind, window] of open) if (window.held > 0) summarise(kind, window);
       };
-      const startWindow = (kind: K, window: Window) => {
+      const startWindow = (kind: K, window: Window<T>) => {
         window.timer = scheduler.schedule(() => {
           // A window that counted nothing closes: the next value of its kind passes at once.
           if (window.held === 0) {
@@ -76,7 +77,7 @@ export function summariseRepeats<T, K extends string = string>(
             window.held++;
             return;
           }
-          const opened: Window = { held: 0, timer: undefined };
+          const opened: Window<T> = { first: value, held: 0, timer: undefined };
           open.set(kind, opened);
           startWindow(kind, opened);
           subscriber.next(value);
