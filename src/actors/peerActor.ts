@@ -135,6 +135,8 @@ export class PeerActor {
   private floodTimer: NodeJS.Timeout | undefined;
   /** The rest of a read that flood control holds back; reading resumes with it. */
   private held: Buffer | undefined;
+  /** The client has finished sending: our side ends once what is held has been framed. */
+  private inputEnded = false;
   private heldInput = 0;
   private emitFrames: ((event: FrameEvent) => void) | undefined;
   readonly addressKey: string;
@@ -168,6 +170,10 @@ export class PeerActor {
     const onData = (chunk: Buffer) => {
       if (this.closeReason === undefined) this.take(chunk);
     };
+    const onEnd = () => {
+      this.inputEnded = true;
+      this.endIfDone();
+    };
     const onError = (error: NodeJS.ErrnoException) => {
       this.closeReason ??= error.code?.toLowerCase() ?? 'error';
     };
@@ -177,11 +183,13 @@ export class PeerActor {
       subscriber.complete();
     };
     socket.on('data', onData);
+    socket.on('end', onEnd);
     socket.on('error', onError);
     socket.once('close', onClose);
     if (socket.destroyed) onClose();
     return () => {
       socket.off('data', onData);
+      socket.off('end', onEnd);
       socket.off('error', onError);
       socket.off('close', onClose);
       this.release();
@@ -225,6 +233,19 @@ export class PeerActor {
       this.floodTimer.unref();
     }
     this.accountInput();
+    this.endIfDone();
+  }
+
+  /**
+   * A client that has finished sending (the hub's sockets allow half-open connections) is closed
+   * once its last frames have been framed: flood control may hold some of them back, and they
+   * are relayed at its pace, not dropped.
+   */
+  private endIfDone(): void {
+    if (!this.inputEnded || this.held !== undefined || this.endWhenFlushed) return;
+    // What is queued for it still goes out first (it may be reading until our end).
+    this.endWhenFlushed = true;
+    this.writePending();
   }
 
   /** Tells the hub-wide input budget what this peer holds now (which may drop it). */
@@ -267,7 +288,7 @@ export class PeerActor {
   }
 
   send(data: Buffer): void {
-    if (this.closeReason !== undefined) return;
+    if (this.closeReason !== undefined || this.socket.writableEnded) return;
     const waiting = this.pendingBytes + this.socket.writableLength;
     const queued = waiting + data.length;
     // An empty queue always takes the frame: only a backlog makes a slow consumer.

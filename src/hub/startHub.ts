@@ -43,7 +43,9 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const config = effectiveLimits(settings);
   // Sockets keep Node's default high-water mark: it also bounds what a paused socket reads ahead
   // (PeerActor counts backed-up writes by its own mark, WRITE_HIGH_WATER_BYTES).
-  const server = createServer({ noDelay: true });
+  // Half-open: a client's FIN does not end our side until flood control has let its last
+  // frames through (PeerActor ends it).
+  const server = createServer({ noDelay: true, allowHalfOpen: true });
   await listen(server, config);
   const address = server.address() as AddressInfo;
   log({ event: 'listening', host: address.address, port: address.port, framing: config.framing });
