@@ -112,6 +112,17 @@ describe('the hub under attack', () => {
     await expectHealthyPair(hub2.port);
   });
 
+  it('a client that writes more than its burst and closes still has every frame relayed, at the flood rate', async () => {
+    const hub = await startTestHub(['--flood-rate', '100', '--flood-burst', '20']);
+    const watcher = await Receiver.open(hub.port);
+    await watcher.waitForNotice('#hello ');
+    const sender = await open(hub.port);
+    sender.end(Buffer.concat(Array.from({ length: 150 }, (_, seq) => shapedLine(7, seq))));
+    await watcher.waitForCount(7, 150, 10_000);
+    expect(watcher.problems).toEqual([]);
+    await hub.bin.waitForLine('stderr', /event=leave peer=2 reason=quit/);
+  });
+
   it('a frame sent one byte per segment costs about its own size, not a Buffer per byte', async () => {
     const hub = await startTestHub();
     const pid = hub.bin.pid!;
