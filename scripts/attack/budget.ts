@@ -1,27 +1,51 @@
+import { HUB_DEFAULTS, hubConfigSchema } from '../../src/config/hubConfig.ts';
+import { memoryBudget } from '../../src/config/memoryBudget.ts';
+
 /**
- * The adversary suite's budgets, in one place so that whoever fixes a finding tunes the number
- * here and nowhere else. The memory figures come from the README's memory budget for the hub (its
- * limits table and the benchmarks' "peak RSS < 256 MiB" target): for now every hub attack gets
- * that same 256 MiB; tune each one once the fixes land.
+ * The adversary suite's budgets, in one place. A hub attack's memory budget is the README's:
+ * the hub's RSS when it started plus `memoryBudget` (src/config/memoryBudget.ts) for the most
+ * connections the attack holds at once (its own, the healthy pair and any talkers), with the
+ * hub's default settings (the attacks' flags change no memory limit).
  */
 
-/** Peak hub RSS (MiB) each hub attack may reach. */
-export const HUB_RSS_MIB: Readonly<Record<string, number>> = {
-  'close-with-errors': 256,
-  'log-flood-fast': 256,
-  'log-flood-slow': 256,
-  'slow-partial': 256,
-  'flood-burst': 256,
-  'non-reader-waves': 256,
-  'many-partials-then-leave': 256,
-  'ipv6-churn': 256,
+/** The most connections each hub attack holds at once, the pair's included. */
+export const ATTACK_CONNECTIONS: Readonly<Record<string, number>> = {
+  'close-with-errors': 16 + 2,
+  'log-flood-fast': 2_000 + 2,
+  'log-flood-slow': 2_000 + 2,
+  'slow-partial': 48 + 2,
+  'flood-burst': 50 + 2,
+  // Waves of 300 every 6 s, each dropped after 5 s without draining: two waves at once at most.
+  'non-reader-waves': 2 * 300 + 2 + 2,
+  'many-partials-then-leave': 8_000 + 2,
+  'ipv6-churn': 1_700 + 2,
 };
+
+/** Peak hub RSS (MiB) an attack may reach: its start plus the budget for its connections. */
+export function hubRssBudgetMiB(attack: string, startMiB: number): number {
+  const connections = ATTACK_CONNECTIONS[attack] ?? 10_000;
+  return startMiB + memoryBudget(hubConfigSchema.parse({}), connections).total / (1024 * 1024);
+}
 
 /** The healthy pair's latency: every attack must keep its p99 under this (ms). */
 export const PAIR_P99_MS = 250;
 
-/** flood-burst: frames from the 50 bursting connections the pair may receive within 3 s. */
-export const FLOOD_BURST_RELAYED = 5_000;
+/**
+ * flood-burst: the most frames flood control lets through in `seconds` from connections spread
+ * over addresses (`perAddress[a]` connections on address a), with the default settings: on each
+ * address, the smaller of its connections' bursts and its address's burst, then the smaller of
+ * their rates and its address's rate. (At the finding all 50 x 648 = 32,400 got through at once.)
+ */
+export function floodRelayedBudget(perAddress: readonly number[], seconds: number): number {
+  const d = HUB_DEFAULTS;
+  return perAddress.reduce(
+    (sum, connections) =>
+      sum +
+      Math.min(connections * d.floodBurst, d.floodBurstPerAddress) +
+      Math.min(connections * d.floodRate, d.floodRatePerAddress) * seconds,
+    0,
+  );
+}
 
 /**
  * ipv6-churn: connections one /64 may hold at once. Addresses of one /64 are one attacker, so the

@@ -26,8 +26,11 @@ export interface Row {
 }
 
 /** The attacker addresses: 127.0.0.2 to 127.0.0.9, so that the pair (127.0.0.1) is never refused. */
+/** The attackers' addresses: 127.0.0.2 to 127.0.0.9. */
+export const ATTACKER_ADDRESSES = 8;
+
 export function attackerAddress(i: number): string {
-  return `127.0.0.${2 + (i % 8)}`;
+  return `127.0.0.${2 + (i % ATTACKER_ADDRESSES)}`;
 }
 
 /**

@@ -3,7 +3,7 @@
  * pair, the attack for its time under a watchdog, then a few quiet seconds for the "after" RSS, and
  * the verdict. Whatever happens, every socket, the pair and the hub are gone when it returns.
  */
-import { HUB_RSS_ABORT_MIB, HUB_RSS_MIB, PAIR_P99_MS } from './budget.ts';
+import { HUB_RSS_ABORT_MIB, hubRssBudgetMiB, PAIR_P99_MS } from './budget.ts';
 import { MIB, type Row, sleep, Sockets } from './common.ts';
 import { Hub, type HubOptions } from './hubProcess.ts';
 import { Pair, type PairOptions } from './pair.ts';
@@ -47,7 +47,7 @@ export interface HubAttack {
 }
 
 export async function runHubAttack(attack: HubAttack, scale: number): Promise<Row> {
-  const budget = HUB_RSS_MIB[attack.name] ?? 256;
+  let budget = Number.POSITIVE_INFINITY;
   const seconds = attack.seconds * scale;
   const failures: string[] = [];
   const notes: string[] = [];
@@ -64,6 +64,7 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
     }
     hub = await Hub.start(attack.hub);
     sampler = new Sampler(hub.pid);
+    budget = hubRssBudgetMiB(attack.name, sampler.nowMiB());
     let capped = false;
     sampler.onSample((bytes) => {
       if (bytes > HUB_RSS_ABORT_MIB * MIB) capped = true;
@@ -114,7 +115,8 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
     const alive = hub.alive;
     const relayed = outcome && outcome !== 'watchdog' ? outcome.relayed : undefined;
 
-    if (sampler.peakMiB > budget) failures.push(`RSS peak over ${budget} MiB`);
+    notes.push(`RSS budget ${budget.toFixed(0)} MiB`);
+    if (sampler.peakMiB > budget) failures.push(`RSS peak over its budget, ${budget.toFixed(0)} MiB`);
     if (!(result.p99 < PAIR_P99_MS)) failures.push(`pair p99 not under ${PAIR_P99_MS} ms`);
     if (result.lost > 0) failures.push(`pair lost ${result.lost} of ${result.sent}`);
     if (result.duplicates > 0) failures.push(`pair got ${result.duplicates} duplicates`);

@@ -40,12 +40,13 @@ export interface PeerOptions {
    */
   readonly onCongestion?: (peer: PeerActor, congested: boolean) => void;
   /**
-   * Asked when this peer falls behind (its queue passes its limit): true if the hub stops reading
-   * until the peer has caught up, for catchUpMs at most (`onUnderLimit` ends the wait). False if
-   * reading is paused for everyone already: the peer is asked again on its next frame, so that the
-   * hub may wait for it once the pause lifts. Without it, no one waits.
+   * Asked when this peer falls behind (its queue passes its limit): `wait` if the hub stops
+   * reading until the peer has caught up (`onUnderLimit` ends the wait; catchUpMs at most, or
+   * FIRST_CATCH_UP_MS for a peer not yet seen reading); `later` if reading is paused for everyone
+   * already, and the peer is asked again on its next frame, so that the hub may wait for it once
+   * the pause lifts; `no` if the hub will not wait for it. Without it, no one waits.
    */
-  readonly waitFor?: (peer: PeerActor) => boolean;
+  readonly waitFor?: (peer: PeerActor) => WaitVerdict;
   /** Told when the wait for this peer ends: back to half its limit, catchUpMs out, or closing. */
   readonly onUnderLimit?: (peer: PeerActor) => void;
   /** A peer whose writes stay backed up this long without draining once is stuck: slow consumer. */
@@ -81,8 +82,11 @@ export const FIRST_CATCH_UP_MS = 100;
 /** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
 export const DEFAULT_STUCK_MS = 5_000;
 
+/** The hub's answer when a peer falls behind (see PeerOptions.waitFor). */
+export type WaitVerdict = 'wait' | 'later' | 'no';
+
 /** Why reading from a peer may be paused; reads resume when no reason is left. */
-export const PauseReason = { Flood: 1, Backpressure: 2 } as const;
+export const PauseReason = { Flood: 1, Backpressure: 2, Closing: 4 } as const;
 export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 
 /** How long a closing peer gets to take its last bytes before the socket is destroyed. */
@@ -120,14 +124,12 @@ export class PeerActor {
   private stuck: NodeJS.Timeout | undefined;
   /** Whether the hub counts this peer's writes as backed up (`onCongestion`). */
   private counted = false;
-  /** Ends that count for a peer not yet seen reading, after FIRST_CATCH_UP_MS. */
-  private firstCongestion: NodeJS.Timeout | undefined;
   private paused = 0;
   private closeReason: string | undefined;
   /**
    * Set once a backed-up write to this peer has drained: it has shown that it reads. Until then
-   * the hub waits for it, and counts its backed-up writes, only FIRST_CATCH_UP_MS (it may never
-   * read at all); its hard limit and stuck timer bound it.
+   * (it may never read at all) its backed-up writes count for no one's backpressure, the hub
+   * waits for it FIRST_CATCH_UP_MS at most, and its hard limit and stuck timer bound it.
    */
   private reads = false;
   private splitter: FrameSplitter;
@@ -264,7 +266,6 @@ export class PeerActor {
     this.splitter.end();
     clearTimeout(this.floodTimer);
     clearTimeout(this.stuck);
-    clearTimeout(this.firstCongestion);
     this.stopWaiting();
     this.accountInput();
   }
@@ -364,10 +365,10 @@ export class PeerActor {
   private mayExceedLimit(queued: number): boolean {
     if (queued > this.options.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) return false;
     if (this.behind) return true;
-    const waitFor = this.options.waitFor;
-    if (waitFor !== undefined && !waitFor(this)) return true;
+    const verdict = this.options.waitFor?.(this) ?? 'no';
+    if (verdict === 'later') return true;
     this.behind = true;
-    if (waitFor !== undefined) {
+    if (verdict === 'wait') {
       this.behindSince = performance.now();
       const catchUpMs = this.options.catchUpMs ?? CATCH_UP_MS;
       // One that has never been seen to read may never read: a short wait, unless it drains.
@@ -400,13 +401,9 @@ export class PeerActor {
     this.congested = true;
     // A closing peer has its linger timer, and counts for no one's backpressure.
     if (this.closeReason === undefined) {
-      this.countCongestion(true);
-      // One never seen to read may never read: it counts for a moment only, or a wave of them
-      // would hold the room until their stuck timers drop them.
-      if (!this.reads && this.firstCongestion === undefined) {
-        this.firstCongestion = setTimeout(() => this.countCongestion(false), FIRST_CATCH_UP_MS);
-        this.firstCongestion.unref();
-      }
+      // One never seen to read may never read: its backlog counts for no one's backpressure (a
+      // wave of them would hold the room until their stuck timers drop them).
+      if (this.reads) this.countCongestion(true);
       this.stuck = setTimeout(() => this.close('slow-consumer'), this.options.stuckMs ?? DEFAULT_STUCK_MS);
       this.stuck.unref();
     }
@@ -415,7 +412,6 @@ export class PeerActor {
       this.congested = false;
       if (!this.reads) {
         this.reads = true;
-        clearTimeout(this.firstCongestion);
         // It reads after all: the hub's wait for it, if still on, is the full one.
         if (this.catchUp !== undefined) this.waitUntil(this.options.catchUpMs ?? CATCH_UP_MS);
       }
@@ -455,17 +451,17 @@ export class PeerActor {
   close(reason: string, lingerMs = LINGER_MS): void {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
-    // A closing peer holds no one up: it may take up to lingerMs to be gone. What it sends from
-    // now on is read and ignored (not left in buffers), and what it had sent is let go.
+    // A closing peer holds no one up: it may take up to lingerMs to be gone. What it had sent is
+    // let go, and it is read no more (reading and discarding a flood cost the hub a core; paused,
+    // Node holds at most a read and its 16 KiB mark until the socket is gone).
     clearTimeout(this.stuck);
     clearTimeout(this.floodTimer);
     this.stopWaiting();
     this.held = undefined;
     this.splitter.end();
     this.accountInput();
-    if (this.paused !== 0 && !this.socket.destroyed) this.socket.resume();
-    this.paused = 0;
-    clearTimeout(this.firstCongestion);
+    this.socket.pause();
+    this.paused = PauseReason.Closing;
     this.countCongestion(false);
     const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {

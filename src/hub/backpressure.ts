@@ -1,8 +1,18 @@
 import type { PeerId } from '../actors/hubEvent.ts';
-import { PauseReason, type PeerActor } from '../actors/peerActor.ts';
+import { FIRST_CATCH_UP_MS, PauseReason, type PeerActor, type WaitVerdict } from '../actors/peerActor.ts';
+import { TokenBucket } from '../actors/tokenBucket.ts';
 
-/** What backpressure needs of a peer: a way to pause its reading. */
-export type Pausable = Pick<PeerActor, 'pauseReading'>;
+/** What backpressure needs of a peer: a way to pause its reading, and whether it has read. */
+export type Pausable = Pick<PeerActor, 'pauseReading' | 'seenReading'>;
+
+/**
+ * How long, per second and at most at once, the room may be held for readers never seen reading
+ * (FIRST_CATCH_UP_MS each): a wave of connections that never read would otherwise hold it for
+ * one such wait after another. A healthy newcomer is waited for once, drains, and is then a
+ * reader like any other.
+ */
+export const NEW_READER_WAIT_MS_PER_SECOND = 100;
+export const NEW_READER_WAIT_BURST_MS = 2 * FIRST_CATCH_UP_MS;
 
 /**
  * Overload protection, as NATS does it: when outbound queues back up, the hub stops reading from
@@ -10,14 +20,21 @@ export type Pausable = Pick<PeerActor, 'pauseReading'>;
  * quarter of the peers (two at least) are backed up, and for a moment when one peer falls behind
  * (passes its queue limit): reading waits for it to catch up, for CATCH_UP_MS at most (`waitFor`).
  * A reader that stays behind pauses no one after that; its hard limit and stuck timer drop it.
+ * Readers never seen reading count for neither, but for a short wait within a budget.
  */
 export class Backpressure<Peer extends Pausable> {
   private readonly congested = new Set<Peer>();
   /** Peers over their queue limit that the hub waits for. */
   private readonly waitingFor = new Set<Peer>();
   active = false;
+  private readonly newReaderWaits: TokenBucket;
 
-  constructor(private readonly peers: ReadonlyMap<PeerId, Peer>) {}
+  constructor(
+    private readonly peers: ReadonlyMap<PeerId, Peer>,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.newReaderWaits = new TokenBucket(NEW_READER_WAIT_MS_PER_SECOND, NEW_READER_WAIT_BURST_MS, now());
+  }
 
   update(peer: Peer, congested: boolean): void {
     if (congested) this.congested.add(peer);
@@ -27,13 +44,19 @@ export class Backpressure<Peer extends Pausable> {
 
   /**
    * A peer has fallen behind: the hub waits for it, until `underLimit(peer)` (or `forget`). Not
-   * while reading is paused for everyone already: false, and the peer asks again later.
+   * while reading is paused for everyone already (`later`: the peer asks again), nor for a reader
+   * never seen reading once the time for those is spent (`no`).
    */
-  waitFor(peer: Peer): boolean {
-    if (this.active) return false;
+  waitFor(peer: Peer): WaitVerdict {
+    if (this.active) return 'later';
+    if (!peer.seenReading) {
+      const now = this.now();
+      if (this.newReaderWaits.available(now) < FIRST_CATCH_UP_MS) return 'no';
+      this.newReaderWaits.take(FIRST_CATCH_UP_MS, now);
+    }
     this.waitingFor.add(peer);
     this.apply();
-    return true;
+    return 'wait';
   }
 
   underLimit(peer: Peer): void {

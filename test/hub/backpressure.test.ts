@@ -1,19 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { PauseReason } from '../../src/actors/peerActor.ts';
-import { Backpressure } from '../../src/hub/backpressure.ts';
+import { FIRST_CATCH_UP_MS, PauseReason } from '../../src/actors/peerActor.ts';
+import {
+  Backpressure,
+  NEW_READER_WAIT_BURST_MS,
+  NEW_READER_WAIT_MS_PER_SECOND,
+} from '../../src/hub/backpressure.ts';
 
 /** A peer that remembers whether backpressure has paused its reading. */
 class FakePeer {
   paused = false;
+  constructor(readonly seenReading = true) {}
   pauseReading(reason: PauseReason, pause: boolean): void {
     expect(reason).toBe(PauseReason.Backpressure);
     this.paused = pause;
   }
 }
 
-function hubOf(count: number) {
-  const peers = new Map(Array.from({ length: count }, (_, i) => [i + 1, new FakePeer()] as const));
-  const backpressure = new Backpressure(peers);
+function hubOf(count: number, clock = { now: 0 }, seenReading = true) {
+  const peers = new Map(Array.from({ length: count }, (_, i) => [i + 1, new FakePeer(seenReading)] as const));
+  const backpressure = new Backpressure(peers, () => clock.now);
   return { peers: [...peers.values()], backpressure };
 }
 
@@ -51,7 +56,7 @@ describe('Backpressure, a peer that falls behind', () => {
   it('is waited for even when no other peer is backed up: reading pauses until it is under', () => {
     const { peers, backpressure } = hubOf(100);
     backpressure.update(peers[0]!, true);
-    expect(backpressure.waitFor(peers[0]!)).toBe(true);
+    expect(backpressure.waitFor(peers[0]!)).toBe('wait');
     expect(backpressure.active).toBe(true);
     expect(peers.every((peer) => peer.paused)).toBe(true);
     backpressure.underLimit(peers[0]!);
@@ -63,10 +68,10 @@ describe('Backpressure, a peer that falls behind', () => {
     const { peers, backpressure } = hubOf(100);
     for (const peer of peers.slice(0, 20)) backpressure.update(peer, true); // 20 of 100
     expect(backpressure.active).toBe(false);
-    expect(backpressure.waitFor(peers[0]!)).toBe(true);
+    expect(backpressure.waitFor(peers[0]!)).toBe('wait');
     expect(backpressure.active).toBe(true);
     expect(peers.every((peer) => peer.paused)).toBe(true);
-    expect(backpressure.waitFor(peers[1]!)).toBe(false); // reading is paused already
+    expect(backpressure.waitFor(peers[1]!)).toBe('later'); // reading is paused already
     backpressure.underLimit(peers[0]!);
     expect(backpressure.active).toBe(false);
     expect(peers.some((peer) => peer.paused)).toBe(false);
@@ -76,9 +81,37 @@ describe('Backpressure, a peer that falls behind', () => {
     const { peers, backpressure } = hubOf(100);
     backpressure.update(peers[0]!, true);
     backpressure.update(peers[1]!, true);
-    expect(backpressure.waitFor(peers[0]!)).toBe(true);
+    expect(backpressure.waitFor(peers[0]!)).toBe('wait');
     backpressure.forget(peers[0]!);
     expect(backpressure.active).toBe(false);
     expect(peers.some((peer) => peer.paused)).toBe(false);
+  });
+});
+
+describe('Backpressure, readers never seen reading', () => {
+  it('are waited for within a budget of NEW_READER_WAIT_MS_PER_SECOND, so that a wave of them cannot hold the room', () => {
+    const clock = { now: 0 };
+    const { peers, backpressure } = hubOf(400, clock, false);
+    let waited = 0;
+    // 300 of them fall behind one after another, 10 ms apart, over 3 s.
+    for (const peer of peers.slice(0, 300)) {
+      const verdict = backpressure.waitFor(peer);
+      if (verdict === 'wait') {
+        waited++;
+        clock.now += FIRST_CATCH_UP_MS; // the wait runs out
+        backpressure.underLimit(peer);
+      } else {
+        expect(verdict).toBe('no');
+        clock.now += 10;
+      }
+    }
+    const heldMs = waited * FIRST_CATCH_UP_MS;
+    expect(heldMs).toBeLessThanOrEqual(
+      NEW_READER_WAIT_BURST_MS + (NEW_READER_WAIT_MS_PER_SECOND * clock.now) / 1000,
+    );
+    expect(heldMs / clock.now).toBeLessThan(0.15); // the room moves at least 85 % of the time
+    // A reader seen reading is waited for as ever.
+    const reader = new FakePeer(true);
+    expect(backpressure.waitFor(reader)).toBe('wait');
   });
 });
