@@ -47,7 +47,6 @@ export interface HubAttack {
 }
 
 export async function runHubAttack(attack: HubAttack, scale: number): Promise<Row> {
-  let budget = Number.POSITIVE_INFINITY;
   const seconds = attack.seconds * scale;
   const failures: string[] = [];
   const notes: string[] = [];
@@ -64,7 +63,7 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
     }
     hub = await Hub.start(attack.hub);
     sampler = new Sampler(hub.pid);
-    budget = hubRssBudgetMiB(attack.name, sampler.nowMiB());
+    const budget = hubRssBudgetMiB(attack.name, sampler.nowMiB());
     let capped = false;
     sampler.onSample((bytes) => {
       if (bytes > HUB_RSS_ABORT_MIB * MIB) capped = true;
