@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FernetKey } from '../../src/crypto/index.ts';
 import { KeyFileError, MAX_KEY_FILE_BYTES, readKeyFile, writeKeyFile } from '../../src/crypto/keyFile.ts';
-import { runBin, stopAll } from '../support/bins.ts';
+import { clientArgs, runBin, stopAll } from '../support/bins.ts';
 import { OTHER_KEY, otherRing, TEST_KEY, tempDir, testRing, writeTestKeyFile } from '../support/testKey.ts';
 
 let dir: string;
@@ -216,16 +216,7 @@ describe('the client and a key file', () => {
   it('refuses a FIFO of mode 0600 at once instead of waiting for a writer: exit 2, one line', async () => {
     const path = join(dir, 'key.fifo');
     execFileSync('mkfifo', ['-m', '600', path]);
-    const run = await runBin('client', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '9',
-      '--key-file',
-      path,
-      '--name',
-      'x',
-    ]);
+    const run = await runBin('client', clientArgs(9, path, 'x'));
     expect(run.exit.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(`fernet-chat-client: ${notAFile(path, 'a FIFO (named pipe)')}\n`);
@@ -233,16 +224,7 @@ describe('the client and a key file', () => {
 
   it('refuses to start with a key file others can read: exit 2, one line with the chmod hint', async () => {
     const path = writeTestKeyFile(dir, freshName(), TEST_KEY, 0o644);
-    const run = await runBin('client', [
-      '--host',
-      '127.0.0.1',
-      '--port',
-      '9',
-      '--key-file',
-      path,
-      '--name',
-      'x',
-    ]);
+    const run = await runBin('client', clientArgs(9, path, 'x'));
     expect(run.exit.code).toBe(2);
     expect(run.stdout).toBe('');
     expect(run.stderr).toBe(
