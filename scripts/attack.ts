@@ -20,6 +20,7 @@ import { logFloodFast, logFloodSlow } from './attack/logFlood.ts';
 import { nonReaderWaves } from './attack/nonReaderWaves.ts';
 import { partialsThenLeave } from './attack/partialsThenLeave.ts';
 import { slowPartial } from './attack/slowPartial.ts';
+import { tinyFramesToNonReaders } from './attack/tinyFramesToNonReaders.ts';
 
 const DEFAULT_SECONDS = 15;
 
@@ -43,6 +44,7 @@ const ATTACKS: Attack[] = [
   hub(floodBurst, '50 connections write 648 tokens each at once; frames relayed in 3 s'),
   hub(nonReaderWaves, '300 connections that never read every 6 s (42 s); hub --flood-rate 0'),
   hub(partialsThenLeave, '8,000 connections hold 60 KB partial frames, then all leave'),
+  hub(tinyFramesToNonReaders, '2,000 non-readers while 8 senders send ~100-byte tokens, one per write'),
   hub(ipv6Churn, 'reconnect churn from many addresses of one IPv6 /64 (network namespace)'),
   ...binAttacks,
 ];

@@ -19,6 +19,7 @@ export const ATTACK_CONNECTIONS: Readonly<Record<string, number>> = {
   'non-reader-waves': 2 * 300 + 2 + 2,
   'many-partials-then-leave': 8_000 + 2,
   'ipv6-churn': 1_700 + 2,
+  'tiny-frames-to-non-readers': 2_000 + 8 + 2,
 };
 
 /** Peak hub RSS (MiB) an attack may reach: its start plus the budget for its connections. */
