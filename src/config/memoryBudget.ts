@@ -13,11 +13,21 @@ export const CONNECTION_STATE_BYTES = 16 * KiB;
  * mark (16 KiB) and one read of up to 64 KiB.
  */
 export const READ_AHEAD_BYTES = 80 * KiB;
+/**
+ * What Node keeps of the writes a reader has not taken yet, for one not yet seen reading: the
+ * hub's 16 KiB mark and one 16 KiB batch, and Node's entry for each queued frame. (A reader seen
+ * reading may hold more while it catches up: its queue limits bound it, and the overload rule
+ * pauses the room once a quarter of the readers are backed up.)
+ */
+export const WRITE_BEHIND_BYTES = 48 * KiB;
 /** What the log may hold for a reader that does not keep up (LogSink). */
 export const LOG_BACKLOG_BUDGET_BYTES = 1024 * KiB;
 
 export interface MemoryBudget {
-  /** Per connection: its state and notices, and what Node reads ahead while it is paused. */
+  /**
+   * Per connection: its state and notices, what Node reads ahead while it is paused, and what it
+   * keeps of writes not yet taken.
+   */
   readonly perConnection: number;
   /** In all, for unfinished frames and reads that flood control holds back (--max-input-bytes). */
   readonly input: number;
@@ -33,7 +43,7 @@ export interface MemoryBudget {
 
 /** The hub's memory budget: what no sequence of bytes from clients can take it past. */
 export function memoryBudget(config: HubConfig, connections = config.maxConnections): MemoryBudget {
-  const perConnection = CONNECTION_STATE_BYTES + READ_AHEAD_BYTES;
+  const perConnection = CONNECTION_STATE_BYTES + READ_AHEAD_BYTES + WRITE_BEHIND_BYTES;
   const input = config.maxInputBytes;
   const outbound = config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR;
   const log = LOG_BACKLOG_BUDGET_BYTES;
