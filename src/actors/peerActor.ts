@@ -3,7 +3,7 @@ import { Observable, type Subscriber } from 'rxjs';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
 import { notice } from '../protocol/notice.ts';
 import { classifyFrameEvent } from '../streams/classifyFrames.ts';
-import type { FrameEvent, Framing } from '../streams/frameEvent.ts';
+import type { FrameEvent, FrameRun, Framing } from '../streams/frameEvent.ts';
 import { FrameSplitter } from '../streams/frameSplitter.ts';
 import type { AddressBuckets } from './addressBuckets.ts';
 import { addressKey } from './addressKey.ts';
@@ -143,6 +143,8 @@ export class PeerActor {
   private splitter: FrameSplitter;
   private floodGate: FloodGate | undefined;
   private floodTimer: NodeJS.Timeout | undefined;
+  /** Destroys the socket of a closing peer that has not taken its last bytes in time. */
+  private linger: NodeJS.Timeout | undefined;
   /** The rest of a read that flood control holds back; reading resumes with it. */
   private held: Buffer | undefined;
   /** The client has finished sending: our side ends once what is held has been framed. */
@@ -176,7 +178,14 @@ export class PeerActor {
       const shared = options.addressBuckets?.acquire(this.addressKey, now);
       this.floodGate = new FloodGate(shared ? [own, shared] : [own]);
     }
-    this.emitFrames = (event: FrameEvent) => classifyFrameEvent(id, event, subscriber);
+    // What follows in a read once the peer is closed (its 100th refused frame, say) goes nowhere.
+    const sink = {
+      next: (event: HubEvent) => {
+        if (this.closeReason === undefined) subscriber.next(event);
+      },
+    };
+    this.emitFrames = (event: FrameEvent) =>
+      classifyFrameEvent(id, event.kind === 'frames' ? unpinned(event) : event, sink);
     const onData = (chunk: Buffer) => {
       if (this.closeReason === undefined) this.take(chunk);
     };
@@ -235,6 +244,7 @@ export class PeerActor {
     gate.take(lines, now);
     if (taken < chunk.length && this.closeReason === undefined) {
       this.held = chunk.subarray(taken);
+      // (It keeps the whole read alive: that is what counts against the input budget.)
       this.pauseReading(PauseReason.Flood, true);
       this.floodTimer = setTimeout(() => {
         this.floodTimer = undefined;
@@ -253,14 +263,18 @@ export class PeerActor {
    */
   private endIfDone(): void {
     if (!this.inputEnded || this.held !== undefined || this.endWhenFlushed) return;
-    // What is queued for it still goes out first (it may be reading until our end).
+    // What is queued for it still goes out first (it may be reading until our end), for as long
+    // as a closing peer gets: one that never reads again must not hold its slot for ever.
     this.endWhenFlushed = true;
+    this.linger = setTimeout(() => this.socket.destroy(), LINGER_MS);
+    this.linger.unref();
     this.writePending();
   }
 
   /** Tells the hub-wide input budget what this peer holds now (which may drop it). */
   private accountInput(): void {
-    const bytes = this.closeReason === undefined ? this.splitter.heldBytes + (this.held?.length ?? 0) : 0;
+    const bytes =
+      this.closeReason === undefined ? this.splitter.heldBytes + (this.held?.buffer.byteLength ?? 0) : 0;
     if (bytes === this.heldInput) return;
     this.heldInput = bytes;
     this.options.inputBudget?.set(this, bytes);
@@ -274,6 +288,7 @@ export class PeerActor {
     this.splitter.end();
     clearTimeout(this.floodTimer);
     clearTimeout(this.stuck);
+    clearTimeout(this.linger);
     this.stopWaiting();
     this.accountInput();
   }
@@ -297,7 +312,7 @@ export class PeerActor {
   }
 
   send(data: Buffer): void {
-    if (this.closeReason !== undefined || this.socket.writableEnded) return;
+    if (this.closeReason !== undefined || this.endWhenFlushed) return;
     const waiting = this.pendingBytes + this.socket.writableLength;
     const queued = waiting + data.length;
     // An empty queue always takes the frame: only a backlog makes a slow consumer.
@@ -489,7 +504,9 @@ export class PeerActor {
       this.endWhenFlushed = true;
       this.writePending();
     }
-    setTimeout(() => this.socket.destroy(), lingerMs).unref();
+    clearTimeout(this.linger);
+    this.linger = setTimeout(() => this.socket.destroy(), lingerMs);
+    this.linger.unref();
   }
 
   /** Drops the connection at once. */
@@ -497,4 +514,16 @@ export class PeerActor {
     this.closeReason ??= 'shutdown';
     this.socket.destroy();
   }
+}
+
+/**
+ * A run of frames as the queues will hold it: a view of the read it came in, unless it is a small
+ * part of that read, which it would keep alive whole (a token followed by 64 KiB of empty lines
+ * made each queued 101 bytes hold 64 KiB). Then it is copied out.
+ */
+function unpinned(run: FrameRun): FrameRun {
+  if (run.data.length * 4 >= run.data.buffer.byteLength) return run;
+  const data = Buffer.allocUnsafeSlow(run.data.length);
+  run.data.copy(data);
+  return { kind: 'frames', data, count: run.count };
 }

@@ -82,7 +82,7 @@ export const hubConfigSchema = z
       .min(0)
       .default(HUB_DEFAULTS.floodRate)
       .describe(
-        'frames per second a client may send before the hub stops reading from it for a while; refused lines count too (0: off)',
+        'frames per second a client may send before the hub stops reading from it for a while; refused lines count too (0: flood control off)',
       ),
     floodBurst: count
       .default(HUB_DEFAULTS.floodBurst)
@@ -92,7 +92,7 @@ export const hubConfigSchema = z
       .min(0)
       .default(HUB_DEFAULTS.floodRatePerAddress)
       .describe(
-        'frames per second all clients from one address (IPv6: one /64) may send together before the hub stops reading from them (0: off)',
+        'frames per second all clients from one address (IPv6: one /64) may send together before the hub stops reading from them (0: off; off too with --flood-rate 0)',
       ),
     floodBurstPerAddress: count
       .default(HUB_DEFAULTS.floodBurstPerAddress)

@@ -73,6 +73,11 @@ export class Backpressure<Peer extends Pausable> {
       this.waitingFor.size > 0 || this.congested.size >= Math.max(2, Math.ceil(this.peers.size / 4));
     if (active === this.active) return;
     this.active = active;
-    for (const peer of this.peers.values()) peer.pauseReading(PauseReason.Backpressure, active);
+    for (const peer of this.peers.values()) {
+      // A peer resumed here frames what it held, and a delivery of those frames may turn the
+      // pause back on (a nested apply that has paused everyone): the rest must not be resumed.
+      if (this.active !== active) return;
+      peer.pauseReading(PauseReason.Backpressure, active);
+    }
   }
 }

@@ -29,8 +29,9 @@ export function countedRecord(first: LogRecord, count: number): LogRecord {
   return { ...rest, count };
 }
 
-/** Counts are told before a leave (a peer's count precedes its leave) and a shutdown. */
-const endsCounts = (record: LogRecord) => record.event === 'leave' || record.event === 'shutdown';
+/** Counts are told before what ends them: a leave, the close that too many refusals bring, a shutdown. */
+const endsCounts = (record: LogRecord) =>
+  record.event === 'leave' || record.event === 'too-many-errors' || record.event === 'shutdown';
 
 /** `summariseRepeats` over the hub actor's effects: only `log` effects are counted. */
 export const logEffectRepeats: SummariseRepeatsOptions<HubEffect> = {

@@ -115,3 +115,23 @@ describe('Backpressure, readers never seen reading', () => {
     expect(backpressure.waitFor(reader)).toBe('wait');
   });
 });
+
+describe('Backpressure, re-entered', () => {
+  it('a peer resumed by the end of a pause that brings the pause back (a nested wait) leaves everyone paused', () => {
+    const clock = { now: 0 };
+    const { peers, backpressure } = hubOf(6, clock);
+    // Peer 0, once resumed, frames what it held, and their delivery puts peer 5 behind.
+    const resumed = peers[0]!;
+    const behind = peers[5]!;
+    const pause = resumed.pauseReading.bind(resumed);
+    resumed.pauseReading = (reason, paused) => {
+      pause(reason, paused);
+      if (!paused) expect(backpressure.waitFor(behind)).toBe('wait');
+    };
+    expect(backpressure.waitFor(peers[1]!)).toBe('wait');
+    expect(peers.every((peer) => peer.paused)).toBe(true);
+    backpressure.underLimit(peers[1]!); // the pause ends, and peer 0's frames start another
+    expect(backpressure.active).toBe(true);
+    expect(peers.filter((peer) => !peer.paused)).toEqual([]);
+  });
+});
