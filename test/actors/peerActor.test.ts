@@ -5,6 +5,7 @@ import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/hubConfig.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
 import type { HubEvent } from '../../src/actors/hubEvent.ts';
 import { CATCH_UP_MS, FIRST_CATCH_UP_MS, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
+import { shapedLine } from '../robustness/support/shapedToken.ts';
 import { eventually } from '../support/eventually.ts';
 
 const MiB = 1024 * 1024;
@@ -242,5 +243,23 @@ describe('peer actor, a reader that never reads', () => {
     expect(peer.seenReading).toBe(false);
     const left = await eventually(() => leftWith(events), 'the non-reader to be dropped', 5_000);
     expect(left).toEqual({ type: 'left', peer: 1, reason: 'slow-consumer' });
+  });
+});
+
+describe('peer actor, what a relayed frame keeps', () => {
+  it('a frame that is a small part of its read is copied out, not a view that keeps the whole read alive', async () => {
+    const { server, client, events } = await peerWithClient();
+    open = { server, client };
+    // One token, then empty lines to fill the read: they cost no flood token.
+    client.write(Buffer.concat([shapedLine(1, 0), Buffer.alloc(60 * 1024, 0x0a)]));
+    const frames = await eventually(
+      () => events.find((e) => e.type === 'frames' || e.type === 'rejected'),
+      'the frame to be framed',
+    );
+    expect(frames.type).toBe('frames');
+    if (frames.type !== 'frames') return;
+    expect(frames.run.count).toBe(1);
+    // Queued for every reader, it holds its own bytes, not the 60 KiB read around it.
+    expect(frames.run.data.buffer.byteLength).toBeLessThan(4 * frames.run.data.length);
   });
 });
