@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { userInfo } from 'node:os';
 import { runClient } from '../client/runClient.ts';
 import { clientConfigSchema } from '../config/clientConfig.ts';

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { hubConfigSchema } from '../config/hubConfig.ts';
 import { logfmt } from '../hub/logfmt.ts';
 import { LogSink } from '../hub/logSink.ts';

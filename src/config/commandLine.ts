@@ -1,7 +1,9 @@
 import { parseArgs } from 'node:util';
 import type { z } from 'zod';
 import { ConfigError } from './configError.ts';
+import { closestOption } from './didYouMean.ts';
 import { loadConfig } from './loadConfig.ts';
+import { packageVersion } from './packageVersion.ts';
 import { ENV_PREFIX, settingsOf } from './settingsOf.ts';
 
 export interface CommandSpec<S extends z.ZodObject> {
@@ -16,7 +18,8 @@ export interface CommandSpec<S extends z.ZodObject> {
 }
 
 export type CommandLine<T> =
-  | { readonly kind: 'help'; readonly text: string }
+  /** `--help`/`-h` or `--version`: print `text` and exit 0. */
+  | { readonly kind: 'help' | 'version'; readonly text: string }
   | { readonly kind: 'run'; readonly config: T; readonly positionals: readonly string[] };
 
 /**
@@ -29,8 +32,9 @@ export function parseCommandLine<S extends z.ZodObject>(
   env: NodeJS.ProcessEnv,
 ): CommandLine<z.infer<S>> {
   const settings = settingsOf(spec.schema);
-  const options: Record<string, { type: 'string' | 'boolean' }> = {
-    help: { type: 'boolean' },
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
+    help: { type: 'boolean', short: 'h' },
+    version: { type: 'boolean' },
     config: { type: 'string' },
   };
   for (const setting of settings) {
@@ -42,10 +46,12 @@ export function parseCommandLine<S extends z.ZodObject>(
   try {
     parsed = parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new ConfigError([`${argsProblem(error as NodeJS.ErrnoException)} (see ${spec.name} --help)`]);
+    const problem = argsProblem(error as NodeJS.ErrnoException, Object.keys(options));
+    throw new ConfigError([`${problem} (see ${spec.name} --help)`]);
   }
   const { values, positionals } = parsed;
   if (values.help === true) return { kind: 'help', text: helpText(spec) };
+  if (values.version === true) return { kind: 'version', text: `${spec.name} ${packageVersion()}\n` };
   if (positionals.length > (spec.maxPositionals ?? 0)) {
     throw new ConfigError([
       `unexpected argument "${positionals[spec.maxPositionals ?? 0]}" (see ${spec.name} --help)`,
@@ -63,14 +69,24 @@ export function parseCommandLine<S extends z.ZodObject>(
 }
 
 /**
- * parseArgs's complaint as one line. Its text for an unknown option explains how to pass a
- * positional that starts with '-', which misleads when the bin takes none; and the part of its
- * text that says how to give a value starting with '-' (`--port=-1`) is on a later line.
+ * parseArgs's complaint as one line in our words. Its text for an unknown option explains how to
+ * pass a positional that starts with '-', which misleads when the bin takes none; a misspelt
+ * option gets the one it most likely meant. A value that starts with '-' is taken for an option,
+ * and the way round it (`--port=-1`) is said on the same line.
  */
-function argsProblem(error: NodeJS.ErrnoException): string {
-  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
-  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined)
-    return `unknown option ${option}`;
+export function argsProblem(error: NodeJS.ErrnoException, known: readonly string[]): string {
+  // `'--port <value>'`, `'-h, --help'`: the long name when there is one.
+  const option = /'(?:-\w, )?(-[^' ]+)/.exec(error.message)?.[1];
+  if (error.code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option !== undefined) {
+    const meant = option.startsWith('--') ? closestOption(option, known) : undefined;
+    return `unknown option ${option}${meant === undefined ? '' : `: did you mean ${meant}?`}`;
+  }
+  if (error.code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option !== undefined) {
+    if (/ambiguous/.test(error.message))
+      return `${option} needs a value (for one that starts with '-', write ${option}=-1)`;
+    if (/missing/.test(error.message)) return `${option} needs a value`;
+    if (/does not take an argument/.test(error.message)) return `${option} takes no value`;
+  }
   return error.message.replace(/\s*\n\s*/g, ' ');
 }
 
@@ -87,7 +103,8 @@ export function helpText<S extends z.ZodObject>(spec: CommandSpec<S>): string {
     flag: '--config FILE',
     text: `read settings from a JSON file (keys as in the flags, camelCase) [${ENV_PREFIX}CONFIG]`,
   });
-  rows.push({ flag: '--help', text: 'show this help' });
+  rows.push({ flag: '-h, --help', text: 'show this help' });
+  rows.push({ flag: '--version', text: 'show the version' });
   const width = Math.max(...rows.map((r) => r.flag.length));
   return [
     `Usage: ${spec.usage}`,

@@ -149,7 +149,7 @@ describe('keygen --from-seed refuses what is not a saved Fernet key', () => {
 
 describe('keygen --from-seed usage errors exit 2', () => {
   it.each([
-    [['--from-seed'], /--from-seed <value>' argument missing/],
+    [['--from-seed'], /--from-seed needs a value/],
     [['--from-seed', ''], /fromSeed = "" from --from-seed/],
     [['--from-seed', 'chave.key', 'a.key', 'b.key'], /unexpected argument "b\.key"/],
   ])('%j', async (args, message) => {

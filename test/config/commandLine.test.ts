@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
@@ -48,6 +48,10 @@ function problemsOf(action: () => unknown): readonly string[] {
   }
   throw new Error('expected a ConfigError');
 }
+
+const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as {
+  version: string;
+};
 
 let dir: string;
 let cleanup: () => void;
@@ -109,9 +113,18 @@ describe('parseCommandLine', () => {
     ]);
   });
 
-  it('refuses an unknown flag in one plain line, pointing at --help', () => {
+  it('refuses an unknown flag in one plain line, with the flag it most likely meant, pointing at --help', () => {
     expect(problemsOf(() => run(hubSpec, ['--prot', '1']))).toEqual([
-      'unknown option --prot (see fernet-chat-hub --help)',
+      'unknown option --prot: did you mean --port? (see fernet-chat-hub --help)',
+    ]);
+    expect(problemsOf(() => run(hubSpec, ['--max-frame-byte=9']))).toEqual([
+      'unknown option --max-frame-byte: did you mean --max-frame-bytes? (see fernet-chat-hub --help)',
+    ]);
+    expect(problemsOf(() => run(clientSpec, ['--no-reconect']))).toEqual([
+      'unknown option --no-reconect: did you mean --no-reconnect? (see fernet-chat-client --help)',
+    ]);
+    expect(problemsOf(() => run(hubSpec, ['--colour']))).toEqual([
+      'unknown option --colour (see fernet-chat-hub --help)',
     ]);
     expect(problemsOf(() => run(hubSpec, ['-p']))).toEqual([
       'unknown option -p (see fernet-chat-hub --help)',
@@ -120,14 +133,16 @@ describe('parseCommandLine', () => {
 
   it('refuses a flag without its value', () => {
     expect(problemsOf(() => run(hubSpec, ['--port']))).toEqual([
-      "Option '--port <value>' argument missing (see fernet-chat-hub --help)",
+      '--port needs a value (see fernet-chat-hub --help)',
     ]);
   });
 
   it('says how to give a value that starts with a dash, on the same line', () => {
     const [problem, ...rest] = problemsOf(() => run(hubSpec, ['--port', '-1']));
     expect(rest).toEqual([]);
-    expect(problem).toContain("'--port=-XYZ'");
+    expect(problem).toBe(
+      "--port needs a value (for one that starts with '-', write --port=-1) (see fernet-chat-hub --help)",
+    );
     expect(problem).not.toContain('\n');
     expect(problemsOf(() => run(hubSpec, ['--port=-1']))).toEqual([
       expect.stringMatching(/^port = -1 from --port: .* \(allowed: number\)$/),
@@ -151,6 +166,14 @@ describe('parseCommandLine', () => {
     expect(problemsOf(() => run(clientSpec, ['--name', 'a\u001bb']))).toEqual([
       expect.stringMatching(/^name = "a\\u001bb" from --name: a name cannot contain control characters/),
     ]);
+  });
+
+  it('answers -h as --help, and --version with the version in package.json', () => {
+    expect(parseCommandLine(hubSpec, ['-h'], {})).toEqual({ kind: 'help', text: helpText(hubSpec) });
+    expect(parseCommandLine(hubSpec, ['--version'], {})).toEqual({
+      kind: 'version',
+      text: `fernet-chat-hub ${pkg.version}\n`,
+    });
   });
 
   it('answers --help with the help text, even among other flags', () => {
