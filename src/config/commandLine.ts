@@ -4,7 +4,7 @@ import { ConfigError } from './configError.ts';
 import { closestOption } from './didYouMean.ts';
 import { loadConfig } from './loadConfig.ts';
 import { packageVersion } from './packageVersion.ts';
-import { ENV_PREFIX, settingsOf } from './settingsOf.ts';
+import { envPrefixOf, settingsOf } from './settingsOf.ts';
 
 export interface CommandSpec<S extends z.ZodObject> {
   /** The bin's name, as a user types it. */
@@ -31,7 +31,8 @@ export function parseCommandLine<S extends z.ZodObject>(
   argv: readonly string[],
   env: NodeJS.ProcessEnv,
 ): CommandLine<z.infer<S>> {
-  const settings = settingsOf(spec.schema);
+  const envPrefix = envPrefixOf(spec.name);
+  const settings = settingsOf(spec.schema, envPrefix);
   const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = {
     help: { type: 'boolean', short: 'h' },
     version: { type: 'boolean' },
@@ -64,8 +65,8 @@ export function parseCommandLine<S extends z.ZodObject>(
     if (value !== undefined) flags[setting.key] = value as string | boolean;
     if (values[`no-${setting.flag}`] === true) flags[setting.key] = false;
   }
-  const file = (values.config as string | undefined) ?? (env[`${ENV_PREFIX}CONFIG`] || undefined);
-  return { kind: 'run', config: loadConfig(spec.schema, { file, env, flags }), positionals };
+  const file = (values.config as string | undefined) ?? (env[`${envPrefix}CONFIG`] || undefined);
+  return { kind: 'run', config: loadConfig(spec.schema, { file, env, flags, envPrefix }), positionals };
 }
 
 /**
@@ -91,7 +92,8 @@ export function argsProblem(error: NodeJS.ErrnoException, known: readonly string
 }
 
 export function helpText<S extends z.ZodObject>(spec: CommandSpec<S>): string {
-  const rows = settingsOf(spec.schema).map((s) => {
+  const envPrefix = envPrefixOf(spec.name);
+  const rows = settingsOf(spec.schema, envPrefix).map((s) => {
     const flag =
       s.kind === 'boolean'
         ? `--[no-]${s.flag}`
@@ -101,7 +103,7 @@ export function helpText<S extends z.ZodObject>(spec: CommandSpec<S>): string {
   });
   rows.push({
     flag: '--config FILE',
-    text: `read settings from a JSON file (keys as in the flags, camelCase) [${ENV_PREFIX}CONFIG]`,
+    text: `read settings from a JSON file (keys as in the flags, camelCase) [${envPrefix}CONFIG]`,
   });
   rows.push({ flag: '-h, --help', text: 'show this help' });
   rows.push({ flag: '--version', text: 'show the version' });

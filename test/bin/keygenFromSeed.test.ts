@@ -50,10 +50,10 @@ describe('keygen --from-seed on pickles written by Python', () => {
     }
   });
 
-  it('also reads the file named by FERNET_CHAT_FROM_SEED', async () => {
+  it('also reads the file named by FERNET_CHAT_KEYGEN_FROM_SEED', async () => {
     const out = freshPath();
     const run = await runBin('keygen', [out], {
-      env: { FERNET_CHAT_FROM_SEED: join(SEEDS, 'chave-p3.key') },
+      env: { FERNET_CHAT_KEYGEN_FROM_SEED: join(SEEDS, 'chave-p3.key') },
     });
     expect(run.exit.code, run.stderr).toBe(0);
     expect(readKeyFile(out).primary.toString()).toBe(EXPECTED);

@@ -6,7 +6,7 @@ import { clientConfigSchema } from '../../src/config/clientConfig.ts';
 import { type CommandSpec, helpText, parseCommandLine } from '../../src/config/commandLine.ts';
 import { ConfigError } from '../../src/config/configError.ts';
 import { hubConfigSchema } from '../../src/config/hubConfig.ts';
-import { settingsOf } from '../../src/config/settingsOf.ts';
+import { envPrefixOf, settingsOf } from '../../src/config/settingsOf.ts';
 import { tempDir } from '../support/testKey.ts';
 
 const hubSpec = {
@@ -82,7 +82,7 @@ describe('parseCommandLine', () => {
   it('lets flags beat the environment, and the environment beat the --config file', () => {
     const file = join(dir, 'hub.json');
     writeFileSync(file, JSON.stringify({ port: 1, host: 'from-file', maxFrameBytes: 4096 }));
-    const env = { FERNET_CHAT_PORT: '2', FERNET_CHAT_HOST: 'from-env' };
+    const env = { FERNET_CHAT_HUB_PORT: '2', FERNET_CHAT_HUB_HOST: 'from-env' };
     expect(run(hubSpec, ['--config', file, '--port', '3'], env).config).toMatchObject({
       port: 3,
       host: 'from-env',
@@ -90,26 +90,58 @@ describe('parseCommandLine', () => {
     });
   });
 
-  it('finds the config file in FERNET_CHAT_CONFIG too, with --config taking precedence', () => {
+  it('finds the config file in FERNET_CHAT_HUB_CONFIG too, with --config taking precedence', () => {
     const a = join(dir, 'a.json');
     const b = join(dir, 'b.json');
     writeFileSync(a, JSON.stringify({ port: 1111 }));
     writeFileSync(b, JSON.stringify({ port: 2222 }));
-    expect(run(hubSpec, [], { FERNET_CHAT_CONFIG: a }).config.port).toBe(1111);
-    expect(run(hubSpec, ['--config', b], { FERNET_CHAT_CONFIG: a }).config.port).toBe(2222);
+    expect(run(hubSpec, [], { FERNET_CHAT_HUB_CONFIG: a }).config.port).toBe(1111);
+    expect(run(hubSpec, ['--config', b], { FERNET_CHAT_HUB_CONFIG: a }).config.port).toBe(2222);
+  });
+
+  it("reads only the bin's own environment: one bin's exported settings never break or change another", () => {
+    const clientFile = join(dir, 'client.json');
+    writeFileSync(clientFile, JSON.stringify({ keyFile: 'chat.key', name: 'alice' }));
+    const env = {
+      FERNET_CHAT_CLIENT_CONFIG: clientFile,
+      FERNET_CHAT_CLIENT_HOST: 'hub.example',
+      FERNET_CHAT_CLIENT_PORT: '4000',
+    };
+    expect(run(hubSpec, [], env).config).toMatchObject({ host: '127.0.0.1', port: 10101 });
+    expect(run(clientSpec, [], env).config).toMatchObject({ host: 'hub.example', port: 4000, name: 'alice' });
+    // The unprefixed names were shared by every bin, so they are read by none.
+    expect(run(hubSpec, [], { FERNET_CHAT_CONFIG: clientFile, FERNET_CHAT_HOST: 'x' }).config.host).toBe(
+      '127.0.0.1',
+    );
+  });
+
+  it("says what is allowed in a person's words, one line per setting", () => {
+    expect(problemsOf(() => run(hubSpec, ['--port', '99999']))).toEqual([
+      'port = 99999 from --port: must be a whole number from 0 to 65535',
+    ]);
+    expect(problemsOf(() => run(hubSpec, ['--flood-rate=-1', '--pong-timeout-seconds', '0']))).toEqual([
+      'floodRate = -1 from --flood-rate: must be a number of 0 or more',
+      'pongTimeoutSeconds = 0 from --pong-timeout-seconds: must be a number above 0',
+    ]);
+    expect(problemsOf(() => run(hubSpec, ['--host', '']))).toEqual([
+      'host = "" from --host: must not be empty',
+    ]);
+    expect(problemsOf(() => run(clientSpec, ['--name', '']))).toEqual([
+      'name = "" from --name: a name needs at least one character',
+    ]);
   });
 
   it('takes booleans as --x and --no-x, and from the environment as yes/no words', () => {
     expect(run(toggleSpec, []).config).toEqual({ verbose: true, colour: false });
     expect(run(toggleSpec, ['--no-verbose', '--colour']).config).toEqual({ verbose: false, colour: true });
     expect(run(toggleSpec, ['--colour', '--no-colour']).config.colour).toBe(false);
-    expect(run(toggleSpec, [], { FERNET_CHAT_VERBOSE: 'off', FERNET_CHAT_COLOUR: 'yes' }).config).toEqual({
+    expect(run(toggleSpec, [], { TOOL_VERBOSE: 'off', TOOL_COLOUR: 'yes' }).config).toEqual({
       verbose: false,
       colour: true,
     });
-    expect(run(toggleSpec, ['--verbose'], { FERNET_CHAT_VERBOSE: '0' }).config.verbose).toBe(true);
-    expect(problemsOf(() => run(toggleSpec, [], { FERNET_CHAT_COLOUR: 'maybe' }))).toEqual([
-      expect.stringMatching(/^colour = "maybe" from FERNET_CHAT_COLOUR: .* \(allowed: boolean\)$/),
+    expect(run(toggleSpec, ['--verbose'], { TOOL_VERBOSE: '0' }).config.verbose).toBe(true);
+    expect(problemsOf(() => run(toggleSpec, [], { TOOL_COLOUR: 'maybe' }))).toEqual([
+      'colour = "maybe" from TOOL_COLOUR: must be true or false (also yes/no, on/off, 1/0)',
     ]);
   });
 
@@ -145,7 +177,7 @@ describe('parseCommandLine', () => {
     );
     expect(problem).not.toContain('\n');
     expect(problemsOf(() => run(hubSpec, ['--port=-1']))).toEqual([
-      expect.stringMatching(/^port = -1 from --port: .* \(allowed: number\)$/),
+      'port = -1 from --port: must be a whole number from 0 to 65535',
     ]);
   });
 
@@ -160,8 +192,8 @@ describe('parseCommandLine', () => {
 
   it('reports bad values with the flag they came from', () => {
     expect(problemsOf(() => run(hubSpec, ['--port', 'abc', '--framing', 'lines']))).toEqual([
-      expect.stringMatching(/^port = "abc" from --port: .* \(allowed: number\)$/),
-      expect.stringMatching(/^framing = "lines" from --framing: .* \(allowed: line\|chunk\)$/),
+      'port = "abc" from --port: must be a whole number from 0 to 65535',
+      'framing = "lines" from --framing: must be line or chunk',
     ]);
     expect(problemsOf(() => run(clientSpec, ['--name', 'a\u001bb']))).toEqual([
       expect.stringMatching(/^name = "a\\u001bb" from --name: a name cannot contain control characters/),
@@ -193,7 +225,7 @@ describe('helpText', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe(`Usage: ${spec.usage}`);
     expect(text).toContain(spec.summary);
-    for (const setting of settingsOf(spec.schema)) {
+    for (const setting of settingsOf(spec.schema, envPrefixOf(spec.name))) {
       const line = lines.find(
         (l) => l.includes(`--${setting.flag} `) || l.includes(`--[no-]${setting.flag} `),
       );
@@ -203,25 +235,26 @@ describe('helpText', () => {
       if (setting.defaultValue !== undefined)
         expect(line).toContain(`(default: ${JSON.stringify(setting.defaultValue)})`);
     }
-    expect(text).toMatch(/--config FILE .*\[FERNET_CHAT_CONFIG\]/);
-    expect(text).toMatch(/--help +show this help/);
+    expect(text).toMatch(new RegExp(`--config FILE .*\\[${envPrefixOf(spec.name)}CONFIG\\]`));
+    expect(text).toMatch(/-h, --help +show this help/);
+    expect(text).toMatch(/--version +show the version/);
   });
 
   it('shows the concrete flags of the hub', () => {
     const text = helpText(hubSpec);
-    expect(text).toMatch(/--port NUMBER +.*\(default: 10101\) \[FERNET_CHAT_PORT\]/);
-    expect(text).toMatch(/--framing line\|chunk +.*\(default: "line"\) \[FERNET_CHAT_FRAMING\]/);
-    expect(text).toMatch(/--max-frame-bytes NUMBER +.*\(default: 65536\) \[FERNET_CHAT_MAX_FRAME_BYTES\]/);
+    expect(text).toMatch(/--port NUMBER +.*\(default: 10101\) \[FERNET_CHAT_HUB_PORT\]/);
+    expect(text).toMatch(/--framing line\|chunk +.*\(default: "line"\) \[FERNET_CHAT_HUB_FRAMING\]/);
+    expect(text).toMatch(
+      /--max-frame-bytes NUMBER +.*\(default: 65536\) \[FERNET_CHAT_HUB_MAX_FRAME_BYTES\]/,
+    );
   });
 
   it('shows a boolean as --[no-]flag and a setting without default without one', () => {
-    expect(helpText(toggleSpec)).toMatch(
-      /--\[no-\]verbose +talk more \(default: true\) \[FERNET_CHAT_VERBOSE\]/,
-    );
+    expect(helpText(toggleSpec)).toMatch(/--\[no-\]verbose +talk more \(default: true\) \[TOOL_VERBOSE\]/);
     const name = helpText(clientSpec)
       .split('\n')
       .find((line) => line.includes('--name '));
-    expect(name).toMatch(/--name STRING +your name.*\[FERNET_CHAT_NAME\]$/);
+    expect(name).toMatch(/--name STRING +your name.*\[FERNET_CHAT_CLIENT_NAME\]$/);
     expect(name).not.toContain('default:');
   });
 });
