@@ -3,7 +3,7 @@ import { interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { hubActor } from '../actors/hubActor.ts';
-import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
+import type { HubEffect, HubEvent, LogRecord, PeerId } from '../streams/hubEvent.ts';
 import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';

@@ -1,4 +1,4 @@
-import type { PeerId } from '../actors/hubEvent.ts';
+import type { PeerId } from '../streams/hubEvent.ts';
 import { parseNotice } from '../protocol/notice.ts';
 import type { Recording, RecordingEntry } from '../recording/recording.ts';
 import { ConnectError } from '../streams/connectError.ts';
