@@ -55,8 +55,9 @@ our hub:      --hub-arg ARG  (repeatable) extra argument for the hub bin
 output:       --json  one JSON document on stdout;  --render FILE  tables from a saved --json output
 `;
 
+/** A bad option: one line, as the other bins say it, and exit 2. */
 function fail(msg: string): never {
-  process.stderr.write(`fernet-chat-bench: ${msg}\n\n${USAGE}`);
+  process.stderr.write(`fernet-chat-bench: ${msg} (see fernet-chat-bench --help)\n`);
   process.exit(2);
 }
 
@@ -70,7 +71,9 @@ function numberOpt(
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
-    fail(`--${name}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(v)}`);
+    fail(
+      `${name} = ${JSON.stringify(v)} from --${name}: must be ${integer ? 'a whole number' : 'a number'} of ${min} or more`,
+    );
   return n;
 }
 
