@@ -6,7 +6,16 @@
 // Plain JavaScript on purpose: it runs before anything is compiled, and tsx would cost as much
 // start-up time as this saves.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { fileURLToPath, URL } from 'node:url';
@@ -29,15 +38,24 @@ function newest(dir) {
   return latest;
 }
 
+/** The bins package.json names: a build that lost one (dist/bin removed by hand) is stale. */
+function binsMissing() {
+  const { bin = {} } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+  return Object.values(bin).some((file) => !existsSync(join(root, file)));
+}
+
 function stale() {
-  if (!existsSync(stamp)) return true;
+  if (!existsSync(stamp) || binsMissing()) return true;
   const built = statSync(stamp).mtimeMs;
   const inputs = Math.max(newest(join(root, 'src')), ...INPUTS.map((f) => statSync(join(root, f)).mtimeMs));
   return inputs >= built;
 }
 
 if (process.argv.includes('--force') || stale()) {
-  // The stamp is written before tsc starts: a file edited while tsc runs is newer and rebuilds next time.
+  // tsc's incremental build trusts its record of what it emitted: without it, it emits every file
+  // again, which a build that lost files needs.
+  if (binsMissing()) rmSync(join(root, 'dist', '.tsbuildinfo'), { force: true });
+  // The stamp carries the time tsc started: a file edited while tsc runs is newer, and rebuilds next time.
   const started = new Date();
   const tsc = spawnSync(
     process.execPath,

@@ -3,6 +3,7 @@ import {
   copyFileSync,
   mkdirSync,
   readFileSync,
+  rmSync,
   statSync,
   symlinkSync,
   utimesSync,
@@ -32,8 +33,9 @@ function project(): void {
   mkdirSync(join(dir, 'scripts'));
   mkdirSync(join(dir, 'src', 'bin'), { recursive: true });
   copyFileSync(join(ROOT, 'scripts', 'build-if-stale.mjs'), join(dir, 'scripts', 'build-if-stale.mjs'));
-  for (const file of ['tsconfig.json', 'tsconfig.build.json', 'package.json'])
+  for (const file of ['tsconfig.json', 'tsconfig.build.json'])
     copyFileSync(join(ROOT, file), join(dir, file));
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ ...pkg, bin: { hello: 'dist/bin/hello.js' } }));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   writeFileSync(join(dir, 'src', 'bin', 'hello.ts'), "#!/usr/bin/env node\nconsole.log('hello');\n");
 }
@@ -58,7 +60,13 @@ describe('build-if-stale', () => {
     const later = new Date(first + 2_000);
     writeFileSync(join(dir, 'src', 'bin', 'hello.ts'), "#!/usr/bin/env node\nconsole.log('again');\n");
     utimesSync(join(dir, 'src', 'bin', 'hello.ts'), later, later);
-    expect(build()).toBeGreaterThan(first);
+    const second = build();
+    expect(second).toBeGreaterThan(first);
+    expect(execFileSync(bin, { encoding: 'utf8' })).toBe('again\n');
+
+    // A bin that went missing from dist/ is built again, though no source changed.
+    rmSync(bin);
+    expect(build()).toBeGreaterThanOrEqual(second);
     expect(execFileSync(bin, { encoding: 'utf8' })).toBe('again\n');
   });
 });
