@@ -101,7 +101,7 @@ function readJsonObject(path: string, problems: string[]): Record<string, unknow
     text = readFileSync(path, 'utf8');
   } catch (error) {
     problems.push(
-      `config file ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      `config file ${path}: ${unreadable((error as NodeJS.ErrnoException).code ?? String(error))}`,
     );
     return {};
   }
@@ -114,4 +114,12 @@ function readJsonObject(path: string, problems: string[]): Record<string, unknow
     problems.push(`config file ${path}: not valid JSON (${(error as Error).message})`);
   }
   return {};
+}
+
+/** Why a config file cannot be read, in our words; the system's code for anything rarer. */
+function unreadable(code: string): string {
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'not allowed to read it (permission denied)';
+  if (code === 'EISDIR') return 'a directory, not a file';
+  return `cannot read it (${code})`;
 }

@@ -145,7 +145,10 @@ describe('loadConfig', () => {
     ]);
     const missing = join(dir, 'missing.json');
     expect(problemsOf(() => loadConfig(hubConfigSchema, { file: missing, env: {}, flags: {} }))).toEqual([
-      `config file ${missing}: cannot read it (ENOENT)`,
+      `config file ${missing}: no such file`,
+    ]);
+    expect(problemsOf(() => loadConfig(hubConfigSchema, { file: dir, env: {}, flags: {} }))).toEqual([
+      `config file ${dir}: a directory, not a file`,
     ]);
   });
 
