@@ -55,6 +55,7 @@ export function runCommand<S extends z.ZodObject>(
       process.stdout.write(command.text);
       return 0;
     }
+    for (const note of command.notes) process.stderr.write(`${spec.name}: ${note}\n`);
     return run(command.config, command.positionals);
   });
 }

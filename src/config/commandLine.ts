@@ -4,7 +4,7 @@ import { ConfigError } from './configError.ts';
 import { closestOption } from './didYouMean.ts';
 import { loadConfig } from './loadConfig.ts';
 import { packageVersion } from './packageVersion.ts';
-import { envPrefixOf, settingsOf } from './settingsOf.ts';
+import { ENV_PREFIX, envPrefixOf, type Setting, settingsOf } from './settingsOf.ts';
 
 export interface CommandSpec<S extends z.ZodObject> {
   /** The bin's name, as a user types it. */
@@ -20,7 +20,13 @@ export interface CommandSpec<S extends z.ZodObject> {
 export type CommandLine<T> =
   /** `--help`/`-h` or `--version`: print `text` and exit 0. */
   | { readonly kind: 'help' | 'version'; readonly text: string }
-  | { readonly kind: 'run'; readonly config: T; readonly positionals: readonly string[] };
+  | {
+      readonly kind: 'run';
+      readonly config: T;
+      readonly positionals: readonly string[];
+      /** Lines to print before running: variables of the shared names that no bin reads any more. */
+      readonly notes: readonly string[];
+    };
 
 /**
  * Parses argv for a bin whose settings are the schema's keys: `--help`, `--config FILE`, one
@@ -66,7 +72,8 @@ export function parseCommandLine<S extends z.ZodObject>(
     if (values[`no-${setting.flag}`] === true) flags[setting.key] = false;
   }
   const file = (values.config as string | undefined) ?? (env[`${envPrefix}CONFIG`] || undefined);
-  return { kind: 'run', config: loadConfig(spec.schema, { file, env, flags, envPrefix }), positionals };
+  const config = loadConfig(spec.schema, { file, env, flags, envPrefix });
+  return { kind: 'run', config, positionals, notes: unreadNames(spec.name, envPrefix, settings, env) };
 }
 
 /**
@@ -118,4 +125,23 @@ export function helpText<S extends z.ZodObject>(spec: CommandSpec<S>): string {
     ...(spec.notes ? ['', ...spec.notes] : []),
     '',
   ].join('\n');
+}
+
+/**
+ * Earlier versions read FERNET_CHAT_PORT in every bin; now each bin has its own names. One that
+ * is still set is said once, so that a setting that stopped working does not go unnoticed.
+ */
+function unreadNames(
+  bin: string,
+  envPrefix: string,
+  settings: readonly Setting[],
+  env: NodeJS.ProcessEnv,
+): string[] {
+  const names = [...settings.map((s) => s.env), `${envPrefix}CONFIG`];
+  return names
+    .map((name) => ({ name, shared: ENV_PREFIX + name.slice(envPrefix.length) }))
+    .filter(({ name, shared }) => shared !== name && env[shared] !== undefined && env[name] === undefined)
+    .map(
+      ({ name, shared }) => `${shared} is not read: ${bin} reads ${name} (each bin has its own variables)`,
+    );
 }

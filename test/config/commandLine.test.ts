@@ -109,10 +109,15 @@ describe('parseCommandLine', () => {
     };
     expect(run(hubSpec, [], env).config).toMatchObject({ host: '127.0.0.1', port: 10101 });
     expect(run(clientSpec, [], env).config).toMatchObject({ host: 'hub.example', port: 4000, name: 'alice' });
-    // The unprefixed names were shared by every bin, so they are read by none.
-    expect(run(hubSpec, [], { FERNET_CHAT_CONFIG: clientFile, FERNET_CHAT_HOST: 'x' }).config.host).toBe(
-      '127.0.0.1',
-    );
+    // The unprefixed names were shared by every bin, so they are read by none; a bin says so once.
+    const shared = run(hubSpec, [], { FERNET_CHAT_CONFIG: clientFile, FERNET_CHAT_HOST: 'x' });
+    expect(shared.config.host).toBe('127.0.0.1');
+    expect(shared.notes).toEqual([
+      'FERNET_CHAT_HOST is not read: fernet-chat-hub reads FERNET_CHAT_HUB_HOST (each bin has its own variables)',
+      'FERNET_CHAT_CONFIG is not read: fernet-chat-hub reads FERNET_CHAT_HUB_CONFIG (each bin has its own variables)',
+    ]);
+    expect(run(hubSpec, [], { FERNET_CHAT_HOST: 'x', FERNET_CHAT_HUB_HOST: 'y' }).notes).toEqual([]);
+    expect(run(hubSpec, [], env).notes).toEqual([]);
   });
 
   it("says what is allowed in a person's words, one line per setting", () => {
