@@ -1,16 +1,8 @@
 import type { FernetErrorCode } from '../crypto/fernetError.ts';
 import type { Envelope } from '../protocol/envelope.ts';
 
-/** What the hub link reports to the client actor. */
-export type LinkEvent =
-  /** Connected (again): the actor announces itself and sends what waited. */
-  | { readonly type: 'up' }
-  /** One frame from the hub, LF removed. */
-  | { readonly type: 'frame'; readonly frame: string }
-  /** A frame too large to hold was skipped (its first `bytes` were seen). */
-  | { readonly type: 'oversize'; readonly bytes: number }
-  /** The connection is gone; the link may be reconnecting. */
-  | { readonly type: 'down'; readonly reason: string };
+// LinkEvent is made by the hub link (src/streams), so it is defined there; re-exported for the actor.
+export type { LinkEvent } from '../streams/linkEvent.ts';
 
 /**
  * What a warning or hub notice is about. Each comes from one frame that a hub or member can send

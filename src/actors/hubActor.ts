@@ -1,6 +1,6 @@
 import { Observable, type OperatorFunction } from 'rxjs';
 import { notice } from '../protocol/notice.ts';
-import type { HubEffect, HubEvent, PeerId } from './hubEvent.ts';
+import type { HubEffect, HubEvent, PeerId } from '../streams/hubEvent.ts';
 
 export interface HubActorOptions {
   /** Whether peers get `#` notices; off for the seed's clients (`chunk` framing). */

@@ -9,7 +9,7 @@ import type { AddressBuckets } from './addressBuckets.ts';
 import { addressKey } from './addressKey.ts';
 import type { FlushScheduler } from './flushScheduler.ts';
 import { FloodGate } from './floodGate.ts';
-import type { HubEvent, PeerId } from './hubEvent.ts';
+import type { HubEvent, PeerId } from '../streams/hubEvent.ts';
 import type { InputBudget } from './inputBudget.ts';
 import { TokenBucket } from './tokenBucket.ts';
 
@@ -107,10 +107,10 @@ const ignore = (): void => {};
  * One TCP connection of the hub.
  *
  * Inbound: `events` is the connection as hub events, from `joined` to `left`, with flood control
- * that pauses reading (TCP then slows the sender; nothing is dropped). It is what `splitFrames →
- * classifyFrames` compose over the socket's reads, fused into one observable over the same
- * FrameSplitter and classifier: a hub holds thousands of these, and a chain of operators per
- * connection cost about 8 KiB of heap each.
+ * that pauses reading (TCP then slows the sender; nothing is dropped). The socket's reads go
+ * through a FrameSplitter and classifyFrameEvent inside one observable, not a chain of operators:
+ * a hub holds thousands of these, and a chain of operators per connection cost about 8 KiB of
+ * heap each.
  *
  * Outbound: a queue bounded in bytes, written once per event-loop turn. A peer past its queue
  * limit is behind; one whose queue reaches the hard limit, or whose writes stay backed up for

@@ -1,6 +1,6 @@
 import { envelopeSchema } from '../protocol/envelope.ts';
 import type { EnvelopeField } from './clientOutput.ts';
-import { displayText } from './displayText.ts';
+import { displayText } from '../text/displayText.ts';
 
 export type Shown =
   | { readonly type: 'show'; readonly line: string }

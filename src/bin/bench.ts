@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 /**
  * fernet-chat-bench: load, latency and memory of the hub beside baseline relays, in one run.
  *
@@ -10,6 +11,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { argsProblem } from '../config/commandLine.ts';
+import { packageVersion } from '../config/packageVersion.ts';
 import type { Progress } from '../bench/generator.ts';
 import { DEFAULT_SEARCH, PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
 import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
@@ -52,8 +55,9 @@ our hub:      --hub-arg ARG  (repeatable) extra argument for the hub bin
 output:       --json  one JSON document on stdout;  --render FILE  tables from a saved --json output
 `;
 
+/** A bad option: one line, as the other bins say it, and exit 2. */
 function fail(msg: string): never {
-  process.stderr.write(`fernet-chat-bench: ${msg}\n\n${USAGE}`);
+  process.stderr.write(`fernet-chat-bench: ${msg} (see fernet-chat-bench --help)\n`);
   process.exit(2);
 }
 
@@ -67,57 +71,61 @@ function numberOpt(
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isFinite(n) || n < min || (integer && !Number.isInteger(n)))
-    fail(`--${name}: expected ${integer ? 'an integer' : 'a number'} >= ${min}, got ${String(v)}`);
+    fail(
+      `${name} = ${JSON.stringify(v)} from --${name}: must be ${integer ? 'a whole number' : 'a number'} of ${min} or more`,
+    );
   return n;
 }
 
 function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: boolean; genCpu: number } {
   let parsed: ReturnType<typeof parse>;
+  const options = {
+    preset: { type: 'string', multiple: true },
+    relays: { type: 'string' },
+    target: { type: 'string' },
+    'target-pid': { type: 'string' },
+    clients: { type: 'string' },
+    senders: { type: 'string' },
+    rate: { type: 'string' },
+    size: { type: 'string' },
+    window: { type: 'string' },
+    warmup: { type: 'string' },
+    duration: { type: 'string' },
+    'max-p99': { type: 'string' },
+    'max-start': { type: 'string' },
+    'max-steps': { type: 'string' },
+    'max-rate': { type: 'string' },
+    'no-pin': { type: 'boolean', default: false },
+    'hub-cpu': { type: 'string' },
+    'gen-cpu': { type: 'string' },
+    'rss-limit': { type: 'string' },
+    'connect-concurrency': { type: 'string' },
+    'connect-rate': { type: 'string' },
+    'quiet-wait': { type: 'string' },
+    repeat: { type: 'string' },
+    'hub-arg': { type: 'string', multiple: true },
+    'cpu-prof': { type: 'string' },
+    'hub-entry': { type: 'string' },
+    json: { type: 'boolean', default: false },
+    render: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+    version: { type: 'boolean', default: false },
+  } as const;
   function parse() {
-    return parseArgs({
-      args: argv,
-      allowPositionals: false,
-      options: {
-        preset: { type: 'string', multiple: true },
-        relays: { type: 'string' },
-        target: { type: 'string' },
-        'target-pid': { type: 'string' },
-        clients: { type: 'string' },
-        senders: { type: 'string' },
-        rate: { type: 'string' },
-        size: { type: 'string' },
-        window: { type: 'string' },
-        warmup: { type: 'string' },
-        duration: { type: 'string' },
-        'max-p99': { type: 'string' },
-        'max-start': { type: 'string' },
-        'max-steps': { type: 'string' },
-        'max-rate': { type: 'string' },
-        'no-pin': { type: 'boolean', default: false },
-        'hub-cpu': { type: 'string' },
-        'gen-cpu': { type: 'string' },
-        'rss-limit': { type: 'string' },
-        'connect-concurrency': { type: 'string' },
-        'connect-rate': { type: 'string' },
-        'quiet-wait': { type: 'string' },
-        repeat: { type: 'string' },
-        'hub-arg': { type: 'string', multiple: true },
-        'cpu-prof': { type: 'string' },
-        'hub-entry': { type: 'string' },
-        json: { type: 'boolean', default: false },
-        render: { type: 'string' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-    });
+    return parseArgs({ args: argv, allowPositionals: false, options });
   }
   try {
     parsed = parse();
   } catch (err) {
-    fail(err instanceof Error ? err.message : String(err));
+    fail(argsProblem(err as NodeJS.ErrnoException, Object.keys(options)));
   }
   const v = parsed.values;
   if (v.help) {
     process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  if (v.version) {
+    process.stdout.write(`fernet-chat-bench ${packageVersion()}\n`);
     process.exit(0);
   }
   if (v.render !== undefined) {

@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { userInfo } from 'node:os';
 import { runClient } from '../client/runClient.ts';
 import { clientConfigSchema } from '../config/clientConfig.ts';
@@ -35,12 +36,13 @@ async function chooseName(): Promise<string> {
     const login = nameSchema.safeParse(loginName());
     if (login.success) return login.data;
     throw new ConfigError([
-      'no name given, and none can be asked for with piped input (use --name or FERNET_CHAT_NAME)',
+      'no name given, and none can be asked for with piped input (use --name or FERNET_CHAT_CLIENT_NAME)',
     ]);
   }
   for (;;) {
     const answer = await ask(process.stdin, process.stdout, 'Your name: ');
-    if (answer === undefined) throw new ConfigError(['no name given (use --name or FERNET_CHAT_NAME)']);
+    if (answer === undefined)
+      throw new ConfigError(['no name given (use --name or FERNET_CHAT_CLIENT_NAME)']);
     const name = nameSchema.safeParse(answer);
     if (name.success) return name.data;
     process.stdout.write(`${name.error.issues[0]?.message}\n`);

@@ -1,7 +1,9 @@
+#!/usr/bin/env node
 import { hubConfigSchema } from '../config/hubConfig.ts';
 import { logfmt } from '../hub/logfmt.ts';
 import { LogSink } from '../hub/logSink.ts';
-import { HubStartError, startHub } from '../hub/startHub.ts';
+import { HubStartError } from '../hub/hubStartError.ts';
+import { startHub } from '../hub/startHub.ts';
 import { runCommand } from './runMain.ts';
 
 await runCommand(

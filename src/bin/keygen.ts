@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { FernetKey } from '../crypto/fernetKey.ts';

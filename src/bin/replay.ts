@@ -1,3 +1,4 @@
+#!/usr/bin/env node
 import { ConfigError } from '../config/configError.ts';
 import { replayConfigSchema } from '../config/replayConfig.ts';
 import { runReplay } from '../replay/runReplay.ts';

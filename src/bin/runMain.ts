@@ -42,7 +42,7 @@ function binName(script: string): string {
 }
 
 /**
- * Runs a bin whose settings are a zod schema: `--help` prints the help and exits 0; otherwise
+ * Runs a bin whose settings are a zod schema: `--help` and `--version` print and exit 0; otherwise
  * `run` gets the validated configuration and the positional arguments.
  */
 export function runCommand<S extends z.ZodObject>(
@@ -51,10 +51,11 @@ export function runCommand<S extends z.ZodObject>(
 ): Promise<never> {
   return runMain(async () => {
     const command = parseCommandLine(spec, process.argv.slice(2), process.env);
-    if (command.kind === 'help') {
+    if (command.kind !== 'run') {
       process.stdout.write(command.text);
       return 0;
     }
+    for (const note of command.notes) process.stderr.write(`${spec.name}: ${note}\n`);
     return run(command.config, command.positionals);
   });
 }

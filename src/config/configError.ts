@@ -1,4 +1,4 @@
-import { displayText } from '../actors/displayText.ts';
+import { displayText } from '../text/displayText.ts';
 
 /** A configuration that cannot be used; each problem is one line naming setting, value and what is allowed. */
 export class ConfigError extends Error {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import type { z } from 'zod';
 import { ConfigError } from './configError.ts';
+import { closestOption } from './didYouMean.ts';
 import { type Setting, settingsOf } from './settingsOf.ts';
 
 export interface ConfigSources {
@@ -9,6 +10,8 @@ export interface ConfigSources {
   readonly env: NodeJS.ProcessEnv;
   /** Values from flags, keyed by setting (already parsed by parseCommandLine). */
   readonly flags: Readonly<Record<string, string | boolean>>;
+  /** The bin's own environment variables start with this (envPrefixOf); FERNET_CHAT_ unless told. */
+  readonly envPrefix?: string;
 }
 
 /**
@@ -16,7 +19,7 @@ export interface ConfigSources {
  * (SPEC §7). Throws ConfigError with one line per problem.
  */
 export function loadConfig<S extends z.ZodObject>(schema: S, sources: ConfigSources): z.infer<S> {
-  const settings = settingsOf(schema);
+  const settings = settingsOf(schema, sources.envPrefix);
   const merged: Record<string, unknown> = {};
   const origin: Record<string, string> = {};
   const problems: string[] = [];
@@ -45,20 +48,41 @@ export function loadConfig<S extends z.ZodObject>(schema: S, sources: ConfigSour
 
   const result = schema.safeParse(merged);
   if (result.success) return result.data;
-  throw new ConfigError(
-    result.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') {
-        return `unknown setting ${issue.keys.map((k) => `"${k}"`).join(', ')} in ${sources.file}; known: ${settings.map((s) => s.key).join(', ')}`;
-      }
-      const key = String(issue.path[0] ?? '');
-      const setting = settings.find((s) => s.key === key);
-      const given = key in merged;
-      const value = JSON.stringify(given ? merged[key] : setting?.defaultValue);
-      const where = given ? (origin[key] ?? '') : '(the default)';
-      const allowed = setting && issue.code !== 'custom' ? ` (allowed: ${setting.allowed})` : '';
-      return `${key} = ${value} ${where}: ${issue.message}${allowed}`.replace(/ {2,}/g, ' ');
-    }),
-  );
+  // One line per setting: `--name ''` breaks two of a name's rules, but only the first is news.
+  const seen = new Set<string>();
+  const lines: string[] = [];
+  for (const issue of result.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      lines.push(unknownSettings(issue.keys, sources.file, settings));
+      continue;
+    }
+    const key = String(issue.path[0] ?? '');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const setting = settings.find((s) => s.key === key);
+    const given = key in merged;
+    const value = JSON.stringify(given ? merged[key] : setting?.defaultValue);
+    const where = given ? (origin[key] ?? '') : '(the default)';
+    // A refinement's message and a name's rules are ours already; zod's own phrasing is not.
+    const ours = setting === undefined || issue.code === 'custom' || setting.ownMessages;
+    const rule = ours ? issue.message : setting.rule;
+    lines.push(`${key} = ${value} ${where}: ${rule}`.replace(/ {2,}/g, ' '));
+  }
+  throw new ConfigError(lines);
+}
+
+/** `unknown setting "prot" in hub.json (did you mean "port"?); known: host, port, …`. */
+function unknownSettings(
+  keys: readonly string[],
+  file: string | undefined,
+  settings: readonly Setting[],
+): string {
+  const known = settings.map((s) => s.key);
+  const names = keys.map((key) => {
+    const meant = closestOption(key, known);
+    return `"${key}"${meant === undefined ? '' : ` (did you mean "${meant.slice(2)}"?)`}`;
+  });
+  return `unknown setting ${names.join(', ')} in ${file}; known: ${known.join(', ')}`;
 }
 
 /** Text from the environment or a flag, turned into the setting's type where it plainly is one. */
@@ -77,7 +101,7 @@ function readJsonObject(path: string, problems: string[]): Record<string, unknow
     text = readFileSync(path, 'utf8');
   } catch (error) {
     problems.push(
-      `config file ${path}: cannot read it (${(error as NodeJS.ErrnoException).code ?? String(error)})`,
+      `config file ${path}: ${unreadable((error as NodeJS.ErrnoException).code ?? String(error))}`,
     );
     return {};
   }
@@ -90,4 +114,12 @@ function readJsonObject(path: string, problems: string[]): Record<string, unknow
     problems.push(`config file ${path}: not valid JSON (${(error as Error).message})`);
   }
   return {};
+}
+
+/** Why a config file cannot be read, in our words; the system's code for anything rarer. */
+function unreadable(code: string): string {
+  if (code === 'ENOENT') return 'no such file';
+  if (code === 'EACCES' || code === 'EPERM') return 'not allowed to read it (permission denied)';
+  if (code === 'EISDIR') return 'a directory, not a file';
+  return `cannot read it (${code})`;
 }

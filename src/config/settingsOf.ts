@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { allowedValues, hasOwnMessages } from './allowedValues.ts';
 
 /** What the command line, the environment and `--help` need to know about one setting. */
 export interface Setting {
@@ -10,16 +11,30 @@ export interface Setting {
   readonly defaultValue: unknown;
   /** Shown in --help instead of the type, e.g. `line|chunk`. */
   readonly allowed: string;
+  /** What a bad value is told, in a person's words: `must be a whole number from 0 to 65535`. */
+  readonly rule: string;
+  /** The schema's checks have messages of their own (a name's), which say more than `rule`. */
+  readonly ownMessages: boolean;
 }
 
 export const ENV_PREFIX = 'FERNET_CHAT_';
 
 /**
- * Reads the settings off a zod object schema, so that flags, environment variables and help are
- * derived from the one schema that validates them: `maxFrameBytes` is `--max-frame-bytes` and
- * `FERNET_CHAT_MAX_FRAME_BYTES`.
+ * Each bin reads only its own environment variables, named after it: `FERNET_CHAT_HUB_PORT` is
+ * the hub's, `FERNET_CHAT_CLIENT_PORT` the client's, `FERNET_CHAT_HUB_CONFIG` the hub's config
+ * file. So what is exported for one bin (a client's config file, the hub's host) never changes
+ * or breaks another that runs in the same shell.
  */
-export function settingsOf(schema: z.ZodObject): Setting[] {
+export function envPrefixOf(bin: string): string {
+  return `${bin.replace(/[^A-Za-z0-9]+/g, '_').toUpperCase()}_`;
+}
+
+/**
+ * Reads the settings off a zod object schema, so that flags, environment variables and help are
+ * derived from the one schema that validates them: for the hub (`envPrefix` FERNET_CHAT_HUB_),
+ * `maxFrameBytes` is `--max-frame-bytes` and `FERNET_CHAT_HUB_MAX_FRAME_BYTES`.
+ */
+export function settingsOf(schema: z.ZodObject, envPrefix = ENV_PREFIX): Setting[] {
   return Object.entries(schema.shape).map(([key, field]) => {
     const { base, description, defaultValue } = unwrap(field as z.ZodType);
     const kind = base instanceof z.ZodNumber ? 'number' : base instanceof z.ZodBoolean ? 'boolean' : 'string';
@@ -28,11 +43,13 @@ export function settingsOf(schema: z.ZodObject): Setting[] {
     return {
       key,
       flag: kebab,
-      env: ENV_PREFIX + kebab.replace(/-/g, '_').toUpperCase(),
+      env: envPrefix + kebab.replace(/-/g, '_').toUpperCase(),
       kind,
       description,
       defaultValue,
       allowed,
+      rule: allowedValues(base),
+      ownMessages: hasOwnMessages(base),
     };
   });
 }

@@ -1,4 +1,4 @@
-import type { PeerId } from '../actors/hubEvent.ts';
+import type { PeerId } from '../streams/hubEvent.ts';
 import { FIRST_CATCH_UP_MS, PauseReason, type PeerActor, type WaitVerdict } from '../actors/peerActor.ts';
 import { TokenBucket } from '../actors/tokenBucket.ts';
 

@@ -1,4 +1,4 @@
-import type { HubEffect, LogRecord } from '../actors/hubEvent.ts';
+import type { HubEffect, LogRecord } from '../streams/hubEvent.ts';
 import type { SummariseRepeatsOptions } from '../streams/summariseRepeats.ts';
 
 /** How long the hub's log counts repeats of one event before it says how many there were. */

@@ -1,4 +1,4 @@
-import type { LogRecord } from '../actors/hubEvent.ts';
+import type { LogRecord } from '../streams/hubEvent.ts';
 
 /** One log record as one line: `ts=… event=join peer=3 remote=127.0.0.1:5123 online=2`. */
 export function logfmt(record: LogRecord, now = new Date()): string {

@@ -3,12 +3,13 @@ import { interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { hubActor } from '../actors/hubActor.ts';
-import type { HubEffect, HubEvent, LogRecord, PeerId } from '../actors/hubEvent.ts';
+import type { HubEffect, HubEvent, LogRecord, PeerId } from '../streams/hubEvent.ts';
 import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
 import { summariseRepeats } from '../streams/summariseRepeats.ts';
 import { Backpressure } from './backpressure.ts';
+import { HubStartError, listenError } from './hubStartError.ts';
 import { logEffectRepeats } from './logRepeats.ts';
 import { openHubRecorder } from '../recording/hubRecorder.ts';
 import { recordedHubOf } from '../recording/recordedHub.ts';
@@ -23,16 +24,6 @@ export interface RunningHub {
   stop(reason?: string): Promise<void>;
   /** Drops every connection at once. */
   abort(): void;
-}
-
-export class HubStartError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'HubStartError';
-  }
 }
 
 /**
@@ -208,16 +199,7 @@ function tickMs(keepalive: { idleMs: number; pongTimeoutMs: number }): number {
 
 function listen(server: Server, config: HubConfig): Promise<void> {
   return new Promise((resolve, reject) => {
-    const onError = (error: NodeJS.ErrnoException) => {
-      const where = `${config.host}:${config.port}`;
-      const message =
-        error.code === 'EADDRINUSE'
-          ? `cannot listen on ${where}: the address is already in use (is another hub running? try --port)`
-          : error.code === 'EACCES'
-            ? `cannot listen on ${where}: permission denied (ports below 1024 need privileges)`
-            : `cannot listen on ${where}: ${error.message}`;
-      reject(new HubStartError(error.code ?? 'listen-failed', message));
-    };
+    const onError = (error: NodeJS.ErrnoException) => reject(listenError(error, config.host, config.port));
     server.once('error', onError);
     server.listen({ host: config.host, port: config.port, backlog: config.backlog }, () => {
       server.off('error', onError);

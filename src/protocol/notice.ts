@@ -23,10 +23,6 @@ export type ParsedNotice =
   | { readonly kind: 'pong' }
   | { readonly kind: 'unknown'; readonly text: string };
 
-export function isNotice(frame: Uint8Array): boolean {
-  return frame[0] === 0x23; // '#'
-}
-
 /** Parses a notice line (without its LF). Anything unexpected is `unknown`, which clients ignore. */
 export function parseNotice(text: string): ParsedNotice {
   const [word = '', ...args] = text.slice(1).split(' ');

@@ -1,4 +1,4 @@
-import type { HubEffect, HubEvent, LogRecord } from '../actors/hubEvent.ts';
+import type { HubEffect, HubEvent, LogRecord } from '../streams/hubEvent.ts';
 import { openRecordingFile, type RecordingFileError, type RecordingSink } from './recordingFile.ts';
 import type { RecordedHub } from './recordingSchema.ts';
 import { RECORDING_FORMAT, RECORDING_VERSION } from './recordingSchema.ts';

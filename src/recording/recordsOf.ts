@@ -1,4 +1,4 @@
-import type { HubEffect, HubEvent } from '../actors/hubEvent.ts';
+import type { HubEffect, HubEvent } from '../streams/hubEvent.ts';
 import { forEachFrame } from '../streams/frameEvent.ts';
 import type { EventRecord } from './recordingSchema.ts';
 

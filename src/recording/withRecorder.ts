@@ -1,5 +1,5 @@
 import { type OperatorFunction, tap } from 'rxjs';
-import type { HubEffect, HubEvent } from '../actors/hubEvent.ts';
+import type { HubEffect, HubEvent } from '../streams/hubEvent.ts';
 import type { HubRecorder } from './hubRecorder.ts';
 
 /**

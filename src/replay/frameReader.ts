@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NEVER, Subject } from 'rxjs';
 import { clientActor } from '../actors/clientActor.ts';
-import type { LinkEvent } from '../actors/clientOutput.ts';
+import type { LinkEvent } from '../streams/linkEvent.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 
 /** Turns one received data frame into the lines a client would show for it. */

@@ -1,5 +1,5 @@
 import type { HubActorOptions } from '../actors/hubActor.ts';
-import type { HubEvent, RejectCode } from '../actors/hubEvent.ts';
+import type { HubEvent, RejectCode } from '../streams/hubEvent.ts';
 import type { EventRecord, RecordedHub } from '../recording/recordingSchema.ts';
 
 /**

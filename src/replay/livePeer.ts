@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import type { PeerId } from '../actors/hubEvent.ts';
+import type { PeerId } from '../streams/hubEvent.ts';
 import { parseNotice } from '../protocol/notice.ts';
 import { type Framing, forEachFrame } from '../streams/frameEvent.ts';
 import { FrameSplitter } from '../streams/frameSplitter.ts';

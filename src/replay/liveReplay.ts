@@ -1,7 +1,8 @@
-import type { PeerId } from '../actors/hubEvent.ts';
+import type { PeerId } from '../streams/hubEvent.ts';
 import { parseNotice } from '../protocol/notice.ts';
 import type { Recording, RecordingEntry } from '../recording/recording.ts';
-import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
+import { ConnectError } from '../streams/connectError.ts';
+import { connectSocket } from '../streams/connectSocket.ts';
 import { LivePeer } from './livePeer.ts';
 import { probeLine } from './probeLine.ts';
 import { type ConnectionLog, expandReceived, type Received, type ReplayResult } from './virtualReplay.ts';

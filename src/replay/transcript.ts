@@ -1,4 +1,4 @@
-import { displayText } from '../actors/displayText.ts';
+import { displayText } from '../text/displayText.ts';
 import type { HeaderRecord } from '../recording/recordingSchema.ts';
 import type { FrameReader } from './frameReader.ts';
 import type { ConnectionLog, Received } from './virtualReplay.ts';

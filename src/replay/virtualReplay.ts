@@ -1,6 +1,6 @@
 import { filter, map, VirtualAction, VirtualTimeScheduler } from 'rxjs';
 import { hubActor } from '../actors/hubActor.ts';
-import type { HubEffect, PeerId } from '../actors/hubEvent.ts';
+import type { HubEffect, PeerId } from '../streams/hubEvent.ts';
 import { notice } from '../protocol/notice.ts';
 import type { Recording, RecordingEntry } from '../recording/recording.ts';
 import { hubActorOptionsOf, hubEventOf } from './hubEventOf.ts';

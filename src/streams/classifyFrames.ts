@@ -1,5 +1,5 @@
-import { Observable, type Observer, type OperatorFunction } from 'rxjs';
-import type { HubEvent, PeerId } from '../actors/hubEvent.ts';
+import type { Observer } from 'rxjs';
+import type { HubEvent, PeerId } from './hubEvent.ts';
 import { describeShapeProblem, tokenShapeProblem } from '../protocol/tokenShape.ts';
 import type { FrameEvent } from './frameEvent.ts';
 
@@ -8,26 +8,15 @@ const HASH = 0x23;
 const PING = Buffer.from('#ping');
 const PONG = Buffer.from('#pong');
 
-/**
- * One peer's frames → hub events. Runs of well-shaped tokens pass through as they are (a run
- * with a bad frame in the middle is cut around it, without copying); `#ping` becomes a ping; a
- * frame of any other shape becomes a rejection that names the problem.
- */
-export function classifyFrames(peer: PeerId): OperatorFunction<FrameEvent, HubEvent> {
-  return (source) =>
-    new Observable<HubEvent>((subscriber) => {
-      return source.subscribe({
-        next: (event) => classifyFrameEvent(peer, event, subscriber),
-        error: (error: unknown) => subscriber.error(error),
-        complete: () => subscriber.complete(),
-      });
-    });
-}
-
 /** Where classified events go: a Subscriber will do, with no closure around it. */
 export type HubEventSink = Pick<Observer<HubEvent>, 'next'>;
 
-/** One frame event of one peer → hub events (the operator's work, for callers without a stream). */
+/**
+ * One frame event of one peer → hub events. Runs of well-shaped tokens pass through as they are
+ * (a run with a bad frame in the middle is cut around it, without copying); `#ping` becomes a
+ * ping; a frame of any other shape becomes a rejection that names the problem. PeerActor calls it
+ * for each event its FrameSplitter emits.
+ */
 export function classifyFrameEvent(peer: PeerId, event: FrameEvent, out: HubEventSink): void {
   if (event.kind === 'oversize') {
     const detail = `frame of ${event.bytes}+ bytes exceeds the limit of ${event.limit}`;

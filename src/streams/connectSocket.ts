@@ -1,31 +1,21 @@
 import { connect, type Socket } from 'node:net';
+import { type ConnectError, connectError, connectTimeout } from './connectError.ts';
 
-export class ConnectError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ConnectError';
-  }
-}
+// Re-exported: callers that import it from here (the client, live replay) keep working.
+export { ConnectError } from './connectError.ts';
 
 /** Opens a TCP connection, or fails with one line that says why and what to check. */
 export function connectSocket(host: string, port: number, timeoutMs = 10_000): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host, port, noDelay: true, keepAlive: true, keepAliveInitialDelay: 60_000 });
-    const fail = (code: string, why: string) => {
+    const fail = (error: ConnectError) => {
       socket.destroy();
-      reject(new ConnectError(code, `cannot connect to the hub at ${host}:${port}: ${why}`));
+      reject(error);
     };
-    const timer = setTimeout(() => fail('ETIMEDOUT', `no answer within ${timeoutMs / 1000} s`), timeoutMs);
+    const timer = setTimeout(() => fail(connectTimeout(host, port, timeoutMs)), timeoutMs);
     socket.once('error', (error: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      const code = error.code ?? 'error';
-      if (code === 'ECONNREFUSED')
-        fail(code, 'connection refused (is the hub running? check --host and --port)');
-      else if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') fail(code, 'unknown host');
-      else fail(code, error.message);
+      fail(connectError(error, host, port));
     });
     socket.once('connect', () => {
       clearTimeout(timer);

@@ -32,10 +32,3 @@ export function forEachFrame(data: Buffer, visit: (start: number, end: number) =
     start = lf + 1;
   }
 }
-
-/** The frames of a run as separate Buffers (views, not copies), LF excluded. */
-export function framesOf(run: FrameRun): Buffer[] {
-  const frames: Buffer[] = [];
-  forEachFrame(run.data, (start, end) => frames.push(run.data.subarray(start, end)));
-  return frames;
-}

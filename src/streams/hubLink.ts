@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
-import type { LinkEvent } from '../actors/clientOutput.ts';
+import type { LinkEvent } from './linkEvent.ts';
 import { backoffDelay } from './backoff.ts';
 import { connectSocket } from './connectSocket.ts';
 import type { Framing } from './frameEvent.ts';

@@ -1,7 +1,7 @@
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { hubActor } from '../../src/actors/hubActor.ts';
-import type { HubEffect, HubEvent } from '../../src/actors/hubEvent.ts';
+import type { HubEffect, HubEvent } from '../../src/streams/hubEvent.ts';
 
 const keepalive = { idleMs: 1_000, pongTimeoutMs: 500 };
 

@@ -2,7 +2,7 @@ import { filter, merge, mergeMap, type Observable, Subject } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { hubActor, MAX_ERROR_REPLIES, MAX_REFUSED_IN_A_ROW } from '../../src/actors/hubActor.ts';
-import type { HubEffect, HubEvent, PeerId } from '../../src/actors/hubEvent.ts';
+import type { HubEffect, HubEvent, PeerId } from '../../src/streams/hubEvent.ts';
 import type { FrameRun } from '../../src/streams/frameEvent.ts';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { Subject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { hubActor } from '../../src/actors/hubActor.ts';
-import type { HubEffect, HubEvent, PeerId } from '../../src/actors/hubEvent.ts';
-import { framesOf } from '../../src/streams/frameEvent.ts';
+import type { HubEffect, HubEvent, PeerId } from '../../src/streams/hubEvent.ts';
+import { framesOf } from '../support/frames.ts';
 
 /** What a generated step asks for; peers are picked by index into those present (or gone). */
 type Step =

@@ -3,7 +3,7 @@ import { type AddressInfo, connect, createServer, type Server, type Socket } fro
 import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/hubConfig.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
-import type { HubEvent } from '../../src/actors/hubEvent.ts';
+import type { HubEvent } from '../../src/streams/hubEvent.ts';
 import { CATCH_UP_MS, FIRST_CATCH_UP_MS, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
 import { shapedLine } from '../robustness/support/shapedToken.ts';
 import { eventually } from '../support/eventually.ts';

@@ -50,10 +50,10 @@ describe('keygen --from-seed on pickles written by Python', () => {
     }
   });
 
-  it('also reads the file named by FERNET_CHAT_FROM_SEED', async () => {
+  it('also reads the file named by FERNET_CHAT_KEYGEN_FROM_SEED', async () => {
     const out = freshPath();
     const run = await runBin('keygen', [out], {
-      env: { FERNET_CHAT_FROM_SEED: join(SEEDS, 'chave-p3.key') },
+      env: { FERNET_CHAT_KEYGEN_FROM_SEED: join(SEEDS, 'chave-p3.key') },
     });
     expect(run.exit.code, run.stderr).toBe(0);
     expect(readKeyFile(out).primary.toString()).toBe(EXPECTED);
@@ -149,7 +149,7 @@ describe('keygen --from-seed refuses what is not a saved Fernet key', () => {
 
 describe('keygen --from-seed usage errors exit 2', () => {
   it.each([
-    [['--from-seed'], /--from-seed <value>' argument missing/],
+    [['--from-seed'], /--from-seed needs a value/],
     [['--from-seed', ''], /fromSeed = "" from --from-seed/],
     [['--from-seed', 'chave.key', 'a.key', 'b.key'], /unexpected argument "b\.key"/],
   ])('%j', async (args, message) => {

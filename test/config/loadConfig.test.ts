@@ -88,16 +88,14 @@ describe('loadConfig', () => {
 
   it('names the setting, the value, where it came from and what is allowed', () => {
     expect(problemsOf(() => loadConfig(hubConfigSchema, { env: {}, flags: { port: '70000' } }))).toEqual([
-      expect.stringMatching(/^port = 70000 from --port: .*65535.* \(allowed: number\)$/),
+      'port = 70000 from --port: must be a whole number from 0 to 65535',
     ]);
     expect(
       problemsOf(() => loadConfig(hubConfigSchema, { env: { FERNET_CHAT_PORT: 'http' }, flags: {} })),
-    ).toEqual([
-      expect.stringMatching(/^port = "http" from FERNET_CHAT_PORT: .*number.* \(allowed: number\)$/),
-    ]);
+    ).toEqual(['port = "http" from FERNET_CHAT_PORT: must be a whole number from 0 to 65535']);
     const file = configFile({ framing: 'lines' });
     expect(problemsOf(() => loadConfig(hubConfigSchema, { file, env: {}, flags: {} }))).toEqual([
-      expect.stringMatching(new RegExp(`^framing = "lines" in ${file}: .* \\(allowed: line\\|chunk\\)$`)),
+      `framing = "lines" in ${file}: must be line or chunk`,
     ]);
   });
 
@@ -130,6 +128,10 @@ describe('loadConfig', () => {
     expect(rest).toEqual([]);
     expect(problem).toContain(`unknown setting "colour" in ${file}`);
     expect(problem).toMatch(/known: .*host.*port/);
+    const typo = configFile({ prot: 1 }, 'typo.json');
+    expect(problemsOf(() => loadConfig(hubConfigSchema, { file: typo, env: {}, flags: {} }))[0]).toMatch(
+      new RegExp(`^unknown setting "prot" \\(did you mean "port"\\?\\) in ${typo}; known: host, port, `),
+    );
   });
 
   it('refuses a file that is not JSON, not an object, or not there', () => {
@@ -143,7 +145,10 @@ describe('loadConfig', () => {
     ]);
     const missing = join(dir, 'missing.json');
     expect(problemsOf(() => loadConfig(hubConfigSchema, { file: missing, env: {}, flags: {} }))).toEqual([
-      `config file ${missing}: cannot read it (ENOENT)`,
+      `config file ${missing}: no such file`,
+    ]);
+    expect(problemsOf(() => loadConfig(hubConfigSchema, { file: dir, env: {}, flags: {} }))).toEqual([
+      `config file ${dir}: a directory, not a file`,
     ]);
   });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { clientConfigSchema } from '../../src/config/clientConfig.ts';
 import { hubConfigSchema } from '../../src/config/hubConfig.ts';
-import { ENV_PREFIX, settingsOf } from '../../src/config/settingsOf.ts';
+import { ENV_PREFIX, envPrefixOf, settingsOf } from '../../src/config/settingsOf.ts';
 
 describe('settingsOf', () => {
   const schema = z.strictObject({
@@ -22,6 +22,8 @@ describe('settingsOf', () => {
         description: 'longest frame',
         defaultValue: 64,
         allowed: 'number',
+        rule: 'must be a whole number',
+        ownMessages: false,
       },
       {
         key: 'framing',
@@ -31,6 +33,8 @@ describe('settingsOf', () => {
         description: 'how frames end',
         defaultValue: 'line',
         allowed: 'line|chunk',
+        rule: 'must be line or chunk',
+        ownMessages: false,
       },
       {
         key: 'name',
@@ -40,6 +44,8 @@ describe('settingsOf', () => {
         description: 'who you are',
         defaultValue: undefined,
         allowed: 'string',
+        rule: 'must be text',
+        ownMessages: false,
       },
       {
         key: 'verbose',
@@ -49,7 +55,19 @@ describe('settingsOf', () => {
         description: 'talk more',
         defaultValue: false,
         allowed: 'boolean',
+        rule: 'must be true or false (also yes/no, on/off, 1/0)',
+        ownMessages: false,
       },
+    ]);
+  });
+
+  it('names environment variables after the bin, so that each bin reads only its own', () => {
+    expect(envPrefixOf('fernet-chat-hub')).toBe('FERNET_CHAT_HUB_');
+    expect(settingsOf(schema, envPrefixOf('fernet-chat-client')).map((s) => s.env)).toEqual([
+      'FERNET_CHAT_CLIENT_MAX_FRAME_BYTES',
+      'FERNET_CHAT_CLIENT_FRAMING',
+      'FERNET_CHAT_CLIENT_NAME',
+      'FERNET_CHAT_CLIENT_VERBOSE',
     ]);
   });
 

@@ -252,19 +252,23 @@ describe('bins that stop at once', () => {
       `fernet-chat-hub: cannot listen on 127.0.0.1:${takenPort}: the address is already in use (is another hub running? try --port)\n`,
     );
     expect(badValue.exit.code).toBe(2);
-    expect(badValue.stderr).toMatch(/^fernet-chat-hub: port = "abc" from --port: .* \(allowed: number\)\n$/);
+    expect(badValue.stderr).toMatch(
+      /^fernet-chat-hub: port = "abc" from --port: must be a whole number from 0 to 65535\n$/,
+    );
     expect(unknown.exit.code).toBe(2);
     expect(unknown.stderr).toBe('fernet-chat-hub: unknown option --bogus (see fernet-chat-hub --help)\n');
     for (const run of [noHub, inUse, badValue, unknown]) expect(run.stdout).toBe('');
 
     for (const run of [hubHelp, clientHelp]) {
       expect(run.exit.code, run.stderr).toBe(0);
-      expect(run.stdout).toMatch(/--port NUMBER .*\(default: 10101\) \[FERNET_CHAT_PORT\]/);
-      expect(run.stdout).toMatch(/--framing line\|chunk .*\[FERNET_CHAT_FRAMING\]/);
+      expect(run.stdout).toMatch(/--port NUMBER .*\(default: 10101\) \[FERNET_CHAT_(HUB|CLIENT)_PORT\]/);
+      expect(run.stdout).toMatch(/--framing line\|chunk .*\[FERNET_CHAT_(HUB|CLIENT)_FRAMING\]/);
     }
     expect(hubHelp.stdout).toMatch(/^Usage: fernet-chat-hub/);
-    expect(clientHelp.stdout).toMatch(/--key-file STRING .*\(default: "chat.key"\) \[FERNET_CHAT_KEY_FILE\]/);
-    expect(clientHelp.stdout).toMatch(/--name STRING .*\[FERNET_CHAT_NAME\]/);
+    expect(clientHelp.stdout).toMatch(
+      /--key-file STRING .*\(default: "chat.key"\) \[FERNET_CHAT_CLIENT_KEY_FILE\]/,
+    );
+    expect(clientHelp.stdout).toMatch(/--name STRING .*\[FERNET_CHAT_CLIENT_NAME\]/);
   });
 });
 

@@ -1,6 +1,6 @@
 import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import type { LogRecord } from '../../src/actors/hubEvent.ts';
+import type { LogRecord } from '../../src/streams/hubEvent.ts';
 import { hubConfigSchema } from '../../src/config/hubConfig.ts';
 import { startHub } from '../../src/hub/startHub.ts';
 import { eventually } from '../support/eventually.ts';

@@ -1,6 +1,6 @@
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
-import type { HubEffect, LogRecord } from '../../src/actors/hubEvent.ts';
+import type { HubEffect, LogRecord } from '../../src/streams/hubEvent.ts';
 import { logEffectRepeats } from '../../src/hub/logRepeats.ts';
 import { summariseRepeats } from '../../src/streams/summariseRepeats.ts';
 

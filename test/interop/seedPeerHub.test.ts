@@ -100,9 +100,10 @@ describe('a seed-like Python client and our client, through our hub in chunk fra
       ] as const) {
         from.write(`${text}\n`);
         const event = await to.waitForEvent((e) => e.event === 'received' && e.text === text);
-        expect(event.bytes).toBe(
-          (from.events().find((e) => e.event === 'sent' && e.text === text)!.bytes as number) + 1,
-        );
+        // The sender reports `sent` after its sendall() returns, on a pipe of its own: the receiver
+        // can report first, so the sender's report is waited for, not assumed.
+        const sent = await from.waitForEvent((e) => e.event === 'sent' && e.text === text);
+        expect(event.bytes).toBe((sent.bytes as number) + 1);
       }
       expect([...errors(first), ...errors(second)]).toEqual([]);
     },

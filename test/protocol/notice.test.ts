@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isNotice, notice, PROTOCOL, parseNotice } from '../../src/protocol/notice.ts';
+import { notice, PROTOCOL, parseNotice } from '../../src/protocol/notice.ts';
 
 describe('notice', () => {
   it('formats every notice of the protocol', () => {
@@ -52,11 +52,5 @@ describe('notice', () => {
     expect(parseNotice('#hello')).toEqual({ kind: 'hello', protocol: '', peer: -1, online: -1 });
     expect(parseNotice('#joined x 2')).toEqual({ kind: 'joined', peer: -1, online: 2 });
     expect(parseNotice('#bye')).toEqual({ kind: 'bye', reason: '' });
-  });
-
-  it('tells a notice from a token by its first byte', () => {
-    expect(isNotice(Buffer.from('#ping'))).toBe(true);
-    expect(isNotice(Buffer.from('gAAAAA'))).toBe(false);
-    expect(isNotice(Buffer.alloc(0))).toBe(false);
   });
 });

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { HubEvent, LogRecord } from '../../src/actors/hubEvent.ts';
+import type { HubEvent, LogRecord } from '../../src/streams/hubEvent.ts';
 import { hubConfigSchema } from '../../src/config/hubConfig.ts';
 import { HubRecorder, openHubRecorder } from '../../src/recording/hubRecorder.ts';
 import { parseRecording } from '../../src/recording/parseRecording.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { HubEvent } from '../../src/actors/hubEvent.ts';
+import type { HubEvent } from '../../src/streams/hubEvent.ts';
 import { eventRecordSchema } from '../../src/recording/recordingSchema.ts';
 import { isRecordedNotice, recordLine, recordsOf } from '../../src/recording/recordsOf.ts';
 import { tokenOf } from '../support/testKey.ts';

@@ -2,7 +2,7 @@ import { filter, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { hubActor } from '../../src/actors/hubActor.ts';
-import type { HubEffect } from '../../src/actors/hubEvent.ts';
+import type { HubEffect } from '../../src/streams/hubEvent.ts';
 import { parseRecording } from '../../src/recording/parseRecording.ts';
 import type { Recording } from '../../src/recording/recording.ts';
 import { hubActorOptionsOf, hubEventOf } from '../../src/replay/hubEventOf.ts';

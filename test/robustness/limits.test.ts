@@ -79,7 +79,7 @@ describe('the connection limits', () => {
   });
 
   it('takes the limits from the environment and from a config file too', async () => {
-    const hub = await startTestHub([], { env: { FERNET_CHAT_MAX_CONNECTIONS: '1' } });
+    const hub = await startTestHub([], { env: { FERNET_CHAT_HUB_MAX_CONNECTIONS: '1' } });
     const only = await welcomed(hub.port);
     const refused = await Receiver.open(hub.port);
     await refused.waitForNotice('#bye hub-full');

@@ -1,8 +1,8 @@
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { HubEvent } from '../../src/actors/hubEvent.ts';
-import { classifyFrames } from '../../src/streams/classifyFrames.ts';
-import { type FrameEvent, type FrameRun, framesOf } from '../../src/streams/frameEvent.ts';
+import type { HubEvent } from '../../src/streams/hubEvent.ts';
+import { classifyFrameEvent } from '../../src/streams/classifyFrames.ts';
+import type { FrameEvent, FrameRun } from '../../src/streams/frameEvent.ts';
+import { framesOf } from '../support/frames.ts';
 import { tokenOf } from '../support/testKey.ts';
 
 const PEER = 7;
@@ -15,7 +15,9 @@ function run(...frames: string[]): FrameRun {
 }
 
 async function classify(...events: FrameEvent[]): Promise<HubEvent[]> {
-  return lastValueFrom(from(events).pipe(classifyFrames(PEER), toArray()));
+  const out: HubEvent[] = [];
+  for (const event of events) classifyFrameEvent(PEER, event, { next: (e) => out.push(e) });
+  return out;
 }
 
 /** Events with each run shown as its frames, as text. */
@@ -23,7 +25,7 @@ function readable(events: readonly HubEvent[]) {
   return events.map((e) => (e.type === 'frames' ? { frames: framesOf(e.run).map(String), peer: e.peer } : e));
 }
 
-describe('classifyFrames', () => {
+describe('classifyFrameEvent', () => {
   it('passes a run of well-shaped tokens through as it is: the same Buffer, no copy', async () => {
     const input = run(t1, t2, t3);
     const events = await classify(input);

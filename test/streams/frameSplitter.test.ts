@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { type FrameEvent, type FrameRun, type Framing, framesOf } from '../../src/streams/frameEvent.ts';
+import type { FrameEvent, FrameRun, Framing } from '../../src/streams/frameEvent.ts';
+import { framesOf } from '../support/frames.ts';
 import { FrameSplitter } from '../../src/streams/frameSplitter.ts';
 
 /** What came out, flattened: each frame as text, each oversize report as { oversize: bytes }. */

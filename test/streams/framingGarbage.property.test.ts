@@ -4,13 +4,10 @@
  * chunking properties are in frameSplitter.test.ts; these add what the hub makes of the frames.)
  */
 import fc from 'fast-check';
-import { from, lastValueFrom, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import type { HubEvent } from '../../src/actors/hubEvent.ts';
+import type { HubEvent } from '../../src/streams/hubEvent.ts';
 import { tokenShapeProblem } from '../../src/protocol/tokenShape.ts';
-import { classifyFrames } from '../../src/streams/classifyFrames.ts';
-import { framesOf } from '../../src/streams/frameEvent.ts';
-import { splitFrames } from '../../src/streams/splitFrames.ts';
+import { framesOf, hubEventsOf } from '../support/frames.ts';
 import { shapedToken } from '../robustness/support/shapedToken.ts';
 
 const MAX = 300;
@@ -94,7 +91,7 @@ function cut(data: Buffer, at: readonly number[]): Buffer[] {
 }
 
 async function hubSees(chunks: readonly Buffer[]): Promise<HubEvent[]> {
-  return lastValueFrom(from(chunks).pipe(splitFrames({ maxFrameBytes: MAX }), classifyFrames(1), toArray()));
+  return hubEventsOf(chunks, MAX);
 }
 
 describe('framing and classification under arbitrary chunking, garbage and oversize lines', () => {

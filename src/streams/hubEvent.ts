@@ -1,4 +1,4 @@
-import type { FrameRun } from '../streams/frameEvent.ts';
+import type { FrameRun } from './frameEvent.ts';
 
 /** Connections are numbered by the hub in the order they arrive. */
 export type PeerId = number;

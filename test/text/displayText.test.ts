@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { displayText } from '../../src/actors/displayText.ts';
+import { displayText } from '../../src/text/displayText.ts';
 
 describe('displayText', () => {
   it('leaves ordinary text alone, whatever the script', () => {
