@@ -44,14 +44,15 @@ export class Backpressure<Peer extends Pausable> {
 
   /**
    * A peer has fallen behind: the hub waits for it, until `underLimit(peer)` (or `forget`). Not
-   * while reading is paused for everyone already (`later`: the peer asks again), nor for a reader
-   * never seen reading once the time for those is spent (`no`).
+   * while reading is paused for everyone already, nor for a reader never seen reading while the
+   * time for those is spent: `later`, and the peer asks again on its next frame (a busy healthy
+   * newcomer then gets its wait once the budget allows; a wave of non-readers gets one at a time).
    */
   waitFor(peer: Peer): WaitVerdict {
     if (this.active) return 'later';
     if (!peer.seenReading) {
       const now = this.now();
-      if (this.newReaderWaits.available(now) < FIRST_CATCH_UP_MS) return 'no';
+      if (this.newReaderWaits.available(now) < FIRST_CATCH_UP_MS) return 'later';
       this.newReaderWaits.take(FIRST_CATCH_UP_MS, now);
     }
     this.waitingFor.add(peer);

@@ -101,7 +101,7 @@ describe('Backpressure, readers never seen reading', () => {
         clock.now += FIRST_CATCH_UP_MS; // the wait runs out
         backpressure.underLimit(peer);
       } else {
-        expect(verdict).toBe('no');
+        expect(verdict).toBe('later');
         clock.now += 10;
       }
     }
