@@ -3,8 +3,11 @@ import type { Envelope } from '../protocol/envelope.ts';
 
 /** What the hub link reports to the client actor. */
 export type LinkEvent =
-  /** Connected (again): the actor announces itself and sends what waited. */
-  | { readonly type: 'up' }
+  /**
+   * Connected (again): the actor announces itself and sends what waited. `peer` and `online`
+   * are from the hub's `#hello` (absent in chunk framing, which has none).
+   */
+  | { readonly type: 'up'; readonly peer?: number; readonly online?: number }
   /** One frame from the hub, LF removed. */
   | { readonly type: 'frame'; readonly frame: string }
   /** A frame too large to hold was skipped (its first `bytes` were seen). */
@@ -27,7 +30,12 @@ export type LineKind =
   | 'hub-hello'
   | 'hub-bye'
   | 'too-long'
-  | 'queue-full';
+  | 'queue-full'
+  | 'queued'
+  | 'queue-sent'
+  | 'waiting'
+  | 'command'
+  | 'key-hint';
 
 /** The field of the envelope a malformed message is wrong in, or the envelope as a whole. */
 export type EnvelopeField = keyof Envelope | 'envelope';

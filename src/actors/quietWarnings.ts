@@ -19,6 +19,11 @@ const COUNTED = {
   'hub-bye': ['#bye from the hub', '#bye notices from the hub'],
   'too-long': ['line not sent as too long', 'lines not sent as too long'],
   'queue-full': ['line dropped while not connected', 'lines dropped while not connected'],
+  queued: ['line queued while not connected', 'lines queued while not connected'],
+  'queue-sent': ['batch of queued lines sent', 'batches of queued lines sent'],
+  waiting: ['wait for the hub', 'waits for the hub'],
+  command: ['command refused', 'commands refused'],
+  'key-hint': ['hint about keys', 'hints about keys'],
 } as const;
 
 /** Why a token could not be opened, in the words of the first warning, shortened. */
