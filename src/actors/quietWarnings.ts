@@ -45,7 +45,9 @@ export function countedLine(kind: LineKind, count: number, windowMs = WARNING_WI
     return `! ${count} more ${messages} (${why}) in ${window}`;
   }
   const [one, many] = COUNTED[kind as keyof typeof COUNTED];
-  return `! ${count} more ${count === 1 ? one : many} in ${window}`;
+  // Queued lines are news, not a problem: counted as such.
+  const mark = kind === 'queued' ? '*' : '!';
+  return `${mark} ${count} more ${count === 1 ? one : many} in ${window}`;
 }
 
 /**

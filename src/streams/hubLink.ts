@@ -121,8 +121,9 @@ export class HubLink {
               if (socket.destroyed) return;
               const frame = event.data.toString('utf8', start, end);
               if (!welcomed && options.framing === 'line') {
-                if (!frame.startsWith(HELLO)) return notAHub(frame);
-                welcome(frame);
+                // A hub that turns us away says `#bye hub-full` first: a notice, still a hub.
+                if (frame.startsWith(HELLO)) welcome(frame);
+                else if (!frame.startsWith('#')) return notAHub(frame);
               }
               subscriber.next({ type: 'frame', frame });
             });
