@@ -198,7 +198,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             if (envelope.here === true) return seen.isNew ? show(`* ${seen.label} is here`) : EMPTY;
             // Answer a newcomer, once per join, so that it learns who is here. Only clients that
             // send their id get an answer: older ones would show every answer as a join.
-            const answer = up ? of(seal('join', '', { here: true })) : EMPTY;
+            // In a big room every join would bring an answer from everyone, each relayed to
+            // everyone (N² frames): there newcomers learn names from messages instead.
+            const small = roster.online <= MAX_ROOM_FOR_ANSWERS;
+            const answer = up && small ? of(seal('join', '', { here: true })) : EMPTY;
             return concat(show(`* ${seen.label} joined`), answer);
           }
           case 'leave': {
@@ -383,6 +386,9 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       );
     });
 }
+
+/** Joins are answered (so that newcomers learn who is here) while at most this many are online. */
+export const MAX_ROOM_FOR_ANSWERS = 50;
 
 /** A run of this many unreadable messages (bad signature) brings a hint about keys. */
 export const UNREADABLE_RUN_FOR_HINT = 3;

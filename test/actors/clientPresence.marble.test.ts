@@ -119,6 +119,11 @@ describe('client presence (marble)', () => {
     ]);
   });
 
+  it('does not answer joins in a big room (everyone answering everyone would be N² frames)', () => {
+    const seen = outputsOf(['uj', { u: upAs(1, 51), j: from({ from: 'bob', kind: 'join', peer: 2 }) }]);
+    expect(seen).toEqual([sent('join', 1, { peer: 1 }), show('* bob joined')]);
+  });
+
   it('a newcomer learns who is here from the answers to its join, and /who lists them', () => {
     const seen = outputsOf(
       [
