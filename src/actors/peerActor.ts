@@ -92,6 +92,9 @@ export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 /** How long a closing peer gets to take its last bytes before the socket is destroyed. */
 const LINGER_MS = 2_000;
 
+/** What a closing peer may still send (read and dropped) before the hub stops reading it. */
+const CLOSING_READ_BYTES = 64 * 1024;
+
 /** Errors are reported through `events`; this keeps a late one from becoming an uncaught exception. */
 const ignore = (): void => {};
 
@@ -462,6 +465,7 @@ export class PeerActor {
     this.accountInput();
     this.socket.pause();
     this.paused = PauseReason.Closing;
+    this.dropWhatIsInFlight();
     this.countCongestion(false);
     const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {
@@ -480,6 +484,24 @@ export class PeerActor {
       this.writePending();
     }
     setTimeout(() => this.socket.destroy(), lingerMs).unref();
+  }
+
+  /**
+   * A frame or two the peer sent as the hub said #bye (a chat line, the answer to a join) would,
+   * left unread, hide its FIN behind them: the hub would not see it go and would wait out the
+   * whole grace. So a closing peer is still read, and what it sends dropped, up to
+   * CLOSING_READ_BYTES; past that reading stops for good, so a flood costs no more than before.
+   */
+  private dropWhatIsInFlight(): void {
+    let dropped = 0;
+    const drop = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped <= CLOSING_READ_BYTES) return;
+      this.socket.off('data', drop);
+      this.socket.pause();
+    };
+    this.socket.on('data', drop);
+    this.socket.resume();
   }
 
   /** Drops the connection at once. */
