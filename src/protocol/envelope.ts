@@ -20,7 +20,7 @@ export const nameSchema = z
  *
  * - `peer`: the sender's own hub id, learnt from its `#hello`. The hub relays a token without
  *   saying whose it is and never sees a name; with `peer` a client links the ids of the hub's
- *   `#joined`/`#left` to names, so a lost connection shows as `* bob lost the connection`. It
+ *   `#joined`/`#left` to names, so a lost connection shows as `* bob left without a goodbye`. It
  *   says nothing the hub does not know already (the hub knows who sent what).
  * - `here` (on a join): "I was already here", the answer to someone else's join, so that a
  *   newcomer learns who is online. Old clients show it as a join.
