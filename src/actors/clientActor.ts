@@ -14,15 +14,19 @@ import {
   Subject,
   switchMap,
   take,
+  takeWhile,
   timer,
 } from 'rxjs';
 import { FernetError } from '../crypto/fernetError.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
-import type { Envelope, EnvelopeKind } from '../protocol/envelope.ts';
-import { notice, parseNotice } from '../protocol/notice.ts';
+import { fingerprint } from '../crypto/fingerprint.ts';
+import { type Envelope, type EnvelopeKind, envelopeSchema } from '../protocol/envelope.ts';
+import { notice, type ParsedNotice, parseNotice } from '../protocol/notice.ts';
 import type { ClientOutput, LinkEvent } from './clientOutput.ts';
-import { displayText } from './displayText.ts';
+import { HELP_LINES, parseTyped } from './commands.ts';
+import { displayText } from '../text/displayText.ts';
 import { RecentTokens } from './recentTokens.ts';
+import { Roster } from './roster.ts';
 import { showPlaintext } from './showPlaintext.ts';
 
 export const CLIENT_ACTOR_DEFAULTS = {
@@ -75,39 +79,61 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
   const unixNow = () => Math.floor(clock().getTime() / 1000);
   // Python's Fernet checks the future only along with a TTL; "no TTL" is an unreachable one here.
   const ttlSeconds = options.ttlSeconds > 0 ? options.ttlSeconds : Number.MAX_SAFE_INTEGER;
-
-  const seal = (kind: EnvelopeKind, text: string): ClientOutput => {
-    const envelope: Envelope = {
-      v: 1,
-      kind,
-      from: options.name,
-      text,
-      id: newId(),
-      at: clock().toISOString(),
-    };
-    const frame = options.ring.encrypt(JSON.stringify(envelope), { now: unixNow() });
-    if (frame.length > options.maxFrameBytes) {
-      return {
-        type: 'warn',
-        kind: 'too-long',
-        line: `! not sent: message too long (${Buffer.byteLength(text)} bytes)`,
-      };
-    }
-    return { type: 'send', frame };
-  };
+  const ourFingerprint = fingerprint(options.ring.primary);
 
   return ({ typed, link }) =>
     defer(() => {
       let up = false;
+      /** Times the link came up: the first is "connected", the later ones reconnects. */
+      let connections = 0;
+      let name = options.name;
+      /** Unreadable messages (bad signature) since the last readable one. */
+      let unreadableInARow = 0;
       const waiting: string[] = [];
       const recent = new RecentTokens(options.replayMemory ?? CLIENT_ACTOR_DEFAULTS.replayMemory);
+      const roster = new Roster();
+
+      const seal = (
+        kind: EnvelopeKind,
+        text: string,
+        extra: EnvelopeExtra = {},
+        from = name,
+      ): ClientOutput => {
+        const envelope: Envelope = {
+          v: 1,
+          kind,
+          from,
+          text,
+          id: newId(),
+          at: clock().toISOString(),
+          // Our hub id, so that the others can put our name to the hub's #joined/#left (envelope.ts).
+          ...(roster.self === undefined ? {} : { peer: roster.self }),
+          ...extra,
+        };
+        const frame = options.ring.encrypt(JSON.stringify(envelope), { now: unixNow() });
+        if (frame.length > options.maxFrameBytes) {
+          const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
+          return {
+            type: 'warn',
+            kind: 'too-long',
+            line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
+          };
+        }
+        return { type: 'send', frame };
+      };
 
       /** Sends now, or keeps the frame until the link is up again. */
       const sendOrKeep = (output: ClientOutput): Observable<ClientOutput> => {
         if (output.type !== 'send' || up) return of(output);
         if (waiting.length < maxQueuedLines) {
           waiting.push(output.frame);
-          return EMPTY;
+          // Before the first #hello lines wait a moment only (piped input); after a loss, say so.
+          if (connections === 0) return EMPTY;
+          return of({
+            type: 'status',
+            kind: 'queued',
+            line: `* ${lines(waiting.length)} queued, will be sent on reconnect`,
+          });
         }
         return of({
           type: 'warn',
@@ -116,20 +142,146 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         });
       };
 
-      const openToken = (frame: string): ClientOutput => {
+      const onTyped = (line: string): Observable<ClientOutput> => {
+        const command = parseTyped(line);
+        switch (command.kind) {
+          case 'nothing':
+          case 'quit':
+            return EMPTY;
+          case 'say':
+            return sendOrKeep(seal('message', command.text));
+          case 'me':
+            return sendOrKeep(seal('message', command.text, { action: true }));
+          case 'nick': {
+            const was = name;
+            const sealed = seal('join', '', { was: name }, command.name);
+            if (sealed.type !== 'send') return of(sealed);
+            name = command.name;
+            if (roster.self !== undefined) roster.see(roster.self, name);
+            return concat(
+              sendOrKeep(sealed),
+              of<ClientOutput>({
+                type: 'show',
+                line: `* you are now ${displayText(name)} (were ${displayText(was)})`,
+              }),
+            );
+          }
+          case 'who':
+            return of({ type: 'show', line: whoLine(roster, name) });
+          case 'help':
+            return of(...HELP_LINES.map((text): ClientOutput => ({ type: 'show', line: text })));
+          case 'error':
+            return of({ type: 'warn', kind: 'command', line: command.line });
+        }
+      };
+
+      const onEnvelope = (envelope: Envelope): Observable<ClientOutput> => {
+        const { peer, from } = envelope;
+        const show = (line: string) => of<ClientOutput>({ type: 'show', line });
+        switch (envelope.kind) {
+          case 'join': {
+            if (envelope.was !== undefined) {
+              if (peer === undefined) {
+                roster.leftUnlinked(envelope.was);
+                roster.joinedUnlinked(from);
+                return show(`* ${displayText(envelope.was)} is now ${displayText(from)}`);
+              }
+              const seen = roster.see(peer, from);
+              return show(`* ${seen.before ?? displayText(envelope.was)} is now ${seen.label}`);
+            }
+            if (peer === undefined) {
+              roster.joinedUnlinked(from);
+              return show(`* ${displayText(from)} joined`);
+            }
+            const seen = roster.see(peer, from);
+            // A reply to someone's join is news only to whoever did not know the sender yet.
+            if (envelope.here === true) return seen.isNew ? show(`* ${seen.label} is here`) : EMPTY;
+            // Answer a newcomer, once per join, so that it learns who is here. Only clients that
+            // send their id get an answer: older ones would show every answer as a join.
+            // In a big room every join would bring an answer from everyone, each relayed to
+            // everyone (N² frames): there newcomers learn names from messages instead.
+            const small = roster.online <= MAX_ROOM_FOR_ANSWERS;
+            const answer = up && small ? of(seal('join', '', { here: true })) : EMPTY;
+            return concat(show(`* ${seen.label} joined`), answer);
+          }
+          case 'leave': {
+            if (peer === undefined) {
+              roster.leftUnlinked(from);
+              return show(`* ${displayText(from)} left`);
+            }
+            const label = roster.labelOf(from, peer);
+            roster.goodbye(peer);
+            return show(`* ${label} left`);
+          }
+          case 'message': {
+            // Someone who was here before us and has not answered our join yet: learn the name.
+            if (peer !== undefined && !roster.has(peer)) roster.see(peer, from);
+            const label = roster.labelOf(from, peer);
+            const text = displayText(envelope.text);
+            return show(envelope.action === true ? `* ${label} ${text}` : `${label}: ${text}`);
+          }
+        }
+      };
+
+      const openToken = (frame: string): Observable<ClientOutput> => {
+        let opened: ReturnType<KeyRing['open']>;
         try {
-          const opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
-          if (!recent.remember(opened.signature))
-            return { type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' };
-          return showPlaintext(opened.plaintext);
+          opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
         } catch (error) {
-          if (error instanceof FernetError)
-            return {
-              type: 'warn',
-              kind: `unreadable:${error.code}`,
-              line: `! unreadable message: ${whyUnreadable(error)}`,
-            };
-          throw error;
+          if (!(error instanceof FernetError)) throw error;
+          const warning: ClientOutput = {
+            type: 'warn',
+            kind: `unreadable:${error.code}`,
+            line: `! ${whyUnreadable(error, frame, unixNow())}`,
+          };
+          if (error.code !== 'bad-signature') return of(warning);
+          // One hint per run of them: another key is the likeliest cause, and people can compare
+          // fingerprints; the hint is not repeated while the run goes on.
+          if (++unreadableInARow !== UNREADABLE_RUN_FOR_HINT) return of(warning);
+          const hint: ClientOutput = {
+            type: 'status',
+            kind: 'key-hint',
+            line: `* ${UNREADABLE_RUN_FOR_HINT} messages in a row could not be read: their sender may use another key (ours is ${ourFingerprint}; compare fingerprints)`,
+          };
+          return of(warning, hint);
+        }
+        unreadableInARow = 0;
+        if (!recent.remember(opened.signature))
+          return of({ type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' });
+        const envelope = envelopeOf(opened.plaintext);
+        return envelope === undefined ? of(showPlaintext(opened.plaintext)) : onEnvelope(envelope);
+      };
+
+      const onNotice = (frame: string): Observable<ClientOutput> => {
+        const parsed = parseNotice(frame);
+        switch (parsed.kind) {
+          case 'hello':
+            if (parsed.online >= 0) roster.online = parsed.online;
+            if (roster.self === undefined && parsed.peer >= 0) {
+              roster.self = parsed.peer;
+              roster.see(parsed.peer, name);
+            }
+            // After a reconnect the link says "* reconnected"; the new id is nobody's business.
+            if (connections > 1) return EMPTY;
+            return of({
+              type: 'status',
+              kind: 'hub-hello',
+              line: `* connected as #${parsed.peer}, ${parsed.online} online`,
+            });
+          case 'joined':
+            if (parsed.online >= 0) roster.online = parsed.online;
+            return EMPTY;
+          case 'left': {
+            if (parsed.online >= 0) roster.online = parsed.online;
+            const label = roster.left(parsed.peer);
+            if (label === undefined) return EMPTY;
+            return of({
+              type: 'show',
+              line: `* ${label} left without a goodbye (${lostBecause(parsed.reason)})`,
+            });
+          }
+          default:
+            return hubNotice(parsed);
         }
       };
 
@@ -137,14 +289,32 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         switch (event.type) {
           case 'up': {
             up = true;
+            connections++;
+            roster.reset();
+            if (event.peer !== undefined) {
+              roster.self = event.peer;
+              roster.see(event.peer, name);
+            }
+            if (event.online !== undefined) roster.online = event.online;
             const kept = waiting.splice(0).map((frame): ClientOutput => ({ type: 'send', frame }));
-            return of(seal('join', ''), ...kept);
+            const sent: ClientOutput[] =
+              connections > 1 && kept.length > 0
+                ? [
+                    {
+                      type: 'status',
+                      kind: 'queue-sent',
+                      line: `* sent ${lines(kept.length)} queued while offline`,
+                    },
+                  ]
+                : [];
+            return of(seal('join', ''), ...kept, ...sent);
           }
           case 'down':
             up = false;
+            roster.reset();
             return EMPTY;
           case 'frame':
-            return event.frame.startsWith('#') ? onNotice(event.frame) : of(openToken(event.frame));
+            return event.frame.startsWith('#') ? onNotice(event.frame) : openToken(event.frame);
           case 'oversize':
             return of({
               type: 'warn',
@@ -172,17 +342,29 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       const goodbye = (): Observable<ClientOutput> =>
         of(seal('leave', ''), { type: 'done', unsent: 0 } as const);
       // Input can end before the hub has said hello (a short pipe) or while reconnecting: then
-      // what waits is sent when the link comes up, if it does within the pong timeout.
-      const finish = defer(() =>
-        up
-          ? goodbye()
-          : race(
-              cameUp.pipe(take(1), mergeMap(goodbye)),
-              timer(pongTimeoutMs, scheduler).pipe(
-                map((): ClientOutput => ({ type: 'done', unsent: waiting.length })),
-              ),
+      // what waits is sent when the link comes up, if it does within the pong timeout. With
+      // nothing waiting there is nothing to wait for: the others saw the connection go already.
+      const finish = defer(() => {
+        if (up) return goodbye();
+        if (waiting.length === 0) return of<ClientOutput>({ type: 'done', unsent: 0 });
+        // Before the first #hello (a short pipe) the wait is a moment, not news.
+        const news: ClientOutput[] = [];
+        if (connections > 0)
+          news.push({
+            type: 'status',
+            kind: 'waiting',
+            line: `* not connected: waiting up to ${pongTimeoutMs / 1000} s for the hub to send ${lines(waiting.length)} queued (Ctrl-D again leaves without them)`,
+          });
+        return concat(
+          of(...news),
+          race(
+            cameUp.pipe(take(1), mergeMap(goodbye)),
+            timer(pongTimeoutMs, scheduler).pipe(
+              map((): ClientOutput => ({ type: 'done', unsent: waiting.length })),
             ),
-      );
+          ),
+        );
+      });
       const announceUp = (event: LinkEvent): Observable<never> =>
         event.type === 'up'
           ? defer(() => {
@@ -195,22 +377,80 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         // Every link event restarts the keepalive timer: silence is measured from the last frame.
         link.pipe(switchMap((event) => concat(onLink(event), announceUp(event), keepalive(event)))),
         concat(
-          typed.pipe(mergeMap((line) => (line.trim() === '' ? EMPTY : sendOrKeep(seal('message', line))))),
+          typed.pipe(
+            takeWhile((line) => parseTyped(line).kind !== 'quit'),
+            mergeMap(onTyped),
+          ),
           finish,
         ),
       );
     });
 }
 
-function onNotice(frame: string): Observable<ClientOutput> {
-  const parsed = parseNotice(frame);
+/** Joins are answered (so that newcomers learn who is here) while at most this many are online. */
+export const MAX_ROOM_FOR_ANSWERS = 50;
+
+/** A run of this many unreadable messages (bad signature) brings a hint about keys. */
+export const UNREADABLE_RUN_FOR_HINT = 3;
+
+/** The optional fields of an envelope (envelope.ts says why they are optional). */
+type EnvelopeExtra = Pick<Envelope, 'here' | 'was' | 'action'>;
+
+/** `1 line`, `2 lines`. */
+function lines(count: number): string {
+  return count === 1 ? '1 line' : `${count} lines`;
+}
+
+/** The envelope in a plaintext, or undefined when it is none (showPlaintext says what it is). */
+function envelopeOf(plaintext: Buffer): Envelope | undefined {
+  try {
+    const parsed = envelopeSchema.safeParse(JSON.parse(plaintext.toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `* 3 online: alice (you), bob, bob (2)`. */
+function whoLine(roster: Roster, selfName: string): string {
+  const names = roster.names(selfName);
+  const online = Math.max(roster.online, names.length);
+  const unnamed = online - names.length;
+  const more = unnamed > 0 ? `, and ${unnamed} who have not said their name yet` : '';
+  return `* ${online} online: ${names.join(', ')}${more}`;
+}
+
+/** Why the hub says a connection went, in our words. */
+function lostBecause(reason: string): string {
+  switch (reason) {
+    case 'quit':
+      return 'connection closed';
+    case 'econnreset':
+      return 'connection reset';
+    case 'idle':
+      return 'stopped answering';
+    case 'slow-consumer':
+      return 'fell too far behind';
+    default:
+      return displayText(reason);
+  }
+}
+
+/**
+ * Most bytes of text that fit in one message of `maxFrameBytes`, for plain text (quotes and
+ * control characters take more once in JSON). A Fernet token of n plaintext bytes is the base64
+ * of 57 + 16·(⌊n/16⌋ + 1) bytes.
+ */
+function longestText(maxFrameBytes: number, emptyEnvelope: Envelope): number {
+  const tokenLength = (n: number) => 4 * Math.ceil((57 + 16 * (Math.floor(n / 16) + 1)) / 3);
+  let plain = Math.floor((maxFrameBytes * 3) / 4);
+  while (plain > 0 && tokenLength(plain) > maxFrameBytes) plain -= 1;
+  return Math.max(0, plain - Buffer.byteLength(JSON.stringify(emptyEnvelope)));
+}
+
+/** What the client says to the hub's other notices. */
+function hubNotice(parsed: ParsedNotice): Observable<ClientOutput> {
   switch (parsed.kind) {
-    case 'hello':
-      return of({
-        type: 'status',
-        kind: 'hub-hello',
-        line: `* connected as #${parsed.peer}, ${parsed.online} online`,
-      });
     case 'ping':
       return of({ type: 'send', frame: notice.pong() });
     case 'error':
@@ -230,15 +470,33 @@ function onNotice(frame: string): Observable<ClientOutput> {
   }
 }
 
-function whyUnreadable(error: FernetError): string {
+function whyUnreadable(error: FernetError, frame: string, now: number): string {
   switch (error.code) {
     case 'bad-signature':
-      return 'not encrypted with any of our keys, or tampered with';
+      return 'unreadable message: not encrypted with any of our keys, or tampered with';
     case 'expired':
-      return 'too old (older than the TTL)';
-    case 'future':
-      return 'dated in the future (clock skew over 60 s)';
+      return 'unreadable message: too old (older than the TTL)';
+    case 'future': {
+      // The token's time is in the clear (bytes 1-8), so the size of the skew can be told.
+      const ahead = tokenSeconds(frame) - now;
+      return `a message dated ${duration(ahead)} in the future: the sender's clock is fast (they should sync it, e.g. with NTP)`;
+    }
     default:
-      return `not a valid token (${error.message})`;
+      return `unreadable message: not a valid token (${error.message})`;
   }
+}
+
+/** The Unix time a token says it was made at (a token the ring has shaped-checked already). */
+function tokenSeconds(frame: string): number {
+  const bytes = Buffer.from(frame, 'base64url');
+  return bytes.length >= 9 ? Number(bytes.readBigUInt64BE(1)) : Number.NaN;
+}
+
+/** `90 s`, `3 min`, `5 h`, `12 days`: a skew as a person would say it. */
+function duration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return 'far';
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 2 * 3600) return `${Math.round(seconds / 60)} min`;
+  if (seconds < 2 * 86_400) return `${Math.round(seconds / 3600)} h`;
+  return `${Math.round(seconds / 86_400)} days`;
 }

@@ -19,7 +19,12 @@ export type LineKind =
   | 'hub-hello'
   | 'hub-bye'
   | 'too-long'
-  | 'queue-full';
+  | 'queue-full'
+  | 'queued'
+  | 'queue-sent'
+  | 'waiting'
+  | 'command'
+  | 'key-hint';
 
 /** The field of the envelope a malformed message is wrong in, or the envelope as a whole. */
 export type EnvelopeField = keyof Envelope | 'envelope';

@@ -100,6 +100,9 @@ export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 /** How long a closing peer gets to take its last bytes before the socket is destroyed. */
 const LINGER_MS = 2_000;
 
+/** What a closing peer may still send (read and dropped) before the hub stops reading it. */
+const CLOSING_READ_BYTES = 64 * 1024;
+
 /** Errors are reported through `events`; this keeps a late one from becoming an uncaught exception. */
 const ignore = (): void => {};
 
@@ -477,8 +480,8 @@ export class PeerActor {
     if (this.closeReason !== undefined) return;
     this.closeReason = reason;
     // A closing peer holds no one up: it may take up to lingerMs to be gone. What it had sent is
-    // let go, and it is read no more (reading and discarding a flood cost the hub a core; paused,
-    // Node holds at most a read and its 16 KiB mark until the socket is gone).
+    // let go, and what it sends now is dropped (see dropWhatIsInFlight: reading and discarding a
+    // flood cost the hub a core, so past a read's worth it is read no more).
     clearTimeout(this.stuck);
     clearTimeout(this.floodTimer);
     this.stopWaiting();
@@ -487,6 +490,7 @@ export class PeerActor {
     this.accountInput();
     this.socket.pause();
     this.paused = PauseReason.Closing;
+    this.dropWhatIsInFlight();
     this.countCongestion(false);
     const bye = this.options.notices ? Buffer.from(`${notice.bye(reason)}\n`) : undefined;
     if (reason === 'slow-consumer') {
@@ -507,6 +511,24 @@ export class PeerActor {
     clearTimeout(this.linger);
     this.linger = setTimeout(() => this.socket.destroy(), lingerMs);
     this.linger.unref();
+  }
+
+  /**
+   * A frame or two the peer sent as the hub said #bye (a chat line, the answer to a join) would,
+   * left unread, hide its FIN behind them: the hub would not see it go and would wait out the
+   * whole grace. So a closing peer is still read, and what it sends dropped, up to
+   * CLOSING_READ_BYTES; past that reading stops for good, so a flood costs no more than before.
+   */
+  private dropWhatIsInFlight(): void {
+    let dropped = 0;
+    const drop = (chunk: Buffer) => {
+      dropped += chunk.length;
+      if (dropped <= CLOSING_READ_BYTES) return;
+      this.socket.off('data', drop);
+      this.socket.pause();
+    };
+    this.socket.on('data', drop);
+    this.socket.resume();
   }
 
   /** Drops the connection at once. */

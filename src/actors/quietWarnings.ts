@@ -19,6 +19,11 @@ const COUNTED = {
   'hub-bye': ['#bye from the hub', '#bye notices from the hub'],
   'too-long': ['line not sent as too long', 'lines not sent as too long'],
   'queue-full': ['line dropped while not connected', 'lines dropped while not connected'],
+  queued: ['line queued while not connected', 'lines queued while not connected'],
+  'queue-sent': ['batch of queued lines sent', 'batches of queued lines sent'],
+  waiting: ['wait for the hub', 'waits for the hub'],
+  command: ['command refused', 'commands refused'],
+  'key-hint': ['hint about keys', 'hints about keys'],
 } as const;
 
 /** Why a token could not be opened, in the words of the first warning, shortened. */
@@ -40,7 +45,9 @@ export function countedLine(kind: LineKind, count: number, windowMs = WARNING_WI
     return `! ${count} more ${messages} (${why}) in ${window}`;
   }
   const [one, many] = COUNTED[kind as keyof typeof COUNTED];
-  return `! ${count} more ${count === 1 ? one : many} in ${window}`;
+  // Queued lines are news, not a problem: counted as such.
+  const mark = kind === 'queued' ? '*' : '!';
+  return `${mark} ${count} more ${count === 1 ? one : many} in ${window}`;
 }
 
 /**

@@ -2,6 +2,7 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { FernetKey } from '../crypto/fernetKey.ts';
+import { fingerprint } from '../crypto/fingerprint.ts';
 import { KeyFileError, writeKeyFile } from '../crypto/keyFile.ts';
 import { parseSeedKey, SEED_KEY_MAX_BYTES } from '../crypto/seedKey.ts';
 import { SeedKeyError } from '../crypto/seedKeyError.ts';
@@ -38,8 +39,9 @@ await runCommand(
   async (config, positionals) => {
     const file = positionals[0] ?? 'chat.key';
     const seed = config.fromSeed;
+    let key: FernetKey;
     try {
-      const key = seed === undefined ? FernetKey.generate() : FernetKey.fromBytes(importSeedKey(seed));
+      key = seed === undefined ? FernetKey.generate() : FernetKey.fromBytes(importSeedKey(seed));
       const origin = seed === undefined ? 'made' : `imported from ${seed}`;
       writeKeyFile(file, [key], `fernet-chat key, ${origin} ${new Date().toISOString()}; keep it secret`);
     } catch (error) {
@@ -57,6 +59,8 @@ await runCommand(
         `${seed} holds the same secret: keep it private (chmod 600 ${seed}) or delete it once nobody needs the Python chat\n`,
       );
     }
+    // What the client shows at start: people compare it to check they hold the same key.
+    process.stdout.write(`key fingerprint ${fingerprint(key)}\n`);
     return 0;
   },
 );

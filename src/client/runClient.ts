@@ -6,6 +6,7 @@ import { HUB_DEFAULTS } from '../config/hubConfig.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
 import { HubLink } from '../streams/hubLink.ts';
+import { fingerprint } from '../crypto/fingerprint.ts';
 import { openTerminal } from '../streams/terminal.ts';
 
 /** The hub's default frame limit: a longer token would be refused, so it is not sent. */
@@ -15,6 +16,8 @@ const MAX_OUTGOING_FRAME_BYTES = HUB_DEFAULTS.maxFrameBytes;
  * LF must fit in 4096 bytes (about 2,880 bytes of text): a longer one would reach them in pieces.
  */
 const MAX_SEED_FRAME_BYTES = 4096 - 1;
+/** How long a hub may take to say `#hello` before the client says it is none. */
+const HELLO_TIMEOUT_MS = 5_000;
 
 /**
  * The client's edges around its actor: the link to the hub and the terminal. Resolves with the
@@ -33,14 +36,16 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     throw error;
   }
   const terminal = openTerminal(process.stdin, process.stdout, process.stderr, `${config.name}> `);
+  // People holding the same key see the same fingerprint: the way to check a key by voice.
+  terminal.notify(`* key fingerprint ${fingerprint(ring.primary)}`);
   const link = new HubLink(first, {
     host: config.host,
     port: config.port,
     framing: config.framing,
     reconnect: config.reconnect,
     onStatus: (line) => terminal.notify(line),
-    // A hub that takes the connection but never says #hello is as dead as one that stops answering.
-    welcomeTimeoutMs: config.pongTimeoutSeconds * 1000,
+    // A hub says #hello at once: a port that stays silent a few seconds is no hub, or a dead one.
+    welcomeTimeoutMs: Math.min(config.pongTimeoutSeconds * 1000, HELLO_TIMEOUT_MS),
   });
   const seedFraming = config.framing === 'chunk';
   const actor = clientActor({
@@ -60,9 +65,11 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     // as Ctrl-D does instead (a leave message, then what was queued). A second one kills.
     const hangUp = () => terminal.close();
     process.once('SIGHUP', hangUp);
+    let stopWaiting = () => {};
     const finish = (status: number) => {
       if (settled) return;
       settled = true;
+      stopWaiting();
       process.off('SIGHUP', hangUp);
       subscription.unsubscribe();
       terminal.close();
@@ -73,7 +80,7 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
       tap({
         complete: () => {
           if (ending) return;
-          terminal.notify('fernet-chat-client: the connection to the hub was lost');
+          terminal.notify(`fernet-chat-client: ${link.failure ?? 'the connection to the hub was lost'}`);
           finish(1);
         },
       }),
@@ -91,6 +98,13 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
           case 'warn':
           case 'status':
             terminal.notify(output.line);
+            // Input has ended while lines wait for the hub: a second Ctrl-D leaves without them.
+            if (output.kind === 'waiting') {
+              stopWaiting = onSecondEof(() => {
+                terminal.notify('* left without sending what was queued');
+                finish(1);
+              });
+            }
             return;
           case 'drop':
             terminal.notify(`* ${output.reason}; dropping the connection`);
@@ -115,4 +129,25 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
       },
     });
   });
+}
+
+/**
+ * Calls `leave` when the user presses Ctrl-D (or Ctrl-C) again after input has ended. On a
+ * terminal readline has closed by then, so the keys are read raw; piped input has no second end.
+ * Returns what stops listening.
+ */
+function onSecondEof(leave: () => void): () => void {
+  const stdin = process.stdin;
+  if (!stdin.isTTY) return () => {};
+  const onData = (chunk: Buffer) => {
+    if (chunk.includes(0x04) || chunk.includes(0x03)) leave();
+  };
+  stdin.setRawMode(true);
+  stdin.on('data', onData);
+  stdin.resume();
+  return () => {
+    stdin.off('data', onData);
+    stdin.setRawMode(false);
+    stdin.pause();
+  };
 }

@@ -11,7 +11,22 @@ export const nameSchema = z
   // Control characters and bidi overrides could disguise a name on screen; emoji joiners are fine.
   .regex(/^[^\p{Cc}\u202a-\u202e\u2066-\u2069]+$/u, 'a name cannot contain control characters');
 
-/** What travels inside a token (SPEC §5). Unknown fields are ignored, for later versions. */
+/**
+ * What travels inside a token (SPEC §5). Unknown fields are ignored, for later versions.
+ *
+ * The optional fields are still version 1: a client that does not know them strips them and
+ * shows the envelope as its kind says, so old and new clients chat together. They are optional
+ * fields rather than new kinds because an old client refuses an unknown kind as malformed.
+ *
+ * - `peer`: the sender's own hub id, learnt from its `#hello`. The hub relays a token without
+ *   saying whose it is and never sees a name; with `peer` a client links the ids of the hub's
+ *   `#joined`/`#left` to names, so a lost connection shows as `* bob left without a goodbye`. It
+ *   says nothing the hub does not know already (the hub knows who sent what).
+ * - `here` (on a join): "I was already here", the answer to someone else's join, so that a
+ *   newcomer learns who is online. Old clients show it as a join.
+ * - `was` (on a join): the name the sender had before `/nick`. Old clients show a join.
+ * - `action` (on a message): `/me`, shown as `* alice waves`. Old clients show `alice: waves`.
+ */
 export const envelopeSchema = z.object({
   v: z.literal(1),
   kind: z.enum(['message', 'join', 'leave']),
@@ -19,6 +34,10 @@ export const envelopeSchema = z.object({
   text: z.string(),
   id: z.uuid(),
   at: z.iso.datetime(),
+  peer: z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER).optional(),
+  here: z.boolean().optional(),
+  was: nameSchema.optional(),
+  action: z.boolean().optional(),
 });
 
 export type Envelope = z.infer<typeof envelopeSchema>;

@@ -6,6 +6,8 @@ import { connectSocket } from './connectSocket.ts';
 import type { Framing } from './frameEvent.ts';
 import { forEachFrame } from './frameEvent.ts';
 import { FrameSplitter } from './frameSplitter.ts';
+import { displayText } from '../text/displayText.ts';
+import { parseNotice } from '../protocol/notice.ts';
 
 export interface HubLinkOptions {
   readonly host: string;
@@ -38,16 +40,33 @@ const HELLO = '#hello ';
  */
 export class HubLink {
   readonly events: Observable<LinkEvent>;
+  /**
+   * Why the link gave up at once, if it did: the first connection reached something that is not
+   * a fernet-chat hub (a wrong port), which retrying would not change.
+   */
+  failure: string | undefined;
   private socket: Socket | undefined;
   private ending = false;
+  private welcomedOnce = false;
 
   constructor(
     first: Socket,
     private readonly options: HubLinkOptions,
   ) {
+    const where = `${options.host}:${options.port}`;
     this.events = new Observable<LinkEvent>((subscriber) => {
       let retry: NodeJS.Timeout | undefined;
       let attempt = 0;
+      /**
+       * The last thing said about reconnecting: while the hub stays away each attempt fails the
+       * same way, and one line per change of state says all there is (not two per attempt).
+       */
+      let lastSaid = '';
+      const say = (line: string) => {
+        if (line === lastSaid) return;
+        lastSaid = line;
+        options.onStatus(line);
+      };
 
       const attach = (socket: Socket, again: boolean) => {
         this.socket = socket;
@@ -55,18 +74,37 @@ export class HubLink {
         const silence =
           options.framing === 'line' && options.welcomeTimeoutMs !== undefined
             ? setTimeout(() => {
-                options.onStatus(
-                  `* the hub said nothing within ${(options.welcomeTimeoutMs ?? 0) / 1000} s; dropping the connection`,
+                if (!this.welcomedOnce)
+                  this.failure = `nothing at ${where} said #hello: is it a fernet-chat hub?`;
+                say(
+                  `* the hub said nothing within ${(options.welcomeTimeoutMs ?? 0) / 1000} s; dropping the connection (is ${where} a fernet-chat hub?)`,
                 );
                 socket.destroy();
               }, options.welcomeTimeoutMs)
             : undefined;
-        const welcome = () => {
+        const welcome = (hello?: string) => {
           clearTimeout(silence);
           welcomed = true;
+          this.welcomedOnce = true;
           attempt = 0;
+          lastSaid = '';
           if (again) options.onStatus('* reconnected');
-          subscriber.next({ type: 'up' });
+          const parsed = hello === undefined ? undefined : parseNotice(hello);
+          subscriber.next(
+            parsed?.kind === 'hello' && parsed.peer >= 0
+              ? { type: 'up', peer: parsed.peer, online: parsed.online }
+              : { type: 'up' },
+          );
+        };
+        /** Something other than `#hello` came first: whatever listens there, it is no hub of ours. */
+        const notAHub = (first: string) => {
+          clearTimeout(silence);
+          const sample = displayText(first.slice(0, 40));
+          if (!this.welcomedOnce) this.failure = `${where} is not a fernet-chat hub`;
+          say(
+            `* ${where} is not a fernet-chat hub (it said "${sample}" instead of #hello); dropping the connection`,
+          );
+          socket.destroy();
         };
         const splitter = new FrameSplitter({
           maxFrameBytes: MAX_INCOMING_FRAME_BYTES,
@@ -80,8 +118,13 @@ export class HubLink {
               return;
             }
             forEachFrame(event.data, (start, end) => {
+              if (socket.destroyed) return;
               const frame = event.data.toString('utf8', start, end);
-              if (!welcomed && frame.startsWith(HELLO)) welcome();
+              if (!welcomed && options.framing === 'line') {
+                // A hub that turns us away says `#bye hub-full` first: a notice, still a hub.
+                if (frame.startsWith(HELLO)) welcome(frame);
+                else if (!frame.startsWith('#')) return notAHub(frame);
+              }
               subscriber.next({ type: 'frame', frame });
             });
           }),
@@ -90,9 +133,12 @@ export class HubLink {
           clearTimeout(silence);
           this.socket = undefined;
           if (this.ending) return subscriber.complete();
-          subscriber.next({ type: 'down', reason: 'connection lost' });
-          if (!options.reconnect) return subscriber.complete();
-          options.onStatus(`* lost the connection to the hub at ${options.host}:${options.port}`);
+          if (welcomed) subscriber.next({ type: 'down', reason: 'connection lost' });
+          if (!options.reconnect || this.failure !== undefined) return subscriber.complete();
+          if (welcomed)
+            say(
+              `* lost the connection to the hub at ${where}; reconnecting (what you type is kept and sent then)`,
+            );
           scheduleRetry();
         });
         // The seed's server says nothing: connected is all there is to know.
@@ -102,7 +148,6 @@ export class HubLink {
       const scheduleRetry = () => {
         attempt++;
         const delay = backoffDelay(attempt);
-        options.onStatus(`* reconnecting in ${(delay / 1000).toFixed(1)} s (attempt ${attempt})`);
         retry = setTimeout(() => {
           connectSocket(options.host, options.port).then(
             (socket) => {
@@ -111,7 +156,7 @@ export class HubLink {
             },
             (error: Error) => {
               if (this.ending || subscriber.closed) return;
-              options.onStatus(`* ${error.message}`);
+              say(`* ${error.message}; still trying`);
               scheduleRetry();
             },
           );

@@ -161,7 +161,10 @@ describe('client actor (marble)', () => {
           '! unreadable message: not encrypted with any of our keys, or tampered with',
         ),
         d: warn('unreadable:expired', '! unreadable message: too old (older than the TTL)'),
-        e: warn('unreadable:future', '! unreadable message: dated in the future (clock skew over 60 s)'),
+        e: warn(
+          'unreadable:future',
+          "! a message dated 60 min in the future: the sender's clock is fast (they should sync it, e.g. with NTP)",
+        ),
         f: warn('malformed:kind', expect.stringMatching(/^! malformed message: kind: /)),
         g: show('bob: still here'),
       });
@@ -353,12 +356,20 @@ describe('client actor (marble)', () => {
 
   it('refuses to send a message too long for the hub, and goes on', () => {
     scheduler().run(({ cold, expectObservable }) => {
-      const typed = cold('-ab', { a: 'x'.repeat(1000), b: 'short' });
+      // The limit it names is exact: a line of 178 bytes is sent, one of 179 is not.
+      const typed = cold('-abcd', {
+        a: 'x'.repeat(1000),
+        b: 'short',
+        c: 'y'.repeat(178),
+        d: 'z'.repeat(179),
+      });
       const actor = alice({ maxFrameBytes: 500 });
-      expectObservable(opened(actor({ typed, link: cold('u', { u: up }) }))).toBe('jab', {
+      expectObservable(opened(actor({ typed, link: cold('u', { u: up }) }))).toBe('jabcd', {
         j: sent('join', '', 1),
-        a: warn('too-long', '! not sent: message too long (1000 bytes)'),
+        a: warn('too-long', '! not sent: message too long (1000 bytes; at most 178 fit in one message)'),
         b: sent('message', 'short', 3),
+        c: sent('message', 'y'.repeat(178), 4),
+        d: warn('too-long', '! not sent: message too long (179 bytes; at most 178 fit in one message)'),
       });
     });
   });
@@ -367,11 +378,14 @@ describe('client actor (marble)', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const typed = cold('--ab', { a: 'while down 1', b: 'while down 2' });
       const link = cold('ud 9ms u', { u: up, d: down });
-      expectObservable(opened(alice()({ typed, link }))).toBe('j 10ms (kab)', {
+      expectObservable(opened(alice()({ typed, link }))).toBe('j-qr 7ms (kabs)', {
         j: sent('join', '', 1),
+        q: status('queued', '* 1 line queued, will be sent on reconnect'),
+        r: status('queued', '* 2 lines queued, will be sent on reconnect'),
         k: sent('join', '', 4),
         a: sent('message', 'while down 1', 2),
         b: sent('message', 'while down 2', 3),
+        s: status('queue-sent', '* sent 2 lines queued while offline'),
       });
     });
   });
@@ -382,10 +396,16 @@ describe('client actor (marble)', () => {
       const link = cold('ud', { u: up, d: down });
       // Input ends at 4; the link gets the pong timeout (20) to come back, and does not.
       expectObservable(opened(alice({ maxQueuedLines: 2, pongTimeoutMs: 20 })({ typed, link }))).toBe(
-        'j--c 20ms d',
+        'jabcw 19ms d',
         {
           j: sent('join', '', 1),
+          a: status('queued', '* 1 line queued, will be sent on reconnect'),
+          b: status('queued', '* 2 lines queued, will be sent on reconnect'),
           c: warn('queue-full', '! not connected and 2 lines already wait: this one was dropped'),
+          w: status(
+            'waiting',
+            '* not connected: waiting up to 0.02 s for the hub to send 2 lines queued (Ctrl-D again leaves without them)',
+          ),
           d: done(2),
         },
       );

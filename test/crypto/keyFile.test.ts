@@ -13,6 +13,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FernetKey } from '../../src/crypto/index.ts';
+import { fingerprint } from '../../src/crypto/fingerprint.ts';
 import { KeyFileError, MAX_KEY_FILE_BYTES, readKeyFile, writeKeyFile } from '../../src/crypto/keyFile.ts';
 import { clientArgs, runBin, stopAll } from '../support/bins.ts';
 import { OTHER_KEY, otherRing, TEST_KEY, tempDir, testRing, writeTestKeyFile } from '../support/testKey.ts';
@@ -46,8 +47,11 @@ describe('fernet-chat-keygen (the real bin)', () => {
     try {
       const first = await runBin('keygen', [], { cwd });
       expect(first.exit.code, first.stderr).toBe(0);
-      expect(first.stdout).toBe('wrote a new key to chat.key (mode 0600)\n');
       const path = join(cwd, 'chat.key');
+      // The fingerprint the client shows at start, so that people can compare keys by voice.
+      expect(first.stdout).toBe(
+        `wrote a new key to chat.key (mode 0600)\nkey fingerprint ${fingerprint(readKeyFile(path).primary)}\n`,
+      );
       expect(statSync(path).mode & 0o777).toBe(0o600);
       const written = readFileSync(path, 'utf8');
       expect(keysIn(written)).toHaveLength(1);

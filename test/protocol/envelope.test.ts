@@ -21,6 +21,15 @@ describe('envelopeSchema', () => {
       expect(envelopeSchema.safeParse({ ...good, text }).success).toBe(true);
   });
 
+  it('takes the optional v1 fields: the sender’s hub id, an answer to a join, a former name, an action', () => {
+    const full = { ...good, kind: 'join', peer: 7, here: true, was: 'al', action: false };
+    expect(envelopeSchema.parse(full)).toEqual(full);
+    // A v1 envelope without them (every client before them) is as good as ever.
+    expect(envelopeSchema.parse(good)).toEqual(good);
+    for (const bad of [{ peer: -1 }, { peer: 1.5 }, { peer: '7' }, { here: 'yes' }, { was: '' }])
+      expect(envelopeSchema.safeParse({ ...good, ...bad }).success, JSON.stringify(bad)).toBe(false);
+  });
+
   it('ignores fields it does not know (later versions may add some)', () => {
     expect(envelopeSchema.parse({ ...good, colour: 'blue' })).toEqual(good);
   });

@@ -1,0 +1,78 @@
+import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ROOT, stopAll } from '../support/bins.ts';
+import { eventually } from '../support/eventually.ts';
+import { startTestHub } from '../support/hub.ts';
+import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+
+/** The client on a pseudo-terminal (util-linux `script`), where Ctrl-D is a key, not a pipe's end. */
+class Tty {
+  screen = '';
+  exit: number | null | undefined;
+  private readonly child: ChildProcessWithoutNullStreams;
+
+  constructor(command: string) {
+    this.child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
+      cwd: ROOT,
+      env: { ...process.env, TERM: 'xterm' },
+    });
+    this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
+      this.screen += text;
+    });
+    this.child.on('close', (code) => {
+      this.exit = code;
+    });
+  }
+
+  type(keys: string): void {
+    this.child.stdin.write(keys);
+  }
+
+  async shows(what: string, timeoutMs = 5_000): Promise<void> {
+    await eventually(
+      () => this.screen.includes(what) || undefined,
+      () => `${JSON.stringify(what)} on the screen; it shows ${JSON.stringify(this.screen)}`,
+      timeoutMs,
+    );
+  }
+
+  kill(): void {
+    if (this.exit === undefined) this.child.kill('SIGKILL');
+  }
+}
+
+const haveScript = spawnSync('script', ['--version']).status === 0;
+
+describe.skipIf(!haveScript)('Ctrl-D while offline, on a terminal (needs util-linux `script`)', () => {
+  let dir: { dir: string; cleanup: () => void };
+  let tty: Tty | undefined;
+  beforeEach(() => {
+    dir = tempDir();
+  });
+  afterEach(async () => {
+    tty?.kill();
+    await stopAll();
+    dir.cleanup();
+  });
+
+  it('says what it waits for, and a second Ctrl-D leaves at once', async () => {
+    const hub = await startTestHub();
+    const key = writeTestKeyFile(dir.dir);
+    tty = new Tty(
+      `node --import tsx src/bin/client.ts --host 127.0.0.1 --port ${hub.port} --key-file ${key} --name alice`,
+    );
+    await tty.shows('* connected as #', 15_000);
+    hub.bin.kill('SIGKILL');
+    await tty.shows('* lost the connection to the hub');
+    tty.type('are you there?\r');
+    await tty.shows('* 1 line queued, will be sent on reconnect');
+    tty.type('\x04');
+    await tty.shows('* not connected: waiting up to 20 s for the hub to send 1 line queued (Ctrl-D again');
+    const started = Date.now();
+    tty.type('\x04');
+    await tty.shows('* left without sending what was queued');
+    await eventually(() => (tty!.exit !== undefined ? true : undefined), 'the client to exit', 3_000);
+    expect(tty.exit).toBe(1);
+    expect(Date.now() - started).toBeLessThan(3_000);
+  }, 30_000);
+});

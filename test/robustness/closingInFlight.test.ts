@@ -1,0 +1,28 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { START_TIMEOUT_MS, stopAll, startTestClient } from '../support/bins.ts';
+import { startTestHub } from '../support/hub.ts';
+import { useTestKeyFile } from '../support/testKey.ts';
+
+const key = useTestKeyFile();
+afterEach(stopAll);
+
+describe('a frame in flight when the hub says #bye', () => {
+  it('does not hide the peer’s close: the hub sees it go and exits well within its grace', async () => {
+    const slow: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const hub = await startTestHub(['--shutdown-grace-ms', '5000']);
+      const alice = startTestClient(hub.port, key.path, 'alice', '--no-reconnect');
+      await alice.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
+      const bob = startTestClient(hub.port, key.path, 'bob', '--no-reconnect');
+      await bob.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
+      // alice answers bob's join (a frame from her) just as the hub says #bye.
+      hub.bin.kill('SIGTERM');
+      const started = Date.now();
+      await hub.bin.waitForExit(8_000);
+      slow.push(Date.now() - started);
+      await stopAll();
+    }
+    console.log(`hub exit after SIGTERM, ms: ${slow.join(', ')}`);
+    expect(slow.filter((ms) => ms > 3_000)).toEqual([]);
+  }, 90_000);
+});
