@@ -70,6 +70,15 @@ export function readKeyFile(path: string): KeyRing {
 }
 
 /**
+ * Whether a key file's mode lets group or others read it. Not on Windows: there a file's access
+ * is an NTFS ACL, which Node does not show (its mode is 0666 or 0444 whatever the ACL says), so
+ * the check would refuse every key file; protecting it is left to the user profile's ACL.
+ */
+export function isTooOpen(mode: number, platform: NodeJS.Platform = process.platform): boolean {
+  return platform !== 'win32' && (mode & 0o077) !== 0;
+}
+
+/**
  * The text of an open key file, once it is known to be a regular file, small, and private. The
  * size goes before the mode, so that a caller that forgives the mode (a fixture's published
  * key) never reads a big file either.
@@ -78,7 +87,7 @@ function checkedText(path: string, fd: number): string {
   const stats = fstatSync(fd);
   if (!stats.isFile()) throw notAFile(path, kindOf(stats));
   if (stats.size > MAX_KEY_FILE_BYTES) throw tooLarge(path, `${stats.size} bytes`);
-  if ((stats.mode & 0o077) !== 0) {
+  if (isTooOpen(stats.mode)) {
     const octal = (stats.mode & 0o777).toString(8).padStart(4, '0');
     throw new KeyFileError(
       'too-open',

@@ -14,7 +14,13 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { FernetKey } from '../../src/crypto/index.ts';
 import { fingerprint } from '../../src/crypto/fingerprint.ts';
-import { KeyFileError, MAX_KEY_FILE_BYTES, readKeyFile, writeKeyFile } from '../../src/crypto/keyFile.ts';
+import {
+  KeyFileError,
+  MAX_KEY_FILE_BYTES,
+  readKeyFile,
+  writeKeyFile,
+  isTooOpen,
+} from '../../src/crypto/keyFile.ts';
 import { clientArgs, runBin, stopAll } from '../support/bins.ts';
 import { OTHER_KEY, otherRing, TEST_KEY, tempDir, testRing, writeTestKeyFile } from '../support/testKey.ts';
 
@@ -234,5 +240,15 @@ describe('the client and a key file', () => {
     expect(run.stderr).toBe(
       `fernet-chat-client: key file ${path} is readable by others (mode 0644); fix it with: chmod 600 ${path}\n`,
     );
+  });
+});
+
+describe('isTooOpen (the mode check)', () => {
+  it('refuses group or other bits on POSIX systems, and checks nothing on Windows, where modes are not access', () => {
+    expect(isTooOpen(0o100600, 'linux')).toBe(false);
+    expect(isTooOpen(0o100640, 'linux')).toBe(true);
+    expect(isTooOpen(0o100604, 'darwin')).toBe(true);
+    // What Node reports for any writable file on Windows, whatever its ACL.
+    expect(isTooOpen(0o100666, 'win32')).toBe(false);
   });
 });
