@@ -1,4 +1,4 @@
-import { createInterface, type Interface } from 'node:readline';
+import { clearScreenDown, createInterface, type Interface, moveCursor } from 'node:readline';
 import { Observable, share } from 'rxjs';
 
 export interface Terminal {
@@ -27,6 +27,7 @@ export function openTerminal(
     output: interactive ? output : undefined,
     terminal: interactive,
   });
+  let closed = false;
   if (interactive) {
     rl.setPrompt(prompt);
     rl.prompt();
@@ -34,7 +35,7 @@ export function openTerminal(
   const lines = new Observable<string>((subscriber) => {
     const onLine = (line: string) => {
       subscriber.next(line);
-      if (interactive) rl.prompt();
+      if (interactive && !closed) rl.prompt();
     };
     const onClose = () => subscriber.complete();
     rl.on('line', onLine);
@@ -45,17 +46,73 @@ export function openTerminal(
     };
   }).pipe(share());
 
+  if (interactive) keepPromptRows(rl, input, output);
   const above = (line: string) => {
-    // \r and "erase line" remove the prompt and partial input; prompt(true) redraws them after.
-    output.write(`\r\x1b[K${line}\n`);
+    if (closed) {
+      output.write(`${line}\n`);
+      return;
+    }
+    // The prompt and a draft longer than the terminal is wide fill several rows, and the cursor
+    // can be on any of them: go to the first and clear from there down, or the rows above the
+    // cursor stay behind as a stale copy of the draft.
+    const rows = rl.getCursorPos().rows;
+    moveCursor(output, 0, -rows);
+    output.write('\r');
+    clearScreenDown(output);
+    output.write(`${line}\n`);
+    // prompt(true) first moves up as many rows as the cursor was below the prompt's first row
+    // (readline's own record of them), which would now erase the line just written: give it
+    // those rows to climb, so it redraws the prompt and draft on the fresh row below the line.
+    output.write('\n'.repeat(rows));
     rl.prompt(true);
   };
+  const close = () => {
+    if (closed) return;
+    // To the end of the draft first, so that the newline written on close leaves it whole.
+    if (interactive) rl.write(null, { ctrl: true, name: 'e' });
+    rl.close();
+  };
+  rl.on('close', () => {
+    closed = true;
+    // Leave the terminal on a fresh line: the shell's prompt would follow ours on the same row.
+    if (interactive) output.write('\n');
+  });
+  // Ctrl-C closes as Ctrl-D does, through close() so the draft is left whole.
+  if (interactive) rl.on('SIGINT', close);
   return {
     lines,
     print: (line) => (interactive ? above(line) : output.write(`${line}\n`)),
     notify: (line) => (interactive ? above(line) : errors.write(`${line}\n`)),
-    close: () => rl.close(),
+    close,
   };
+}
+
+/**
+ * On a resize readline redraws its prompt, first climbing as many rows as the cursor was below
+ * the prompt's first row at the old width. A terminal that reflows (tmux, VTE, iTerm2) may have
+ * joined those rows when it grew wider: the climb would then go past the prompt and erase the
+ * line above. Before readline's redraw, step down as many rows as the prompt lost, so the climb
+ * never goes higher than the prompt's first row under either layout; a terminal that does not
+ * reflow keeps at worst a stale copy of the draft's first row, never loses a line.
+ */
+function keepPromptRows(rl: Interface, input: NodeJS.ReadableStream, output: NodeJS.WritableStream): void {
+  let rows = 0; // the cursor's row below the prompt's first row, as readline last drew it
+  const record = () => {
+    rows = rl.getCursorPos().rows;
+  };
+  // Runs after readline's own keypress handling (registered first), so it sees the new draft.
+  input.on('keypress', record);
+  const stepDown = () => {
+    const lost = rows - Math.min(rows, rl.getCursorPos().rows);
+    if (lost > 0) output.write('\n'.repeat(lost));
+  };
+  output.prependListener('resize', stepDown);
+  output.on('resize', record);
+  rl.on('close', () => {
+    input.off('keypress', record);
+    output.off('resize', stepDown);
+    output.off('resize', record);
+  });
 }
 
 /** Asks one question on the terminal (the seed asked for the user's name this way). */
@@ -73,7 +130,10 @@ export function ask(
       resolve(answer);
     });
     rl.on('close', () => {
-      if (!answered) resolve(undefined);
+      if (answered) return;
+      // Ctrl-C or Ctrl-D: leave the terminal on a fresh line, not after the question.
+      output.write('\n');
+      resolve(undefined);
     });
   });
 }

@@ -1,0 +1,167 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { clientArgs, START_TIMEOUT_MS, startTestClient, stopAll } from '../support/bins.ts';
+import { startTestHub } from '../support/hub.ts';
+import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { binCommand, TmuxScreen, tmuxSkipReason } from '../support/tmux.ts';
+
+/**
+ * The client in a real terminal emulator (tmux), read back with capture-pane, scrollback
+ * included: a line the client wrote and then erased while redrawing the prompt is really gone.
+ */
+describe.skipIf(tmuxSkipReason !== undefined)(
+  `the client's screen in a terminal (tmux${tmuxSkipReason ? `: skipped, ${tmuxSkipReason}` : ''})`,
+  () => {
+    let dir: { dir: string; cleanup: () => void };
+    let screen: TmuxScreen | undefined;
+
+    beforeEach(() => {
+      dir = tempDir();
+    });
+    afterEach(async () => {
+      screen?.close();
+      screen = undefined;
+      await stopAll();
+      dir.cleanup();
+    });
+
+    /** Alice in tmux, `columns` wide, with her prompt up. */
+    async function aliceOnScreen(columns: number, ...more: string[]) {
+      const hub = await startTestHub();
+      const key = writeTestKeyFile(dir.dir);
+      screen = new TmuxScreen(binCommand('client', clientArgs(hub.port, key, 'alice', ...more)), columns);
+      await screen.waitFor(
+        (lines) => lines.some((line) => line.startsWith('alice>')),
+        'the prompt',
+        START_TIMEOUT_MS,
+      );
+      return { hub, key, screen };
+    }
+
+    /** Bob says each line, then leaves; alice's screen must end up holding every one of them. */
+    async function bobSays(port: number, key: string, said: readonly string[]) {
+      const bob = startTestClient(port, key, 'bob');
+      for (const line of said) bob.write(`${line}\n`);
+      bob.endInput();
+      expect((await bob.waitForExit(START_TIMEOUT_MS)).code).toBe(0);
+    }
+
+    it.each([
+      { columns: 40, draft: 'short but now wider than forty columns!!', said: ['narrow 1', 'narrow 2'] },
+      { columns: 100, draft: 'x'.repeat(144), said: ['wide 1', 'wide 2', 'wide 3'] },
+    ])(
+      'at $columns columns with a draft that wraps, no incoming line is lost',
+      async ({ columns, draft, said }) => {
+        const { hub, key, screen } = await aliceOnScreen(columns);
+        screen.type(draft);
+        await screen.waitForLine(`alice> ${draft}`);
+
+        await bobSays(hub.port, key, said);
+        const expected = ['* bob joined', ...said.map((line) => `bob: ${line}`), '* bob left'];
+        const before = await screen.waitFor(
+          (lines) => expected.every((line) => lines.includes(line)),
+          `every line of bob's: ${expected.join(' | ')}`,
+        );
+        // The draft shows once: no stale copy of its first row is left above the lines.
+        expect(before.filter((line) => line.startsWith('alice> '))).toEqual([`alice> ${draft}`]);
+
+        // Still there once the draft is sent and the prompt moves on.
+        screen.press('Enter');
+        const lines = await screen.waitFor(
+          (seen) => seen.filter((line) => line.startsWith('alice>')).length >= 2,
+          'a fresh prompt after the draft was sent',
+        );
+        for (const line of expected) expect(lines).toContain(line);
+        expect(lines).toContain(`alice> ${draft}`);
+        // The lines come in order, each once, and above the draft that was being typed.
+        const order = expected.map((line) => lines.indexOf(line));
+        expect(order).toEqual([...order].sort((a, b) => a - b));
+        expect(lines.indexOf(`alice> ${draft}`)).toBeGreaterThan(order.at(-1)!);
+      },
+    );
+
+    it('loses no line when the terminal is resized under a wrapped draft', async () => {
+      const { hub, key, screen } = await aliceOnScreen(40);
+      const draft = 'a draft that wraps at forty columns, and then some';
+      screen.type(draft);
+      await screen.waitForLine(`alice> ${draft}`);
+      await bobSays(hub.port, key, ['before the resize']);
+      await screen.waitForLine('* bob left');
+
+      // Wider: tmux rejoins the draft's rows, and the prompt is redrawn one row shorter.
+      screen.resize(100);
+      await screen.waitForLine(`alice> ${draft}`);
+      await bobSays(hub.port, key, ['after widening']);
+      await screen.waitFor(
+        (lines) => lines.filter((line) => line === '* bob left').length === 2,
+        'bob left twice',
+      );
+
+      // Narrower again: the draft wraps onto more rows.
+      screen.resize(30);
+      await bobSays(hub.port, key, ['after narrowing']);
+      const lines = await screen.waitFor(
+        (seen) => seen.filter((line) => line === '* bob left').length === 3,
+        'bob left three times',
+      );
+      for (const line of ['bob: before the resize', 'bob: after widening', 'bob: after narrowing'])
+        expect(lines).toContain(line);
+      expect(lines.filter((line) => line === '* bob joined')).toHaveLength(3);
+    });
+
+    describe('leaves the terminal on a fresh line, so the shell prompt does not follow ours', () => {
+      it('after Ctrl-D', async () => {
+        const { screen } = await aliceOnScreen(40);
+        screen.press('C-d');
+        const lines = await screen.waitFor(
+          (seen) => seen.some((line) => line.includes('[exit ')),
+          'the exit',
+        );
+        expect(lines).toContain('[exit 0]');
+        expect(lines).toContain('alice>');
+      });
+
+      it('after Ctrl-C, with the draft left whole', async () => {
+        const { screen } = await aliceOnScreen(40);
+        screen.type('half a thought that wraps past forty columns');
+        screen.press('Left', 'Left', 'Left');
+        await screen.waitForLine('alice> half a thought that wraps past forty columns');
+        screen.press('C-c');
+        const lines = await screen.waitFor(
+          (seen) => seen.some((line) => line.includes('[exit ')),
+          'the exit',
+        );
+        expect(lines).toContain('[exit 0]');
+        expect(lines).toContain('alice> half a thought that wraps past forty columns');
+      });
+
+      it('after losing the hub', async () => {
+        const { hub, screen } = await aliceOnScreen(60, '--no-reconnect');
+        hub.bin.kill('SIGKILL');
+        const lines = await screen.waitFor(
+          (seen) => seen.some((line) => line.includes('[exit ')),
+          'the exit',
+        );
+        expect(lines).toContain('fernet-chat-client: the connection to the hub was lost');
+        expect(lines).toContain('[exit 1]');
+      });
+
+      it('after Ctrl-C or Ctrl-D at the name question', async () => {
+        const hub = await startTestHub();
+        const key = writeTestKeyFile(dir.dir);
+        const args = ['--host', '127.0.0.1', '--port', String(hub.port), '--key-file', key];
+        for (const key of ['C-c', 'C-d']) {
+          screen?.close();
+          screen = new TmuxScreen(binCommand('client', args), 60);
+          await screen.waitForLine('Your name:', START_TIMEOUT_MS);
+          screen.press(key);
+          const lines = await screen.waitFor(
+            (seen) => seen.some((line) => line.includes('[exit ')),
+            'the exit',
+          );
+          expect(lines, key).toContain('Your name:');
+          expect(lines, key).toContain('[exit 2]');
+        }
+      });
+    });
+  },
+);
