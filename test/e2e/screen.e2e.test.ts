@@ -46,10 +46,17 @@ describe.skipIf(tmuxSkipReason !== undefined)(
     }
 
     it.each([
-      { columns: 40, draft: 'short but now wider than forty columns!!', said: ['narrow 1', 'narrow 2'] },
-      { columns: 100, draft: 'x'.repeat(144), said: ['wide 1', 'wide 2', 'wide 3'] },
+      {
+        what: 'ASCII',
+        columns: 40,
+        draft: 'short but now wider than forty columns!!',
+        said: ['narrow 1', 'narrow 2'],
+      },
+      { what: 'ASCII', columns: 100, draft: 'x'.repeat(144), said: ['wide 1', 'wide 2', 'wide 3'] },
+      // Each of these takes two columns: 24 of them and the prompt fill two rows of 40, not one.
+      { what: 'wide characters', columns: 40, draft: '漢字かな'.repeat(6), said: ['under wide characters'] },
     ])(
-      'at $columns columns with a draft that wraps, no incoming line is lost',
+      'at $columns columns with a draft of $what that wraps, no incoming line is lost',
       async ({ columns, draft, said }) => {
         const { hub, key, screen } = await aliceOnScreen(columns);
         screen.type(draft);
@@ -78,6 +85,21 @@ describe.skipIf(tmuxSkipReason !== undefined)(
         expect(lines.indexOf(`alice> ${draft}`)).toBeGreaterThan(order.at(-1)!);
       },
     );
+
+    it('loses no line while a long paste arrives along with the lines', async () => {
+      const { hub, key, screen } = await aliceOnScreen(40);
+      const said = Array.from({ length: 20 }, (_, i) => `line ${i + 1} of 20`);
+      const paste = Array.from({ length: 12 }, (_, i) => `pasted-${i}`).join(' ');
+      const bob = bobSays(hub.port, key, said);
+      screen.type(paste); // one write, as a terminal delivers a paste
+      await bob;
+      const expected = ['* bob joined', ...said.map((line) => `bob: ${line}`), '* bob left'];
+      const lines = await screen.waitFor(
+        (seen) => expected.every((line) => seen.includes(line)) && seen.includes(`alice> ${paste}`),
+        'every line and the whole paste',
+      );
+      expect(lines.filter((line) => line.startsWith('alice> '))).toEqual([`alice> ${paste}`]);
+    });
 
     it('loses no line when the terminal is resized under a wrapped draft', async () => {
       const { hub, key, screen } = await aliceOnScreen(40);

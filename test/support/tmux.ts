@@ -29,7 +29,7 @@ export function binCommand(name: string, args: readonly string[]): string {
 
 /**
  * A real terminal emulator for one command: a tmux server of its own (its own socket, no user
- * configuration) with one window of a fixed size. What the terminal shows, scrollback included,
+ * configuration, UTF-8 whatever the locale) with one window of a fixed size. What the terminal shows, scrollback included,
  * is read back with capture-pane, so a line that was erased on screen is really gone.
  */
 export class TmuxScreen {
@@ -100,11 +100,13 @@ export class TmuxScreen {
   }
 
   close(): void {
-    spawnSync('tmux', ['-L', this.socket, 'kill-server']);
+    spawnSync('tmux', ['-u', '-L', this.socket, 'kill-server']);
   }
 
   private tmux(args: readonly string[]): string {
-    const result = spawnSync('tmux', ['-L', this.socket, '-f', '/dev/null', ...args], { encoding: 'utf8' });
+    const result = spawnSync('tmux', ['-u', '-L', this.socket, '-f', '/dev/null', ...args], {
+      encoding: 'utf8',
+    });
     if (result.status !== 0)
       throw new Error(`tmux ${args[0]} failed: ${result.stderr || result.error?.message}`);
     return result.stdout;
