@@ -1,11 +1,15 @@
 import { clearScreenDown, createInterface, type Interface, moveCursor } from 'node:readline';
 import { Observable, share } from 'rxjs';
+import { type LineStyle, lineStyleFor, type Sender, styleLine } from '../actors/lineStyle.ts';
 
 export interface Terminal {
   /** Lines the user enters; completes at end of input (Ctrl-D, Ctrl-C, or the end of a pipe). */
   readonly lines: Observable<string>;
-  /** Shows a line above what the user is typing, without clobbering it. */
-  print(line: string): void;
+  /**
+   * Shows a line above what the user is typing, without clobbering it; with its sender, on a
+   * terminal, after the sender's local time and with the name in its colour.
+   */
+  print(line: string, sender?: Sender): void;
   /** Shows a line that is news or a warning: on a terminal like print, when piped on stderr. */
   notify(line: string): void;
   close(): void;
@@ -20,6 +24,7 @@ export function openTerminal(
   output: NodeJS.WritableStream & { isTTY?: boolean },
   errors: NodeJS.WritableStream,
   prompt: string,
+  style: LineStyle = lineStyleFor(output, process.env),
 ): Terminal {
   const interactive = input.isTTY === true && output.isTTY === true;
   const rl: Interface = createInterface({
@@ -81,7 +86,11 @@ export function openTerminal(
   if (interactive) rl.on('SIGINT', close);
   return {
     lines,
-    print: (line) => (interactive ? above(line) : output.write(`${line}\n`)),
+    print: (line, sender) => {
+      const shown = styleLine(line, sender, style);
+      if (interactive) above(shown);
+      else output.write(`${shown}\n`);
+    },
     notify: (line) => (interactive ? above(line) : errors.write(`${line}\n`)),
     close,
   };

@@ -2,7 +2,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientArgs, START_TIMEOUT_MS, startTestClient, stopAll } from '../support/bins.ts';
 import { startTestHub } from '../support/hub.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { localTime, nameColour } from '../../src/actors/lineStyle.ts';
 import { binCommand, TmuxScreen, tmuxSkipReason } from '../support/tmux.ts';
+
+/** The screen, its lines without the local time a terminal shows before each chat line. */
+class ChatScreen extends TmuxScreen {
+  override lines(): string[] {
+    return super.lines().map((line) => line.replace(/^\d\d:\d\d /, ''));
+  }
+}
 
 /**
  * The client in a real terminal emulator (tmux), read back with capture-pane, scrollback
@@ -12,7 +20,7 @@ describe.skipIf(tmuxSkipReason !== undefined)(
   `the client's screen in a terminal (tmux${tmuxSkipReason ? `: skipped, ${tmuxSkipReason}` : ''})`,
   () => {
     let dir: { dir: string; cleanup: () => void };
-    let screen: TmuxScreen | undefined;
+    let screen: ChatScreen | undefined;
 
     beforeEach(() => {
       dir = tempDir();
@@ -26,9 +34,14 @@ describe.skipIf(tmuxSkipReason !== undefined)(
 
     /** Alice in tmux, `columns` wide, with her prompt up. */
     async function aliceOnScreen(columns: number, ...more: string[]) {
+      return aliceWith({}, columns, ...more);
+    }
+
+    async function aliceWith(env: Record<string, string>, columns: number, ...more: string[]) {
       const hub = await startTestHub();
       const key = writeTestKeyFile(dir.dir);
-      screen = new TmuxScreen(binCommand('client', clientArgs(hub.port, key, 'alice', ...more)), columns);
+      const command = binCommand('client', clientArgs(hub.port, key, 'alice', ...more));
+      screen = new ChatScreen(command, columns, 20, env);
       await screen.waitFor(
         (lines) => lines.some((line) => line.startsWith('alice>')),
         'the prompt',
@@ -69,7 +82,10 @@ describe.skipIf(tmuxSkipReason !== undefined)(
           `every line of bob's: ${expected.join(' | ')}`,
         );
         // The draft shows once: no stale copy of its first row is left above the lines.
-        expect(before.filter((line) => line.startsWith('alice> '))).toEqual([`alice> ${draft}`]);
+        expect(
+          before.filter((line) => line.startsWith('alice> ')),
+          before.join('\n'),
+        ).toEqual([`alice> ${draft}`]);
 
         // Still there once the draft is sent and the prompt moves on.
         screen.press('Enter');
@@ -130,6 +146,33 @@ describe.skipIf(tmuxSkipReason !== undefined)(
       expect(lines.filter((line) => line === '* bob joined')).toHaveLength(3);
     });
 
+    describe('shows each chat line after its local time, the name in its own colour', () => {
+      it('in colour on a terminal', async () => {
+        const { hub, key, screen } = await aliceOnScreen(60);
+        const from = localTime(new Date().toISOString());
+        await bobSays(hub.port, key, ['hi alice']);
+        await screen.waitForLine('* bob left');
+        const until = localTime(new Date().toISOString());
+        const raw = screen.raw();
+        const line = raw.split('\n').find((seen) => seen.includes('hi alice'))!;
+        // eslint-disable-next-line no-control-regex -- reading the colour codes is the point
+        const time = /^(?:\x1b\[[0-9;]*m)*(\d\d:\d\d) /.exec(line)?.[1];
+        expect([from, until], line).toContain(time);
+        expect(line).toContain(`\x1b[${nameColour('bob')}mbob\x1b[39m: hi alice`);
+      });
+
+      it('with NO_COLOR, times without colour', async () => {
+        const { hub, key, screen } = await aliceWith({ NO_COLOR: '1' }, 60);
+        await bobSays(hub.port, key, ['hi alice']);
+        await screen.waitForLine('* bob left');
+        const line = screen
+          .raw()
+          .split('\n')
+          .find((seen) => seen.includes('hi alice'))!;
+        expect(line).toMatch(/^\d\d:\d\d bob: hi alice$/);
+      });
+    });
+
     describe('leaves the terminal on a fresh line, so the shell prompt does not follow ours', () => {
       it('after Ctrl-D', async () => {
         const { screen } = await aliceOnScreen(40);
@@ -173,7 +216,7 @@ describe.skipIf(tmuxSkipReason !== undefined)(
         const args = ['--host', '127.0.0.1', '--port', String(hub.port), '--key-file', key];
         for (const key of ['C-c', 'C-d']) {
           screen?.close();
-          screen = new TmuxScreen(binCommand('client', args), 60);
+          screen = new ChatScreen(binCommand('client', args), 60);
           await screen.waitForLine('Your name:', START_TIMEOUT_MS);
           screen.press(key);
           const lines = await screen.waitFor(
