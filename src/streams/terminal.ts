@@ -61,6 +61,7 @@ export function openTerminal(
     // can be on any of them: go to the first and clear from there down, or the rows above the
     // cursor stay behind as a stale copy of the draft.
     const rows = rl.getCursorPos().rows;
+    syncPrevRows(rl, rows);
     moveCursor(output, 0, -rows);
     output.write('\r');
     clearScreenDown(output);
@@ -97,6 +98,18 @@ export function openTerminal(
 }
 
 /**
+ * Sets readline's own record of the cursor's row below the prompt's first row, which its redraw
+ * climbs before clearing. Node 20 echoes a paste (several keys in one read) without updating it,
+ * so after pasting a draft that wraps it is too low, and the redraw leaves a stale copy of the
+ * draft above and a blank row below. It is no documented property: when it is missing (another
+ * Node) nothing is set, and the climb is readline's own.
+ */
+function syncPrevRows(rl: Interface, rows: number): void {
+  const state = rl as unknown as { prevRows?: unknown };
+  if (typeof state.prevRows === 'number') state.prevRows = rows;
+}
+
+/**
  * On a resize readline redraws its prompt, first climbing as many rows as the cursor was below
  * the prompt's first row at the old width. A terminal that reflows (tmux, VTE, iTerm2) may have
  * joined those rows when it grew wider: the climb would then go past the prompt and erase the
@@ -112,6 +125,7 @@ function keepPromptRows(rl: Interface, input: NodeJS.ReadableStream, output: Nod
   // Runs after readline's own keypress handling (registered first), so it sees the new draft.
   input.on('keypress', record);
   const stepDown = () => {
+    syncPrevRows(rl, rows);
     const lost = rows - Math.min(rows, rl.getCursorPos().rows);
     if (lost > 0) output.write('\n'.repeat(lost));
   };

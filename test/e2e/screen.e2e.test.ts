@@ -93,16 +93,17 @@ describe.skipIf(tmuxSkipReason !== undefined)(
           (seen) => seen.filter((line) => line.startsWith('alice>')).length >= 2,
           'a fresh prompt after the draft was sent',
         );
-        for (const line of expected) expect(lines).toContain(line);
-        expect(lines).toContain(`alice> ${draft}`);
-        // The lines come in order, each once, and above the draft that was being typed.
-        const order = expected.map((line) => lines.indexOf(line));
-        expect(order).toEqual([...order].sort((a, b) => a - b));
-        expect(lines.indexOf(`alice> ${draft}`)).toBeGreaterThan(order.at(-1)!);
+        // The lines come in order, each once, right above the draft that was being typed: no
+        // stale or blank rows between them.
+        const first = lines.indexOf(expected[0]!);
+        expect(lines.slice(first, first + expected.length + 1), lines.join('\n')).toEqual([
+          ...expected,
+          `alice> ${draft}`,
+        ]);
       },
     );
 
-    it('loses no line while a long paste arrives along with the lines', async () => {
+    it('loses no line, and leaves no blank rows, while a long paste arrives along with the lines', async () => {
       const { hub, key, screen } = await aliceOnScreen(40);
       const said = Array.from({ length: 20 }, (_, i) => `line ${i + 1} of 20`);
       const paste = Array.from({ length: 12 }, (_, i) => `pasted-${i}`).join(' ');
@@ -115,6 +116,8 @@ describe.skipIf(tmuxSkipReason !== undefined)(
         'every line and the whole paste',
       );
       expect(lines.filter((line) => line.startsWith('alice> '))).toEqual([`alice> ${paste}`]);
+      const between = lines.slice(lines.indexOf('* bob joined'), lines.indexOf(`alice> ${paste}`));
+      expect(between, lines.join('\n')).not.toContain('');
     });
 
     it('loses no line when the terminal is resized under a wrapped draft', async () => {
