@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { ROOT } from './bins.ts';
 import { eventually } from './eventually.ts';
@@ -101,6 +103,9 @@ export class TmuxScreen {
 
   close(): void {
     spawnSync('tmux', ['-u', '-L', this.socket, 'kill-server']);
+    // A killed server leaves its socket file behind (in TMUX_TMPDIR or /tmp, as tmux puts it).
+    const dir = join(process.env.TMUX_TMPDIR ?? '/tmp', `tmux-${process.getuid?.() ?? 0}`);
+    rmSync(join(dir, this.socket), { force: true });
   }
 
   private tmux(args: readonly string[]): string {
