@@ -1,5 +1,6 @@
 import type { FernetErrorCode } from '../crypto/fernetError.ts';
 import type { Envelope } from '../protocol/envelope.ts';
+import type { Sender } from './lineStyle.ts';
 
 // LinkEvent is made by the hub link (src/streams), so it is defined there; re-exported for the actor.
 export type { LinkEvent } from '../streams/linkEvent.ts';
@@ -33,8 +34,8 @@ export type EnvelopeField = keyof Envelope | 'envelope';
 export type ClientOutput =
   /** Write this frame (a token or a notice) to the hub. */
   | { readonly type: 'send'; readonly frame: string }
-  /** A chat line for the screen: `alice: hi`, `* bob joined`. */
-  | { readonly type: 'show'; readonly line: string }
+  /** A chat line for the screen: `alice: hi`, `* bob joined`; from an envelope, who and when. */
+  | { readonly type: 'show'; readonly line: string; readonly sender?: Sender }
   /** Something went wrong with one message or notice; the client goes on. */
   | { readonly type: 'warn'; readonly kind: LineKind; readonly line: string }
   /** News about the connection itself: connected, the hub's goodbye. */

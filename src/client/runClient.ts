@@ -93,7 +93,7 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
             link.send(output.frame);
             return;
           case 'show':
-            terminal.print(output.line);
+            terminal.print(output.line, output.sender);
             return;
           case 'warn':
           case 'status':

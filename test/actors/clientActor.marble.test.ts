@@ -45,6 +45,8 @@ type View = Exclude<ClientOutput, { type: 'send' }> | { send: unknown; issuedAt?
 function opened(outputs: Observable<ClientOutput>): Observable<View> {
   return outputs.pipe(
     map((output): View => {
+      // The sender (for a terminal's time and colour) has tests of its own: lineStyle, showPlaintext.
+      if (output.type === 'show') return { type: 'show', line: output.line };
       if (output.type !== 'send') return output;
       if (output.frame.startsWith('#')) return { send: output.frame };
       const { envelope: sent, issuedAt } = openEnvelope(output.frame);

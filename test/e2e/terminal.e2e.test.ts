@@ -73,8 +73,13 @@ describe.skipIf(!haveScript)('client on a terminal (skipped when util-linux `scr
     const bob = startTestClient(hub.port, key, 'bob');
     bob.write('hello carol\n');
 
-    // The message lands on a line of its own, and the prompt comes back with the partial input intact.
-    await eventually(() => /\nbob: hello carol\n/.test(tty!.text) || undefined, 'the incoming line', 10_000);
+    // The message lands on a line of its own (after its local time, on a terminal), and the prompt
+    // comes back with the partial input intact.
+    await eventually(
+      () => /\n\d\d:\d\d bob: hello carol\n/.test(tty!.text) || undefined,
+      'the incoming line',
+      10_000,
+    );
     // The line and the redrawn prompt are two writes, which can reach us in two reads.
     const after = () => tty!.text.slice(tty!.text.lastIndexOf('bob: hello carol'));
     await eventually(
