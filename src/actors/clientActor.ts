@@ -177,48 +177,62 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
 
       const onEnvelope = (envelope: Envelope): Observable<ClientOutput> => {
         const { peer, from } = envelope;
-        const show = (line: string) => of<ClientOutput>({ type: 'show', line });
+        // The line, with who it is about and when, for a terminal's time and colour: the name
+        // starts after `* ` unless the line is `name: text`.
+        const show = (line: string, name?: string) =>
+          of<ClientOutput>({
+            type: 'show',
+            line,
+            ...(name === undefined
+              ? {}
+              : { sender: { name, start: line.startsWith(`${name}: `) ? 0 : 2, at: envelope.at } }),
+          });
         switch (envelope.kind) {
           case 'join': {
             if (envelope.was !== undefined) {
               if (peer === undefined) {
                 roster.leftUnlinked(envelope.was);
                 roster.joinedUnlinked(from);
-                return show(`* ${displayText(envelope.was)} is now ${displayText(from)}`);
+                return show(
+                  `* ${displayText(envelope.was)} is now ${displayText(from)}`,
+                  displayText(envelope.was),
+                );
               }
               const seen = roster.see(peer, from);
-              return show(`* ${seen.before ?? displayText(envelope.was)} is now ${seen.label}`);
+              const before = seen.before ?? displayText(envelope.was);
+              return show(`* ${before} is now ${seen.label}`, before);
             }
             if (peer === undefined) {
               roster.joinedUnlinked(from);
-              return show(`* ${displayText(from)} joined`);
+              return show(`* ${displayText(from)} joined`, displayText(from));
             }
             const seen = roster.see(peer, from);
             // A reply to someone's join is news only to whoever did not know the sender yet.
-            if (envelope.here === true) return seen.isNew ? show(`* ${seen.label} is here`) : EMPTY;
+            if (envelope.here === true)
+              return seen.isNew ? show(`* ${seen.label} is here`, seen.label) : EMPTY;
             // Answer a newcomer, once per join, so that it learns who is here. Only clients that
             // send their id get an answer: older ones would show every answer as a join.
             // In a big room every join would bring an answer from everyone, each relayed to
             // everyone (N² frames): there newcomers learn names from messages instead.
             const small = roster.online <= MAX_ROOM_FOR_ANSWERS;
             const answer = up && small ? of(seal('join', '', { here: true })) : EMPTY;
-            return concat(show(`* ${seen.label} joined`), answer);
+            return concat(show(`* ${seen.label} joined`, seen.label), answer);
           }
           case 'leave': {
             if (peer === undefined) {
               roster.leftUnlinked(from);
-              return show(`* ${displayText(from)} left`);
+              return show(`* ${displayText(from)} left`, displayText(from));
             }
             const label = roster.labelOf(from, peer);
             roster.goodbye(peer);
-            return show(`* ${label} left`);
+            return show(`* ${label} left`, label);
           }
           case 'message': {
             // Someone who was here before us and has not answered our join yet: learn the name.
             if (peer !== undefined && !roster.has(peer)) roster.see(peer, from);
             const label = roster.labelOf(from, peer);
             const text = displayText(envelope.text);
-            return show(envelope.action === true ? `* ${label} ${text}` : `${label}: ${text}`);
+            return show(envelope.action === true ? `* ${label} ${text}` : `${label}: ${text}`, label);
           }
         }
       };

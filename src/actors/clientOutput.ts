@@ -1,6 +1,6 @@
 import type { FernetErrorCode } from '../crypto/fernetError.ts';
 import type { Envelope } from '../protocol/envelope.ts';
-import type { Sender } from './lineStyle.ts';
+import type { Sender } from '../text/lineStyle.ts';
 
 // LinkEvent is made by the hub link (src/streams), so it is defined there; re-exported for the actor.
 export type { LinkEvent } from '../streams/linkEvent.ts';

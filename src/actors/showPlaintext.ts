@@ -1,7 +1,7 @@
 import { envelopeSchema } from '../protocol/envelope.ts';
 import type { EnvelopeField } from './clientOutput.ts';
 import { displayText } from '../text/displayText.ts';
-import type { Sender } from './lineStyle.ts';
+import type { Sender } from '../text/lineStyle.ts';
 
 export type Shown =
   | { readonly type: 'show'; readonly line: string; readonly sender?: Sender }

@@ -1,6 +1,6 @@
 import { clearScreenDown, createInterface, type Interface, moveCursor } from 'node:readline';
 import { Observable, share } from 'rxjs';
-import { type LineStyle, lineStyleFor, type Sender, styleLine } from '../actors/lineStyle.ts';
+import { type LineStyle, lineStyleFor, type Sender, styleLine } from '../text/lineStyle.ts';
 
 export interface Terminal {
   /** Lines the user enters; completes at end of input (Ctrl-D, Ctrl-C, or the end of a pipe). */

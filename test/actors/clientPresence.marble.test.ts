@@ -44,6 +44,8 @@ type View = Exclude<ClientOutput, { type: 'send' }> | { send: unknown };
 function opened(outputs: Observable<ClientOutput>): Observable<View> {
   return outputs.pipe(
     map((output): View => {
+      // The sender (for a terminal's time and colour) is checked on its own, below.
+      if (output.type === 'show') return { type: 'show', line: output.line };
       if (output.type !== 'send') return output;
       if (output.frame.startsWith('#')) return { send: output.frame };
       return { send: openEnvelope(output.frame).envelope };
@@ -302,6 +304,31 @@ describe('client feedback (marble)', () => {
         `* 3 messages in a row could not be read: their sender may use another key (ours is ${fingerprint(testRing.primary)}; compare fingerprints)`,
       ),
       unreadable,
+    ]);
+  });
+});
+
+describe('client presence, for a terminal', () => {
+  it('gives each line about someone its name and time, where the name starts in the line', () => {
+    const shows: ClientOutput[] = [];
+    scheduler().run(({ cold }) => {
+      alice()({
+        link: cold('ujma', {
+          u: upAs(1, 1),
+          j: from({ from: 'bob', kind: 'join', peer: 2 }),
+          m: from({ from: 'bob', text: 'hi', peer: 2, id: testId(50) }),
+          a: from({ from: 'bob', text: 'waves', action: true, peer: 2, id: testId(51) }),
+        }),
+        typed: cold('-'),
+      }).subscribe((output) => {
+        if (output.type === 'show') shows.push(output);
+      });
+    });
+    const at = envelope({ from: 'bob' }).at;
+    expect(shows).toEqual([
+      { type: 'show', line: '* bob joined', sender: { name: 'bob', start: 2, at } },
+      { type: 'show', line: 'bob: hi', sender: { name: 'bob', start: 0, at } },
+      { type: 'show', line: '* bob waves', sender: { name: 'bob', start: 2, at } },
     ]);
   });
 });

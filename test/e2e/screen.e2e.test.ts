@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { clientArgs, START_TIMEOUT_MS, startTestClient, stopAll } from '../support/bins.ts';
 import { startTestHub } from '../support/hub.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
-import { localTime, nameColour } from '../../src/actors/lineStyle.ts';
+import { localTime, nameColour } from '../../src/text/lineStyle.ts';
 import { binCommand, TmuxScreen, tmuxSkipReason } from '../support/tmux.ts';
 
 /** The screen, its lines without the local time a terminal shows before each chat line. */

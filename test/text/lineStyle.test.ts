@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lineStyleFor, localTime, nameColour, styleLine } from '../../src/actors/lineStyle.ts';
+import { lineStyleFor, localTime, nameColour, styleLine } from '../../src/text/lineStyle.ts';
 import { showPlaintext } from '../../src/actors/showPlaintext.ts';
 import { envelope } from '../support/testKey.ts';
 
