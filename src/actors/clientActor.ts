@@ -160,10 +160,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             if (roster.self !== undefined) roster.see(roster.self, name);
             return concat(
               sendOrKeep(sealed),
-              of<ClientOutput>({
-                type: 'show',
-                line: `* you are now ${displayText(name)} (were ${displayText(was)})`,
-              }),
+              of<ClientOutput[]>(
+                { type: 'renamed', name },
+                { type: 'show', line: `* you are now ${displayText(name)} (were ${displayText(was)})` },
+              ),
             );
           }
           case 'who':

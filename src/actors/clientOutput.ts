@@ -42,5 +42,7 @@ export type ClientOutput =
   | { readonly type: 'status'; readonly kind: LineKind; readonly line: string }
   /** The hub has not answered a ping: drop the connection (and reconnect). */
   | { readonly type: 'drop'; readonly reason: string }
+  /** The user's name is now `name` (`/nick`): the prompt says so. */
+  | { readonly type: 'renamed'; readonly name: string }
   /** Input has ended: flush and exit. `unsent` lines never reached the hub. */
   | { readonly type: 'done'; readonly unsent: number };

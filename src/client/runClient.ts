@@ -35,7 +35,7 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     }
     throw error;
   }
-  const terminal = openTerminal(process.stdin, process.stdout, process.stderr, `${config.name}> `);
+  const terminal = openTerminal(process.stdin, process.stdout, process.stderr, promptFor(config.name));
   // People holding the same key see the same fingerprint: the way to check a key by voice.
   terminal.notify(`* key fingerprint ${fingerprint(ring.primary)}`);
   const link = new HubLink(first, {
@@ -95,6 +95,9 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
           case 'show':
             terminal.print(output.line, output.sender);
             return;
+          case 'renamed':
+            terminal.setPrompt(promptFor(output.name));
+            return;
           case 'warn':
           case 'status':
             terminal.notify(output.line);
@@ -150,4 +153,9 @@ function onSecondEof(leave: () => void): () => void {
     stdin.setRawMode(false);
     stdin.pause();
   };
+}
+
+/** The prompt shows whose line is being typed. */
+function promptFor(name: string): string {
+  return `${name}> `;
 }

@@ -12,6 +12,8 @@ export interface Terminal {
   print(line: string, sender?: Sender): void;
   /** Shows a line that is news or a warning: on a terminal like print, when piped on stderr. */
   notify(line: string): void;
+  /** Changes the prompt (after `/nick`), redrawing it with the draft. */
+  setPrompt(prompt: string): void;
   close(): void;
 }
 
@@ -93,6 +95,11 @@ export function openTerminal(
       else output.write(`${shown}\n`);
     },
     notify: (line) => (interactive ? above(line) : errors.write(`${line}\n`)),
+    setPrompt: (prompt) => {
+      if (!interactive || closed) return;
+      rl.setPrompt(prompt);
+      rl.prompt(true);
+    },
     close,
   };
 }

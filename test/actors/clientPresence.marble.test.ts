@@ -250,6 +250,7 @@ describe('client commands (marble)', () => {
     expect(seen).toEqual([
       sent('join', 1, { peer: 1 }),
       sent('join', 2, { peer: 1, from: 'ally', was: 'alice' }),
+      { type: 'renamed', name: 'ally' },
       show('* you are now ally (were alice)'),
       warn('command', '! /nick needs a name, e.g. /nick bob'),
       sent('message', 3, { peer: 1, from: 'ally', text: 'hi' }),

@@ -103,6 +103,15 @@ describe.skipIf(tmuxSkipReason !== undefined)(
       },
     );
 
+    it('after /nick the prompt shows the new name', async () => {
+      const { screen } = await aliceOnScreen(60);
+      screen.type('/nick ally');
+      screen.press('Enter');
+      await screen.waitForLine('* you are now ally (were alice)');
+      screen.type('draft');
+      await screen.waitForLine('ally> draft');
+    });
+
     it('loses no line, and leaves no blank rows, while a long paste arrives along with the lines', async () => {
       const { hub, key, screen } = await aliceOnScreen(40);
       const said = Array.from({ length: 20 }, (_, i) => `line ${i + 1} of 20`);
