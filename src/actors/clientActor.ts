@@ -142,6 +142,12 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         });
       };
 
+      /** Sends a typed line; one too long to send goes back to the input line, to be cut. */
+      const sendTyped = (line: string, sealed: ClientOutput): Observable<ClientOutput> =>
+        sealed.type === 'warn' && sealed.kind === 'too-long'
+          ? of<ClientOutput[]>(sealed, { type: 'restore', text: line })
+          : sendOrKeep(sealed);
+
       const onTyped = (line: string): Observable<ClientOutput> => {
         const command = parseTyped(line);
         switch (command.kind) {
@@ -149,9 +155,9 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           case 'quit':
             return EMPTY;
           case 'say':
-            return sendOrKeep(seal('message', command.text));
+            return sendTyped(line, seal('message', command.text));
           case 'me':
-            return sendOrKeep(seal('message', command.text, { action: true }));
+            return sendTyped(line, seal('message', command.text, { action: true }));
           case 'nick': {
             const was = name;
             const sealed = seal('join', '', { was: name }, command.name);

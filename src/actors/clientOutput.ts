@@ -42,6 +42,8 @@ export type ClientOutput =
   | { readonly type: 'status'; readonly kind: LineKind; readonly line: string }
   /** The hub has not answered a ping: drop the connection (and reconnect). */
   | { readonly type: 'drop'; readonly reason: string }
+  /** A typed line that could not be sent (too long) goes back into the input line, to be cut. */
+  | { readonly type: 'restore'; readonly text: string }
   /** The user's name is now `name` (`/nick`): the prompt says so. */
   | { readonly type: 'renamed'; readonly name: string }
   /** Input has ended: flush and exit. `unsent` lines never reached the hub. */

@@ -95,6 +95,9 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
           case 'show':
             terminal.print(output.line, output.sender);
             return;
+          case 'restore':
+            terminal.restore(output.text);
+            return;
           case 'renamed':
             terminal.setPrompt(promptFor(output.name));
             return;

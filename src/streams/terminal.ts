@@ -12,6 +12,8 @@ export interface Terminal {
   print(line: string, sender?: Sender): void;
   /** Shows a line that is news or a warning: on a terminal like print, when piped on stderr. */
   notify(line: string): void;
+  /** Puts text back into the input line, after what is there (a line that could not be sent). */
+  restore(text: string): void;
   /** Changes the prompt (after `/nick`), redrawing it with the draft. */
   setPrompt(prompt: string): void;
   close(): void;
@@ -95,6 +97,9 @@ export function openTerminal(
       else output.write(`${shown}\n`);
     },
     notify: (line) => (interactive ? above(line) : errors.write(`${line}\n`)),
+    restore: (text) => {
+      if (interactive && !closed) rl.write(text);
+    },
     setPrompt: (prompt) => {
       if (!interactive || closed) return;
       rl.setPrompt(prompt);

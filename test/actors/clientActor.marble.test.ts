@@ -356,22 +356,24 @@ describe('client actor (marble)', () => {
     });
   });
 
-  it('refuses to send a message too long for the hub, and goes on', () => {
+  it('refuses to send a message too long for the hub, names the limit, puts the line back to be cut, and goes on', () => {
     scheduler().run(({ cold, expectObservable }) => {
       // The limit it names is exact: a line of 178 bytes is sent, one of 179 is not.
-      const typed = cold('-abcd', {
+      const typed = cold('-a 9ms bcd', {
         a: 'x'.repeat(1000),
         b: 'short',
         c: 'y'.repeat(178),
         d: 'z'.repeat(179),
       });
       const actor = alice({ maxFrameBytes: 500 });
-      expectObservable(opened(actor({ typed, link: cold('u', { u: up }) }))).toBe('jabcd', {
+      expectObservable(opened(actor({ typed, link: cold('u', { u: up }) }))).toBe('j(aA) 6ms bc(dD)', {
         j: sent('join', '', 1),
         a: warn('too-long', '! not sent: message too long (1000 bytes; at most 178 fit in one message)'),
+        A: { type: 'restore', text: 'x'.repeat(1000) },
         b: sent('message', 'short', 3),
         c: sent('message', 'y'.repeat(178), 4),
         d: warn('too-long', '! not sent: message too long (179 bytes; at most 178 fit in one message)'),
+        D: { type: 'restore', text: 'z'.repeat(179) },
       });
     });
   });
