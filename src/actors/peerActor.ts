@@ -63,14 +63,7 @@ export interface PeerOptions {
  * with batched writes, 16 KiB is one turn of a busy room, not a sign of a slow reader.
  */
 export const WRITE_HIGH_WATER_BYTES = 256 * 1024;
-/**
- * For a reader not yet seen reading, both the most handed to the socket at once and the mark
- * past which its writes count as backed up: Node's socket keeps an entry per queued frame, and a
- * wave of readers that never read would each pin WRITE_HIGH_WATER_BYTES of them (2,000 such
- * readers of 100-byte frames held 480 MiB). A reader that takes 16 KiB and drains has shown it
- * reads, and gets the full figures.
- */
-const NEW_READER_WRITE_BYTES = 16 * 1024;
+
 /** A batch this big is written at once instead of at the end of the event-loop turn. */
 const EAGER_FLUSH_BYTES = 64 * 1024;
 /** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
@@ -352,15 +345,13 @@ export class PeerActor {
    * up the rest waits here, not in Node's buffer: each drain then shows that the reader is taking.
    */
   private writePending(): void {
-    const maxWrite = this.reads ? MAX_WRITE_BYTES : NEW_READER_WRITE_BYTES;
-    const highWater = this.reads ? WRITE_HIGH_WATER_BYTES : NEW_READER_WRITE_BYTES;
     while (this.pending.length > 0 && !this.congested && !this.socket.destroyed) {
       let count = this.pending.length;
       let bytes = this.pendingBytes;
-      if (bytes > maxWrite) {
+      if (bytes > MAX_WRITE_BYTES) {
         bytes = 0;
         count = 0;
-        while (bytes < maxWrite) bytes += this.pending[count++]!.length;
+        while (bytes < MAX_WRITE_BYTES) bytes += this.pending[count++]!.length;
       }
       const batch = count === this.pending.length ? this.pending : this.pending.slice(0, count);
       this.pending = count === this.pending.length ? [] : this.pending.slice(count);
@@ -374,7 +365,7 @@ export class PeerActor {
         this.socket.uncork();
       }
       // Past Node's own mark (16 KiB) write() said false, so 'drain' will come once it is written.
-      if (this.socket.writableLength >= highWater) this.congest();
+      if (this.socket.writableLength >= WRITE_HIGH_WATER_BYTES) this.congest();
     }
     if (this.behind && this.pendingBytes + this.socket.writableLength <= this.options.maxQueueBytes / 2) {
       // Caught up (to half its limit): the hub need not wait for it, and may again next time.
