@@ -102,14 +102,9 @@ describe('the hub under attack', () => {
     // Before, each connection had a fresh bucket and no debt limit: all 19,440 frames at once.
     expect(watcher2.total).toBeLessThanOrEqual(burstPerAddress + Math.ceil(perAddress * seconds) + 30);
     expect(watcher2.problems, 'held back, never dropped or reordered').toEqual([]);
-    // The healthy pair would see the attackers' frames from the middle: they go first.
-    for (const socket of attackers) socket.destroy();
-    await eventually(
-      () => count(hub2.bin.lines('stderr'), /event=leave /) >= attackers.length,
-      'the attackers to be gone',
-      10_000,
-    );
-    await expectHealthyPair(hub2.port);
+    // The watcher is the room's healthy reader here: a pair joining now would see the attackers'
+    // held frames from the middle (flood control still lets them through, at its pace).
+    expect(count(hub2.bin.lines('stderr'), /event=internal-error/)).toBe(0);
   });
 
   it('a client that writes more than its burst and closes still has every frame relayed, at the flood rate', async () => {
