@@ -1,7 +1,8 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './support/bins.ts';
+import { sourceFiles } from './support/sourceFiles.ts';
 
 /**
  * The layers, lowest first: a module may import from its own layer or one below, never above,
@@ -21,16 +22,6 @@ function layerOf(folder: string): number {
   const layer = LAYERS.findIndex((folders) => folders.includes(folder));
   if (layer < 0) throw new Error(`src/${folder} is in no layer: add it to LAYERS`);
   return layer;
-}
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
 }
 
 /** `from '../actors/x.ts'` in src/config/y.ts: config imports from actors. */

@@ -1,20 +1,11 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from './support/bins.ts';
+import { sourceFiles } from './support/sourceFiles.ts';
 
 // Issue 2, item 1 and SPEC §6: the skeleton and what may be shipped at run time.
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-
-function sourceFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory()
-      ? sourceFiles(join(dir, entry.name))
-      : entry.name.endsWith('.ts')
-        ? [join(dir, entry.name)]
-        : [],
-  );
-}
 
 describe('the project', () => {
   it('is an ESM package for Node >= 20 with the scripts the README uses', () => {
