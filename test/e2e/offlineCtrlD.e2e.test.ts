@@ -1,51 +1,13 @@
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, stopAll } from '../support/bins.ts';
+import { stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
+import { haveScript, ScriptTty } from '../support/scriptTty.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
-
-/** The client on a pseudo-terminal (util-linux `script`), where Ctrl-D is a key, not a pipe's end. */
-class Tty {
-  screen = '';
-  exit: number | null | undefined;
-  private readonly child: ChildProcessWithoutNullStreams;
-
-  constructor(command: string) {
-    this.child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
-      cwd: ROOT,
-      env: { ...process.env, TERM: 'xterm' },
-    });
-    this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      this.screen += text;
-    });
-    this.child.on('close', (code) => {
-      this.exit = code;
-    });
-  }
-
-  type(keys: string): void {
-    this.child.stdin.write(keys);
-  }
-
-  async shows(what: string, timeoutMs = 5_000): Promise<void> {
-    await eventually(
-      () => this.screen.includes(what) || undefined,
-      () => `${JSON.stringify(what)} on the screen; it shows ${JSON.stringify(this.screen)}`,
-      timeoutMs,
-    );
-  }
-
-  kill(): void {
-    if (this.exit === undefined) this.child.kill('SIGKILL');
-  }
-}
-
-const haveScript = spawnSync('script', ['--version']).status === 0;
 
 describe.skipIf(!haveScript)('Ctrl-D while offline, on a terminal (needs util-linux `script`)', () => {
   let dir: { dir: string; cleanup: () => void };
-  let tty: Tty | undefined;
+  let tty: ScriptTty | undefined;
   beforeEach(() => {
     dir = tempDir();
   });
@@ -58,7 +20,7 @@ describe.skipIf(!haveScript)('Ctrl-D while offline, on a terminal (needs util-li
   it('says what it waits for, and a second Ctrl-D leaves at once', async () => {
     const hub = await startTestHub();
     const key = writeTestKeyFile(dir.dir);
-    tty = new Tty(
+    tty = new ScriptTty(
       `node --import tsx src/bin/client.ts --host 127.0.0.1 --port ${hub.port} --key-file ${key} --name alice`,
     );
     await tty.shows('* connected as #', 15_000);

@@ -1,53 +1,15 @@
-import { type ChildProcessWithoutNullStreams, spawn, spawnSync } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, startTestClient, stopAll } from '../support/bins.ts';
+import { startTestClient, stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
+import { haveScript, ScriptTty } from '../support/scriptTty.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
 
-/**
- * The client on a real pseudo-terminal (util-linux `script` gives it one), so readline runs in
- * terminal mode: a prompt, and incoming lines written above what the user is typing.
- */
-class TtyClient {
-  screen = '';
-  exit: number | null | undefined;
-  private readonly child: ChildProcessWithoutNullStreams;
-
-  constructor(command: string) {
-    this.child = spawn('script', ['--quiet', '--return', '--command', command, '/dev/null'], {
-      cwd: ROOT,
-      env: { ...process.env, TERM: 'xterm' },
-    });
-    this.child.stdout.setEncoding('utf8').on('data', (text: string) => {
-      this.screen += text;
-    });
-    this.child.on('close', (code) => {
-      this.exit = code;
-    });
-  }
-
-  type(keys: string): void {
-    this.child.stdin.write(keys);
-  }
-
-  /** The screen as plain text: escape sequences removed, carriage returns as line breaks. */
-  get text(): string {
-    // eslint-disable-next-line no-control-regex -- stripping terminal escapes is the point
-    return this.screen.replace(/\x1b\[[0-9;]*[A-Za-z]/g, '').replace(/\r/g, '\n');
-  }
-
-  kill(): void {
-    if (this.exit === undefined) this.child.kill('SIGKILL');
-  }
-}
-
-const haveScript = spawnSync('script', ['--version']).status === 0;
 if (!haveScript) console.warn('terminal tests skipped: util-linux `script` is not installed');
 
 describe.skipIf(!haveScript)('client on a terminal (skipped when util-linux `script` is missing)', () => {
   let dir: { dir: string; cleanup: () => void };
-  let tty: TtyClient | undefined;
+  let tty: ScriptTty | undefined;
 
   beforeEach(() => {
     dir = tempDir();
@@ -61,7 +23,7 @@ describe.skipIf(!haveScript)('client on a terminal (skipped when util-linux `scr
   it('asks for a name, prompts, and shows incoming lines above the half-typed one without clobbering it', async () => {
     const hub = await startTestHub();
     const key = writeTestKeyFile(dir.dir);
-    tty = new TtyClient(
+    tty = new ScriptTty(
       `node --import tsx src/bin/client.ts --host 127.0.0.1 --port ${hub.port} --key-file ${key}`,
     );
     await eventually(() => tty!.text.includes('Your name: ') || undefined, 'the name question', 10_000);
