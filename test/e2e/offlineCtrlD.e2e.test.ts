@@ -5,6 +5,8 @@ import { startTestHub } from '../support/hub.ts';
 import { haveScript, ScriptTty } from '../support/scriptTty.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
 
+if (!haveScript) console.warn('Ctrl-D terminal test skipped: util-linux `script` is not installed');
+
 describe.skipIf(!haveScript)('Ctrl-D while offline, on a terminal (needs util-linux `script`)', () => {
   let dir: { dir: string; cleanup: () => void };
   let tty: ScriptTty | undefined;
