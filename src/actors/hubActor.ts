@@ -1,6 +1,9 @@
 import { Observable, type OperatorFunction } from 'rxjs';
+import type { HistoryRequest } from '../protocol/historyRequest.ts';
 import { notice } from '../protocol/notice.ts';
-import type { HubEffect, HubEvent, PeerId } from '../streams/hubEvent.ts';
+import type { HubEffect, HubEvent, PeerId, RejectCode } from '../streams/hubEvent.ts';
+import { Recipients } from '../streams/recipients.ts';
+import { type HistoryLimits, type HistorySlice, RoomHistory } from './roomHistory.ts';
 
 export interface HubActorOptions {
   /** Whether peers get `#` notices; off for the seed's clients (`chunk` framing). */
@@ -15,6 +18,16 @@ export interface HubActorOptions {
    * cost a notice per peer (N² for a room filling up). Default: always.
    */
   readonly presenceLimit?: number;
+  /**
+   * The room's history, for late joiners and resumes (docs/protocol.md). `epoch` names this run
+   * of it (a new one each time the hub starts); `maxAnswerBytes` bounds what one answer queues
+   * for one peer. Undefined: no history, and `#hello` carries no epoch (as in the seed's days).
+   */
+  readonly history?: {
+    readonly limits: HistoryLimits;
+    readonly epoch: string;
+    readonly maxAnswerBytes: number;
+  };
 }
 
 /**
@@ -34,7 +47,13 @@ interface PeerState {
   pingedAt: number | undefined;
   /** Frames refused since its last relayed one. */
   refusedInARow: number;
+  /** The newest frame of the room as it joined: history answers end there, live frames follow. */
+  readonly joinedAfter: number;
+  /** It has asked for history or a resume: once per connection. */
+  recalled: boolean;
 }
+
+const NO_HISTORY: HistorySlice = { runs: [], frames: 0, missing: true };
 
 /**
  * The hub: owns the roster and turns hub events into effects. No socket and no clock in here
@@ -50,6 +69,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
       let everyoneCache: readonly PeerId[] | undefined = [];
       const everyone = () => (everyoneCache ??= [...roster.keys()]);
       const presenceLimit = options.presenceLimit ?? Number.POSITIVE_INFINITY;
+      const history = new RoomHistory(options.history?.limits ?? { frames: 0, bytes: 0, maxAgeMs: 0 });
       let closing = false;
       let lastTick = 0;
       const emit = (effect: HubEffect) => subscriber.next(effect);
@@ -60,7 +80,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
       const tellOthers = (except: PeerId, text: string) => {
         const others = roster.has(except) ? roster.size - 1 : roster.size;
         if (!options.notices || others === 0 || roster.size > presenceLimit) return;
-        emit({ type: 'deliver', data: Buffer.from(`${text}\n`), from: except, to: everyone() });
+        emit({ type: 'deliver', data: Buffer.from(`${text}\n`), to: new Recipients(everyone(), except) });
       };
       const heard = (peer: PeerId): boolean => {
         const state = roster.get(peer);
@@ -76,7 +96,8 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             if (state === undefined) return;
             state.heard = true;
             state.refusedInARow = 0;
-            emit({ type: 'deliver', data: event.run.data, from: event.peer, to: everyone() });
+            emit({ type: 'deliver', data: event.run.data, to: new Recipients(everyone(), event.peer) });
+            history.append(event.run.data, event.run.count, lastTick);
             return;
           }
           case 'joined':
@@ -92,13 +113,23 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
               silentSince: lastTick,
               pingedAt: undefined,
               refusedInARow: 0,
+              joinedAfter: history.newest,
+              recalled: false,
             });
             everyoneCache = undefined;
             emit({
               type: 'log',
               record: { event: 'join', peer: event.peer, remote: event.remote, online: roster.size },
             });
-            tell(event.peer, notice.hello(event.peer, roster.size));
+            tell(
+              event.peer,
+              notice.hello(
+                event.peer,
+                roster.size,
+                options.history?.epoch,
+                options.history === undefined ? undefined : history.digestOf(history.newest),
+              ),
+            );
             tellOthers(event.peer, notice.joined(event.peer, roster.size));
             return;
           case 'left':
@@ -110,28 +141,29 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             });
             tellOthers(event.peer, notice.left(event.peer, roster.size, event.reason));
             return;
-          case 'rejected': {
+          case 'rejected':
+            refuse(event.peer, event.code, event.detail);
+            return;
+          case 'recall': {
             const state = roster.get(event.peer);
             if (state === undefined) return;
+            if (state.recalled) {
+              refuse(event.peer, 'bad-request', 'one history or resume request per connection');
+              return;
+            }
             state.heard = true;
-            const refused = ++state.refusedInARow;
+            state.refusedInARow = 0;
+            state.recalled = true;
+            const answer = recall(event.request, state.joinedAfter);
+            const outcome = answer.missing ? 'gap' : 'complete';
+            tell(event.peer, notice.historyStart());
+            for (const run of answer.runs)
+              emit({ type: 'deliver', data: run, to: Recipients.only(event.peer) });
+            tell(event.peer, notice.historyEnd(answer.frames, outcome));
             emit({
               type: 'log',
-              record: { event: 'reject', peer: event.peer, code: event.code, detail: event.detail },
+              record: { event: event.request.kind, peer: event.peer, sent: answer.frames, outcome },
             });
-            if (refused <= MAX_ERROR_REPLIES) tell(event.peer, notice.error(event.code, event.detail));
-            else if (refused === MAX_ERROR_REPLIES + 1)
-              tell(
-                event.peer,
-                notice.error(
-                  'too-many-errors',
-                  `${MAX_ERROR_REPLIES} frames refused in a row: no replies to the next ones, and at ${MAX_REFUSED_IN_A_ROW} the connection is closed`,
-                ),
-              );
-            else if (refused === MAX_REFUSED_IN_A_ROW) {
-              emit({ type: 'log', record: { event: 'too-many-errors', peer: event.peer, refused } });
-              emit({ type: 'close', peer: event.peer, reason: 'too-many-errors' });
-            }
             return;
           }
           case 'ping':
@@ -142,6 +174,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             return;
           case 'tick':
             lastTick = event.now;
+            history.expire(event.now);
             if (options.keepalive)
               checkIdle(event.now, options.keepalive.idleMs, options.keepalive.pongTimeoutMs);
             return;
@@ -151,6 +184,44 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             for (const peer of everyone()) emit({ type: 'close', peer, reason: event.reason });
             return;
         }
+      };
+
+      const refuse = (peer: PeerId, code: RejectCode, detail: string): void => {
+        const state = roster.get(peer);
+        if (state === undefined) return;
+        state.heard = true;
+        const refused = ++state.refusedInARow;
+        emit({ type: 'log', record: { event: 'reject', peer, code, detail } });
+        if (refused <= MAX_ERROR_REPLIES) tell(peer, notice.error(code, detail));
+        else if (refused === MAX_ERROR_REPLIES + 1)
+          tell(
+            peer,
+            notice.error(
+              'too-many-errors',
+              `${MAX_ERROR_REPLIES} frames refused in a row: no replies to the next ones, and at ${MAX_REFUSED_IN_A_ROW} the connection is closed`,
+            ),
+          );
+        else if (refused === MAX_REFUSED_IN_A_ROW) {
+          emit({ type: 'log', record: { event: 'too-many-errors', peer, refused } });
+          emit({ type: 'close', peer, reason: 'too-many-errors' });
+        }
+      };
+
+      /** The frames a request gets: never past the peer's join, since it has had those live. */
+      const recall = (request: HistoryRequest, through: number): HistorySlice => {
+        const settings = options.history;
+        if (settings === undefined || !history.enabled) return NO_HISTORY;
+        const { maxAnswerBytes } = settings;
+        const all = () => history.slice(0, through, maxAnswerBytes);
+        if (request.kind === 'history')
+          return history.slice(Math.max(0, through - request.count), through, maxAnswerBytes);
+        // Another epoch: the hub has restarted since, and everything it has is news to the client.
+        if (request.epoch !== settings.epoch) return { ...all(), missing: true };
+        if (request.after === undefined) return all();
+        const after = history.seqOf(request.after);
+        // Unknown here: evicted (everything kept is newer), or never relayed by this hub.
+        if (after === undefined) return { ...all(), missing: true };
+        return history.slice(after, through, maxAnswerBytes);
       };
 
       const checkIdle = (now: number, idleMs: number, pongTimeoutMs: number): void => {

@@ -32,7 +32,18 @@ export const HUB_DEFAULTS = {
   pongTimeoutSeconds: 20,
   backlog: 1024,
   shutdownGraceMs: 5_000,
+  /**
+   * The room's history (docs/protocol.md): the last 500 frames, none older than an hour, 16 MiB
+   * at most. An hour stays well under the clients' default TTL of 24 h, past which they would
+   * refuse what the hub sends them as too old.
+   */
+  historyFrames: 500,
+  historySeconds: 3_600,
+  historyBytes: 16 * 1024 * 1024,
 } as const;
+
+/** Clients refuse tokens older than their TTL, 24 h by default: history older is no use to them. */
+export const MAX_HISTORY_SECONDS = 86_400;
 
 /** A client's queue this many times maxQueueBytes is dropped as a slow consumer, whatever the cause. */
 export const QUEUE_HARD_LIMIT_FACTOR = 16;
@@ -128,6 +139,27 @@ export const hubConfigSchema = z
       .min(0)
       .default(HUB_DEFAULTS.shutdownGraceMs)
       .describe('on SIGINT, SIGTERM or SIGHUP, how long clients get to take what is queued for them'),
+    historyFrames: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_000_000)
+      .default(HUB_DEFAULTS.historyFrames)
+      .describe('data frames the hub keeps for late joiners and resumes (0: no history)'),
+    historySeconds: z
+      .number()
+      .min(0)
+      .lt(MAX_HISTORY_SECONDS, {
+        message: `must be under ${MAX_HISTORY_SECONDS} (24 h): clients refuse messages older than their TTL, 24 h by default`,
+      })
+      .default(HUB_DEFAULTS.historySeconds)
+      .describe('age in seconds past which kept frames are forgotten (0: no history)'),
+    historyBytes: z
+      .number()
+      .int()
+      .min(0)
+      .default(HUB_DEFAULTS.historyBytes)
+      .describe('bytes of frames the hub keeps in all (0: no history)'),
     unlimited: z
       .boolean()
       .default(false)

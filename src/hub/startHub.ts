@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
@@ -6,7 +7,7 @@ import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../streams/hubEvent.ts';
 import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
-import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
+import { effectiveLimits, type HubConfig, QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
 import { summariseRepeats } from '../streams/summariseRepeats.ts';
 import { Backpressure } from './backpressure.ts';
 import { HubStartError, listenError } from './hubStartError.ts';
@@ -47,6 +48,9 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     lineFraming && config.idleSeconds > 0
       ? { idleMs: config.idleSeconds * 1000, pongTimeoutMs: config.pongTimeoutSeconds * 1000 }
       : undefined;
+  // Line framing only: the seed's clients cannot ask for history (docs/protocol.md).
+  const history = lineFraming ? historyOf(config) : undefined;
+  const ticks = tickMsOf(keepalive, history !== undefined && history.limits.maxAgeMs > 0);
   const recording =
     config.record === undefined
       ? undefined
@@ -104,9 +108,9 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
 
   const events = merge(
     control,
-    keepalive
-      ? interval(tickMs(keepalive)).pipe(map((): HubEvent => ({ type: 'tick', now: performance.now() })))
-      : [],
+    ticks === undefined
+      ? []
+      : interval(ticks).pipe(map((): HubEvent => ({ type: 'tick', now: performance.now() }))),
     connections.pipe(
       mergeMap((peer) => {
         const refusal = admit(peer);
@@ -125,9 +129,11 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
 
   const apply = (effect: HubEffect): void => {
     switch (effect.type) {
-      case 'deliver':
-        for (const id of effect.to) if (id !== effect.from) peers.get(id)?.send(effect.data);
+      case 'deliver': {
+        const { data } = effect;
+        effect.to.forEach((id) => peers.get(id)?.send(data));
         return;
+      }
       case 'notice':
         peers.get(effect.peer)?.notice(effect.text);
         return;
@@ -141,7 +147,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   };
   const actor = withRecorder(
     recorder,
-    hubActor({ notices: lineFraming, keepalive, presenceLimit: config.presenceLimit }),
+    hubActor({ notices: lineFraming, keepalive, presenceLimit: config.presenceLimit, history }),
   );
   let fail: (error: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
@@ -192,9 +198,34 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   return { address, failed, stop: (reason) => stop(reason).then(() => recorder.close()), abort };
 }
 
-/** Keepalive is judged a few times per its shortest period, and never more than every 50 ms. */
-function tickMs(keepalive: { idleMs: number; pongTimeoutMs: number }): number {
-  return Math.max(50, Math.min(5_000, Math.min(keepalive.idleMs, keepalive.pongTimeoutMs) / 4));
+/**
+ * Keepalive is judged a few times per its shortest period, and never more than every 50 ms;
+ * history's age limit once a second is plenty. Undefined: neither needs the time.
+ */
+function tickMsOf(
+  keepalive: { idleMs: number; pongTimeoutMs: number } | undefined,
+  historyAges: boolean,
+): number | undefined {
+  if (keepalive !== undefined)
+    return Math.max(50, Math.min(5_000, Math.min(keepalive.idleMs, keepalive.pongTimeoutMs) / 4));
+  return historyAges ? 1_000 : undefined;
+}
+
+/**
+ * The history settings of the hub actor. A new epoch each start: a client that resumes with
+ * another one learns that the hub has restarted and what it had is gone. One answer may queue
+ * half of what makes a client a slow consumer, so that asking does not get it dropped.
+ */
+function historyOf(config: HubConfig) {
+  return {
+    limits: {
+      frames: config.historyFrames,
+      bytes: config.historyBytes,
+      maxAgeMs: config.historySeconds * 1000,
+    },
+    epoch: randomBytes(8).toString('base64url'),
+    maxAnswerBytes: (config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) / 2,
+  };
 }
 
 function listen(server: Server, config: HubConfig): Promise<void> {

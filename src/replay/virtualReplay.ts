@@ -123,8 +123,8 @@ export function virtualReplay(recording: Recording): ReplayResult {
         const frames = effect.data.toString('latin1').split('\n').slice(0, -1);
         for (const frame of frames) {
           // `#joined`/`#left` travel as shared deliveries too.
-          if (frame.startsWith('#')) announce(effect.from, effect.to, frame);
-          else for (const peer of effect.to) if (peer !== effect.from) receive(peer, 'frame', frame);
+          if (frame.startsWith('#')) announce(effect.to.sender ?? -1, effect.to.roster, frame);
+          else effect.to.forEach((peer) => receive(peer, 'frame', frame));
         }
         return;
       }

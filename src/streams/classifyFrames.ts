@@ -2,11 +2,14 @@ import type { Observer } from 'rxjs';
 import type { HubEvent, PeerId } from './hubEvent.ts';
 import { describeShapeProblem, tokenShapeProblem } from '../protocol/tokenShape.ts';
 import type { FrameEvent } from './frameEvent.ts';
+import { parseHistoryRequest } from '../protocol/historyRequest.ts';
 
 const LF = 0x0a;
 const HASH = 0x23;
 const PING = Buffer.from('#ping');
 const PONG = Buffer.from('#pong');
+/** `#resume`, an epoch of at most 32 and a digest of 16 fit well within this. */
+const MAX_REQUEST_BYTES = 80;
 
 /** Where classified events go: a Subscriber will do, with no closure around it. */
 export type HubEventSink = Pick<Observer<HubEvent>, 'next'>;
@@ -75,6 +78,12 @@ function verdictEvent(
     case 'pong':
       return { type: 'pong', peer };
     case 'command': {
+      const request = parseHistoryRequest(
+        data.toString('latin1', start, Math.min(end, start + MAX_REQUEST_BYTES)),
+      );
+      if (request?.kind === 'bad')
+        return { type: 'rejected', peer, code: 'bad-request', detail: request.detail };
+      if (request !== undefined) return { type: 'recall', peer, request };
       // Echoed in #error, the log and recordings: printable ASCII only, so no terminal escapes.
       const word = data
         .toString('latin1', start, Math.min(end, start + 32))

@@ -1,4 +1,6 @@
+import type { HistoryRequest } from '../protocol/historyRequest.ts';
 import type { FrameRun } from './frameEvent.ts';
+import type { Recipients } from './recipients.ts';
 
 /** Connections are numbered by the hub in the order they arrive. */
 export type PeerId = number;
@@ -13,17 +15,19 @@ export type HubEvent =
   | { readonly type: 'rejected'; readonly peer: PeerId; readonly code: RejectCode; readonly detail: string }
   | { readonly type: 'ping'; readonly peer: PeerId }
   | { readonly type: 'pong'; readonly peer: PeerId }
+  /** `#history N` or `#resume EPOCH DIGEST`: the peer asks for what was said before it came. */
+  | { readonly type: 'recall'; readonly peer: PeerId; readonly request: HistoryRequest }
   | { readonly type: 'left'; readonly peer: PeerId; readonly reason: string }
   | { readonly type: 'shutdown'; readonly reason: string }
   /** The passing of time, for keepalive: `now` in milliseconds on any monotonic clock. */
   | { readonly type: 'tick'; readonly now: number };
 
-export type RejectCode = 'bad-frame' | 'frame-too-large' | 'unknown-command';
+export type RejectCode = 'bad-frame' | 'frame-too-large' | 'unknown-command' | 'bad-request';
 
 /** What the hub actor asks the edges to do. */
 export type HubEffect =
-  /** Write `data` to every peer in `to` except `from`; one Buffer shared by all of them. */
-  | { readonly type: 'deliver'; readonly data: Buffer; readonly from: PeerId; readonly to: readonly PeerId[] }
+  /** Write `data` to each of `to` (never its sender: Recipients); one Buffer shared by all of them. */
+  | { readonly type: 'deliver'; readonly data: Buffer; readonly to: Recipients }
   | { readonly type: 'notice'; readonly peer: PeerId; readonly text: string }
   | { readonly type: 'close'; readonly peer: PeerId; readonly reason: string }
   | { readonly type: 'log'; readonly record: LogRecord };

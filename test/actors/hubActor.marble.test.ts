@@ -22,8 +22,9 @@ const rejected = (peer: PeerId): HubEvent => ({
 });
 
 /**
- * Effects made readable: a delivery shows its data as text and the peers that actually get it
- * (`to` without the sender, as the edges apply it). Log records are left out unless asked for.
+ * Effects made readable: a delivery shows its data as text, its sender, and the peers the effect
+ * itself says get it (the rule "never back to the sender" is the effect's, not this view's). Log
+ * records are left out unless asked for.
  */
 type View =
   | { deliver: string; from: PeerId; recipients: PeerId[] }
@@ -38,11 +39,11 @@ function view(withLogs = false) {
       mergeMap((e): View[] => {
         switch (e.type) {
           case 'deliver': {
-            const recipients = e.to.filter((p) => p !== e.from);
+            const recipients = e.to.toArray();
             const text = e.data.toString();
             // `#joined`/`#left` travel as one shared delivery; shown here as what each peer gets.
             if (text.startsWith('#')) return recipients.map((peer) => ({ notice: text.slice(0, -1), peer }));
-            return [{ deliver: text, from: e.from, recipients }];
+            return [{ deliver: text, from: e.to.sender ?? 0, recipients }];
           }
           case 'notice':
             return [{ notice: e.text, peer: e.peer }];
@@ -327,6 +328,24 @@ describe('hub actor fan-out', () => {
     const [first] = deliveries;
     expect(first?.data).toBe(input.data);
     // The edges may apply a delivery later (writes are batched): its roster must not change under them.
-    expect(first?.to).toEqual([1, 2, 3]);
+    expect(first?.to.roster).toEqual([1, 2, 3]);
+    expect(first?.to.toArray()).toEqual([2, 3]);
+  });
+
+  it('never delivers a run back to its sender, whoever else is in the room', () => {
+    const events = new Subject<HubEvent>();
+    const effects: HubEffect[] = [];
+    events.pipe(hubActor({ notices: true })).subscribe((e) => effects.push(e));
+    for (const peer of [1, 2, 3]) events.next(joined(peer));
+    for (const sender of [1, 2, 3]) events.next({ type: 'frames', peer: sender, run: run(`from-${sender}`) });
+    const deliveries = effects.flatMap((e) =>
+      e.type === 'deliver' && e.data[0] !== 0x23 ? [{ text: e.data.toString(), to: e.to }] : [],
+    );
+    expect(deliveries.map((d) => d.text)).toEqual(['from-1\n', 'from-2\n', 'from-3\n']);
+    deliveries.forEach(({ to }, i) => {
+      const sender = i + 1;
+      expect(to.includes(sender)).toBe(false);
+      expect(to.toArray()).toEqual([1, 2, 3].filter((peer) => peer !== sender));
+    });
   });
 });

@@ -55,8 +55,8 @@ interface Sent {
 }
 
 /**
- * Runs the steps through the hub actor, applying its effects as the hub's edges do (`to` minus
- * the sender), and returns what was sent and what each peer received.
+ * Runs the steps through the hub actor, applying its effects as the hub's edges do (to whom the
+ * effect's Recipients name), and returns what was sent and what each peer received.
  */
 function simulate(steps: readonly Step[], keepalive?: { idleMs: number; pongTimeoutMs: number }) {
   const events = new Subject<HubEvent>();
@@ -65,7 +65,7 @@ function simulate(steps: readonly Step[], keepalive?: { idleMs: number; pongTime
     // `#joined`/`#left` go out as one shared delivery; here they count as a notice to each recipient.
     if (effect.type === 'deliver' && effect.data[0] === 0x23) {
       const text = effect.data.toString().trimEnd();
-      for (const peer of effect.to) if (peer !== effect.from) effects.push({ type: 'notice', peer, text });
+      effect.to.forEach((peer) => effects.push({ type: 'notice', peer, text }));
     } else {
       effects.push(effect);
     }
@@ -83,8 +83,7 @@ function simulate(steps: readonly Step[], keepalive?: { idleMs: number; pongTime
   const collect = (from: number) => {
     for (const effect of effects.slice(from)) {
       if (effect.type !== 'deliver') continue;
-      for (const to of effect.to) {
-        if (to === effect.from) continue;
+      for (const to of effect.to.toArray()) {
         const frames = framesOf({ kind: 'frames', data: effect.data, count: 0 }).map(String);
         received.get(to)?.push(...frames);
       }

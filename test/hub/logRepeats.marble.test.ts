@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { HubEffect, LogRecord } from '../../src/streams/hubEvent.ts';
 import { logEffectRepeats } from '../../src/hub/logRepeats.ts';
 import { summariseRepeats } from '../../src/streams/summariseRepeats.ts';
+import { Recipients } from '../../src/streams/recipients.ts';
 
 const scheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -12,7 +13,7 @@ const leave = (peer: number) => log({ event: 'leave', peer, reason: 'quit', onli
 const join = (peer: number) => log({ event: 'join', peer, remote: '127.0.0.1:1', online: 1 });
 const counted = (peer: number, count: number, code = 'bad-frame') =>
   log({ event: 'reject', peer, code, count });
-const deliver: HubEffect = { type: 'deliver', data: Buffer.from('t\n'), from: 1, to: [1, 2] };
+const deliver: HubEffect = { type: 'deliver', data: Buffer.from('t\n'), to: new Recipients([1, 2], 1) };
 
 /** The hub log's counting, in a window of `windowMs` virtual ms. */
 const counting = (windowMs: number) => summariseRepeats({ ...logEffectRepeats, windowMs });

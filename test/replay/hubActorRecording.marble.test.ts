@@ -8,6 +8,7 @@ import type { Recording } from '../../src/recording/recording.ts';
 import { hubActorOptionsOf, hubEventOf } from '../../src/replay/hubEventOf.ts';
 import { recordedEvents } from '../../src/replay/recordedEvents.ts';
 import { HEADER, recordingText, TOKEN_A } from '../recording/recordingText.ts';
+import { Recipients } from '../../src/streams/recipients.ts';
 
 const testScheduler = () => new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
 
@@ -47,11 +48,11 @@ describe('the hub actor driven by a recording (marbles)', () => {
         a: { type: 'notice', peer: 1, text: '#hello fernet-chat/1 1 1' },
         b: { type: 'notice', peer: 2, text: '#hello fernet-chat/1 2 2' },
         // #joined and #left: one shared Buffer for all the others, like a data frame.
-        c: { type: 'deliver', data: Buffer.from('#joined 2 2\n'), from: 2, to: [1, 2] },
-        d: { type: 'deliver', data: Buffer.from(`${TOKEN_A}\n`), from: 1, to: [1, 2] },
+        c: { type: 'deliver', data: Buffer.from('#joined 2 2\n'), to: new Recipients([1, 2], 2) },
+        d: { type: 'deliver', data: Buffer.from(`${TOKEN_A}\n`), to: new Recipients([1, 2], 1) },
         e: { type: 'notice', peer: 2, text: '#pong' },
         f: { type: 'notice', peer: 2, text: '#error bad-frame not a Fernet token: wrong length' },
-        g: { type: 'deliver', data: Buffer.from('#left 1 1 quit\n'), from: 1, to: [2] },
+        g: { type: 'deliver', data: Buffer.from('#left 1 1 quit\n'), to: new Recipients([2], 1) },
         h: { type: 'close', peer: 2, reason: 'shutdown' },
       });
     });
