@@ -91,7 +91,7 @@ export class RoomHistory {
   /** Lets go of frames older than the age limit. */
   expire(now: number): void {
     const cutoff = now - this.limits.maxAgeMs;
-    for (let entry = this.entries[this.head]; entry !== undefined && entry.at < cutoff; ) {
+    for (let entry = this.entries[this.head]; entry !== undefined && entry.at < cutoff;) {
       this.evictOldest(entry.count);
       entry = this.entries[this.head];
     }
