@@ -15,6 +15,14 @@
  *  - whatever R got from S is consecutive (nothing lost, nothing twice, in order);
  *  - a receiver still there at the end got S's frames up to S's last one, unless S reset its
  *    own connection (an RST may discard what S had in flight).
+ *
+ * Resumers (issue 12, scripts/soak/resumers.ts) read without sending; each drops its connection
+ * several times at random moments and comes back with `#resume`. Each must end with every frame
+ * from its first join on exactly once, live or from the answers, and every answer must say
+ * `complete`: the hub keeps `--history-frames` (20,000 here: 10 s of the soak's 2,000 frames/s;
+ * its default of 500 would be a quarter of a second of such a room).
+ *
+ *   npm run soak -- [--resumers 10] [--drop-every-ms 3000] [--away-ms 1000] [--history-frames 20000]
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -23,6 +31,7 @@ import { connect, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { readShapedToken, shapedLine } from '../test/robustness/support/shapedToken.ts';
+import { type ResumerFigures, Resumers } from './soak/resumers.ts';
 
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
 
@@ -33,6 +42,10 @@ const { values: flags } = parseArgs({
     rate: { type: 'string', default: '10' },
     size: { type: 'string', default: '4' },
     'churn-ms': { type: 'string', default: '250' },
+    resumers: { type: 'string', default: '10' },
+    'drop-every-ms': { type: 'string', default: '3000' },
+    'away-ms': { type: 'string', default: '1000' },
+    'history-frames': { type: 'string', default: '20000' },
   },
 });
 const DURATION_S = Number(flags.duration);
@@ -41,8 +54,13 @@ const CLIENTS = Number(flags.clients);
 const RATE = Number(flags.rate);
 const SIZE_K = Number(flags.size);
 const CHURN_MS = Number(flags['churn-ms']);
-for (const [name, value] of Object.entries({ DURATION_S, CLIENTS, RATE, SIZE_K, CHURN_MS }))
-  if (!Number.isFinite(value) || value <= 0) {
+const RESUMERS = Number(flags.resumers);
+const DROP_EVERY_MS = Number(flags['drop-every-ms']);
+const AWAY_MS = Number(flags['away-ms']);
+const HISTORY_FRAMES = Number(flags['history-frames']);
+const positive = { DURATION_S, CLIENTS, RATE, SIZE_K, CHURN_MS, DROP_EVERY_MS, AWAY_MS, HISTORY_FRAMES };
+for (const [name, value] of Object.entries({ ...positive, RESUMERS }))
+  if (!Number.isFinite(value) || value < 0 || (value === 0 && name in positive)) {
     process.stderr.write(`soak: bad value for ${name}\n`);
     process.exit(2);
   }
@@ -62,7 +80,8 @@ interface Hub {
 /**
  * The hub as it ships: compiled (an incremental build first, as the npm scripts do), defaults,
  * except that all the soak's clients come from one address: at 10 frames/s each, 200 of them are
- * four times what one address may send by default (500/s), so the per-address bucket is off.
+ * four times what one address may send by default (500/s), so the per-address bucket is off; and
+ * history holds what the resumers miss while away (see the top).
  */
 async function startHub(): Promise<Hub> {
   execFileSync(
@@ -74,7 +93,17 @@ async function startHub(): Promise<Hub> {
   );
   const child = spawn(
     process.execPath,
-    [`${ROOT}dist/bin/hub.js`, '--host', '127.0.0.1', '--port', '0', '--flood-rate-per-address', '0'],
+    [
+      `${ROOT}dist/bin/hub.js`,
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '0',
+      '--flood-rate-per-address',
+      '0',
+      '--history-frames',
+      String(HISTORY_FRAMES),
+    ],
     {
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -252,6 +281,7 @@ function pick<T>(items: readonly T[]): T {
 
 interface Phase {
   readonly all: Client[];
+  readonly resumers: Resumers;
   readonly slow: Client;
   readonly garbage: Client[];
   readonly survivors: Client[];
@@ -280,6 +310,8 @@ async function load(hub: Hub, seconds: number, say: (text: string) => void): Pro
     await Promise.all(Array.from({ length: Math.min(50, CLIENTS - i) }, () => open('healthy')));
   const slow = await open('slow');
   const garbage = await Promise.all([open('garbage'), open('garbage')]);
+  const resumers = new Resumers(hub.port, { count: RESUMERS, dropEveryMs: DROP_EVERY_MS, awayMs: AWAY_MS });
+  resumers.start(seconds);
 
   const framesPerTick = (RATE * TICK_MS) / 1000;
   let peakRss = rssKiB(pid);
@@ -321,7 +353,9 @@ async function load(hub: Hub, seconds: number, say: (text: string) => void): Pro
   const progress = setInterval(() => {
     const present = all.filter((c) => c.role === 'healthy' && !c.closed && !c.leaving).length;
     const sent = all.reduce((n, c) => n + c.nextSeq, 0);
-    say(`${present} healthy online, ${sent} frames sent, hub RSS ${rssKiB(pid)} KiB`);
+    say(
+      `${present} healthy online, ${sent} frames sent, ${resumers.drops} resumer drops, hub RSS ${rssKiB(pid)} KiB`,
+    );
   }, 10_000);
 
   await sleep(seconds * 1000);
@@ -331,17 +365,23 @@ async function load(hub: Hub, seconds: number, say: (text: string) => void): Pro
   clearInterval(progress);
   for (const client of all) client.sending = false;
   const loadEnded = performance.now();
+  // Those away come back; what they missed comes in their answers.
+  await resumers.settled();
 
   // Survivors: healthy clients present to the end. They must get every sender's frames to its last.
   const survivors = all.filter((c) => c.role === 'healthy' && !c.leaving && !c.closed);
   const senders = all.filter((c) => c.role === 'healthy' && c.id !== 0);
   const drainStart = performance.now();
-  while (missing(survivors, senders) > 0 && performance.now() - drainStart < DRAIN_TIMEOUT_MS)
+  while (
+    missing(survivors, senders) + resumers.missing(senders) > 0 &&
+    performance.now() - drainStart < DRAIN_TIMEOUT_MS
+  )
     await sleep(100);
   clearInterval(sampler);
   peakRss = Math.max(peakRss, rssKiB(pid));
   return {
     all,
+    resumers,
     slow,
     garbage,
     survivors,
@@ -376,7 +416,10 @@ function missing(survivors: readonly Client[], senders: readonly Client[]): numb
 }
 
 /** Every check on a phase: order, loss, duplicates, starts, ends, garbage kept away. */
-function check(phase: Phase, hub: Hub): { failures: string[]; expected: number; received: number } {
+function check(
+  phase: Phase,
+  hub: Hub,
+): { failures: string[]; expected: number; received: number; resumed: ResumerFigures } {
   const failures: string[] = [];
   let expected = 0;
   let received = 0;
@@ -409,12 +452,15 @@ function check(phase: Phase, hub: Hub): { failures: string[]; expected: number; 
   if (phase.garbage.every((c) => c.errors === 0)) failures.push('the garbage senders got no #error notices');
   if (/internal-error|unexpected error/.test(hub.log)) failures.push('the hub logged an internal error');
   if (hub.child.exitCode !== null) failures.push(`the hub exited (${hub.child.exitCode})`);
-  return { failures, expected, received };
+  const resumed = phase.resumers.check(phase.senders);
+  failures.push(...resumed.failures);
+  return { failures, expected, received, resumed };
 }
 
 /** Everyone leaves; resolves once the hub says no one is online (its last `online=` is 0). */
 async function leaveAll(phase: Phase, hub: Hub): Promise<void> {
   for (const client of phase.all) client.destroy();
+  phase.resumers.destroy();
   const started = Date.now();
   const online = () => Number(/online=(\d+)(?![\s\S]*online=)/.exec(hub.log)?.[1] ?? -1);
   while (online() !== 0 && Date.now() - started < 10_000) await sleep(100);
@@ -446,7 +492,7 @@ async function main(): Promise<number> {
   const phase = await load(hub, DURATION_S, say);
   say(`load stopped; drained in ${(phase.drainMs / 1000).toFixed(1)} s`);
   const cpuDuringLoad = cpuSeconds(pid) - cpuBefore;
-  const { failures, expected, received } = check(phase, hub);
+  const { failures, expected, received, resumed } = check(phase, hub);
   failures.unshift(...warmCheck.failures.map((f) => `warm-up: ${f}`));
   const slowLeave = new RegExp(`event=leave peer=${phase.slow.id} reason=(\\S+)`).exec(hub.log)?.[1];
   const garbageErrors = phase.garbage.reduce((n, c) => n + c.errors, 0);
@@ -468,8 +514,11 @@ async function main(): Promise<number> {
     );
 
   const framesSent = phase.senders.reduce((n, s) => n + s.nextSeq, 0);
-  const orderProblems = failures.filter((f) =>
-    /lost|twice|first frame|has .*'s frames|own frame/.test(f),
+  const orderProblems = failures.filter(
+    (f) => !f.startsWith('resumer') && /lost|twice|first frame|has .*'s frames|own frame/.test(f),
+  ).length;
+  const resumerProblems = failures.filter(
+    (f) => f.startsWith('resumer') && /lost|twice|first frame|has .*'s frames/.test(f),
   ).length;
   const lines = [
     '',
@@ -479,6 +528,8 @@ async function main(): Promise<number> {
     `  frames sent                ${framesSent} (${57 + 16 * SIZE_K} bytes decoded, ${RATE}/s per client)`,
     `  frames received            ${received} by healthy clients; ${expected} owed to the ${phase.survivors.length} present at the end, all there`,
     `  loss/duplicates/reordering ${orderProblems}`,
+    `  resumers                   ${phase.resumers.readers.length} readers, ${phase.resumers.drops} drops (${phase.resumers.resets} with an RST, away 20–${AWAY_MS} ms), ${resumed.answers} resumes: ${resumed.answers - resumed.gaps} complete, ${resumed.gaps} with a gap; history ${HISTORY_FRAMES} frames`,
+    `  resumers' frames           ${resumed.fromHistory + resumed.live} of ${resumed.owed} owed since each one's first join (${resumed.fromHistory} from resume answers, ${resumed.live} live); loss/duplicates/reordering ${resumerProblems}`,
     `  garbage                    ${garbageErrors} #error notices to the garbage senders, ${phase.garbage.filter((c) => c.byeReason === 'too-many-errors').length} of them closed after 100 refused frames in a row (and replaced); non-token lines at healthy clients: ${phase.senders.reduce((n, c) => n + c.garbageLines, 0)}`,
     `  slow consumer              ${slowLeave === 'slow-consumer' ? 'dropped as slow-consumer' : `not dropped within the run (${slowLeave ?? 'still connected'})`}`,
     `  hub CPU                    ${cpuDuringLoad.toFixed(1)} s over the load (${((cpuDuringLoad / (DURATION_S + phase.drainMs / 1000)) * 100).toFixed(0)} % of a core)`,

@@ -10,11 +10,14 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasCommand } from './procstat.ts';
 
-export type RelayName = 'ours' | 'batching' | 'plain' | 'ncat';
-export const RELAY_NAMES: readonly RelayName[] = ['ours', 'batching', 'plain', 'ncat'];
+export type RelayName = 'ours' | 'ours-nohistory' | 'batching' | 'plain' | 'ncat';
+export const RELAY_NAMES: readonly RelayName[] = ['ours', 'ours-nohistory', 'batching', 'plain', 'ncat'];
+/** Without --relays: our hub as it ships, and every baseline. */
+export const DEFAULT_RELAYS: readonly RelayName[] = ['ours', 'batching', 'plain', 'ncat'];
 
 export const RELAY_LABELS: Record<RelayName, string> = {
   ours: 'fernet-chat hub',
+  'ours-nohistory': 'hub, history off',
   batching: 'batching relay',
   plain: 'plain relay',
   ncat: 'ncat --broker',
@@ -25,6 +28,16 @@ export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 /** The flag that switches the hub's protective limits (flood control, caps) off for benchmarking. */
 export const HUB_UNLIMITED_FLAG = '--unlimited';
+/**
+ * What `ours-nohistory` adds: the hub keeps no history, so that what history costs shows beside
+ * `ours` in one run. After any --hub-arg, so that it wins.
+ */
+export const HUB_NO_HISTORY_ARGS: readonly string[] = ['--history-frames', '0'];
+
+/** Whether the relay is our hub (with history or without). */
+export function isOurHub(name: RelayName): boolean {
+  return name === 'ours' || name === 'ours-nohistory';
+}
 
 export interface RelayHandle {
   name: RelayName | 'target';
@@ -63,7 +76,7 @@ export const DEFAULT_HUB_ENTRY = COMPILED ? 'dist/bin/hub.js' : 'src/bin/hub.ts'
 
 /** null if the relay can run here, else why it is skipped. */
 export function unavailable(name: RelayName, hubEntry = DEFAULT_HUB_ENTRY): string | null {
-  if (name === 'ours' && !existsSync(path.resolve(REPO_ROOT, hubEntry)))
+  if (isOurHub(name) && !existsSync(path.resolve(REPO_ROOT, hubEntry)))
     return `${hubEntry} not found (the hub is not written yet), skipped`;
   if (name === 'ncat' && !hasCommand('ncat')) return 'ncat not installed, skipped';
   return null;
@@ -80,6 +93,7 @@ function commandFor(
   const node = process.execPath;
   switch (name) {
     case 'ours':
+    case 'ours-nohistory':
       return [
         node,
         ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
@@ -91,6 +105,7 @@ function commandFor(
         String(port),
         HUB_UNLIMITED_FLAG,
         ...hubArgs,
+        ...(name === 'ours-nohistory' ? HUB_NO_HISTORY_ARGS : []),
       ];
     case 'batching':
       return [node, ...entry('src/bench/relays/batchingRelay.ts'), '--host', host, '--port', String(port)];

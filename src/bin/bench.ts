@@ -19,7 +19,10 @@ import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../
 import { profilesIn, profileTable } from '../bench/profile.ts';
 import {
   DEFAULT_HUB_ENTRY,
+  DEFAULT_RELAYS,
+  HUB_NO_HISTORY_ARGS,
   HUB_UNLIMITED_FLAG,
+  isOurHub,
   RELAY_NAMES,
   type RelayName,
   stopAllRelays,
@@ -27,14 +30,16 @@ import {
 import { presetTable } from '../bench/report.ts';
 import { type BenchConfig, BenchRunner, type PresetResult, type Reporter } from '../bench/runner.ts';
 
-const USAGE = `usage: fernet-chat-bench [--preset NAME[,NAME...]|all] [--relays ours,batching,plain,ncat]
+const USAGE = `usage: fernet-chat-bench [--preset NAME[,NAME...]|all] [--relays ${DEFAULT_RELAYS.join(',')}]
                          [--target HOST:PORT [--target-pid PID]] [--json] [options]
 
 presets (default: small):
 ${PRESET_NAMES.map((n) => `  ${n.padEnd(9)} ${PRESETS[n].description}`).join('\n')}
 
 relays: ours = the fernet-chat hub (${DEFAULT_HUB_ENTRY}, started with ${HUB_UNLIMITED_FLAG}: its protective
-        limits such as flood control are switched off for the benchmark); batching and plain = the
+        limits such as flood control are switched off for the benchmark; it keeps history, as it
+        ships); ours-nohistory = the same hub with ${HUB_NO_HISTORY_ARGS.join(' ')} (history off: not run
+        unless asked for, e.g. --relays ours,ours-nohistory,batching); batching and plain = the
         baseline node:net relays in src/bench/relays; ncat = \`ncat --broker\` (if installed).
 
 load (override a preset):
@@ -48,7 +53,7 @@ machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
               --repeat N (1): small/room/crowd run every relay N times, interleaved, and keep
               each relay's quietest run (least CPU used by other processes)
 connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
-our hub:      --hub-arg ARG  (repeatable) extra argument for the hub bin
+our hub:      --hub-arg ARG  (repeatable) extra argument for the hub bin (ours and ours-nohistory)
               --cpu-prof DIR  run it under node --cpu-prof: one .cpuprofile per hub start in DIR
               --hub-entry FILE (${DEFAULT_HUB_ENTRY})  another entry point; a .ts file runs through
               tsx (whose loader thread alone costs about 40 MiB of RSS), a .js file as it is
@@ -144,7 +149,7 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     else fail(`--preset: unknown preset ${JSON.stringify(p)} (one of ${PRESET_NAMES.join(', ')}, all)`);
   }
   const relays: RelayName[] = [];
-  for (const r of (v.relays ?? RELAY_NAMES.join(',')).split(',').filter(Boolean)) {
+  for (const r of (v.relays ?? DEFAULT_RELAYS.join(',')).split(',').filter(Boolean)) {
     if (!(RELAY_NAMES as readonly string[]).includes(r))
       fail(`--relays: unknown relay ${JSON.stringify(r)} (one of ${RELAY_NAMES.join(', ')})`);
     relays.push(r as RelayName);
@@ -245,7 +250,7 @@ async function main(): Promise<void> {
       (pinned ? `relays pinned to CPU ${cfg.hubCpu}, generator to CPU ${genCpu}` : 'not pinned') +
       `; fd limit ${fd.after?.soft ?? '?'} (${fd.how})`,
   );
-  if (!cfg.target && cfg.relays.includes('ours'))
+  if (!cfg.target && cfg.relays.some(isOurHub))
     out.note(`our hub runs with ${HUB_UNLIMITED_FLAG}: its protective limits (flood control, caps) are off`);
   if (!pinned) cfg.hubCpu = null;
   const runner = new BenchRunner(cfg, out);
