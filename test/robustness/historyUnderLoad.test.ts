@@ -89,6 +89,7 @@ describe('history under load', () => {
     await before.waitForTotal(600);
     await eventually(() => resumer.live > 0, 'frames from the first hub');
     const oldEpoch = resumer.epoch;
+    expect(oldEpoch).toBeDefined();
 
     first.bin.kill('SIGKILL');
     await first.bin.exited;
