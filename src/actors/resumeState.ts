@@ -50,6 +50,11 @@ export class ResumeState {
     | { readonly asked: 'history' | 'resume'; readonly joinedAt: Position; readonly restarted: boolean }
     | undefined;
   private answering = false;
+  /**
+   * We stopped waiting for an answer on this connection: if it comes after all, its frames are
+   * still earlier ones (they must not pass for live), though they no longer move the point.
+   */
+  private late: 'expected' | 'answering' | undefined;
   private held: string[] = [];
   private shown = 0;
 
@@ -94,6 +99,7 @@ export class ResumeState {
   /** A data frame named `digest` came: where it goes. */
   route(frame: string, digest: string): FrameRoute {
     const asking = this.asking;
+    if (this.late === 'answering') return 'earlier';
     if (asking === undefined) {
       if (this.position !== undefined) this.position = { epoch: this.position.epoch, after: digest };
       return 'live';
@@ -116,16 +122,22 @@ export class ResumeState {
   /** `#history-start`: the frames up to `#history-end` are the answer. */
   started(): void {
     if (this.asking !== undefined) this.answering = true;
+    else if (this.late === 'expected') this.late = 'answering';
   }
 
   /** `#history-end`; undefined when nothing was asked (a hub's stray notice changes nothing). */
   ended(outcome: HistoryOutcome): AnswerEnd | undefined {
+    this.late = undefined;
     return this.finish(outcome);
   }
 
   /** The answer is not coming (refused, too late, too much held): show what is held. */
   gaveUp(): AnswerEnd | undefined {
-    return this.finish('unanswered');
+    // What follows of an answer already begun is no less earlier; one not begun may still come.
+    const late = this.answering ? 'answering' : 'expected';
+    const end = this.finish('unanswered');
+    if (end !== undefined) this.late = late;
+    return end;
   }
 
   /**
@@ -133,6 +145,11 @@ export class ResumeState {
    * resume brings it again.
    */
   lost(): void {
+    this.late = undefined;
+    this.clear();
+  }
+
+  private clear(): void {
     this.asking = undefined;
     this.answering = false;
     this.held = [];
@@ -151,8 +168,7 @@ export class ResumeState {
       restarted: asking.restarted,
       held: this.held,
     };
-    this.held = [];
-    this.lost();
+    this.clear();
     return end;
   }
 }
