@@ -43,8 +43,9 @@ export const CLIENT_ACTOR_DEFAULTS = {
   replayMemory: 10_000,
   /** Earlier messages asked for on the first connection to a hub that keeps history. */
   history: 50,
-  /** Live frames held while waiting for a history answer, at most… */
+  /** Live frames held while waiting for a history answer, at most, and their bytes… */
   maxHeldFrames: 10_000,
+  maxHeldBytes: 16 * 1024 * 1024,
   /** …and how long the answer may take to start, or to go on, before they are shown anyway. */
   historyWaitMs: 10_000,
   /** Send `#ping` after this long without a frame from the hub… */
@@ -68,6 +69,7 @@ export interface ClientActorOptions {
   /** Earlier messages to ask for on the first connection (0: none); reconnects resume anyway. */
   readonly history?: number;
   readonly maxHeldFrames?: number;
+  readonly maxHeldBytes?: number;
   readonly historyWaitMs?: number;
   readonly clock?: () => Date;
   readonly newId?: () => string;
@@ -112,10 +114,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       const waiting: string[] = [];
       const recent = new RecentTokens(options.replayMemory ?? CLIENT_ACTOR_DEFAULTS.replayMemory);
       const roster = new Roster();
-      const resume = new ResumeState(
-        options.history ?? CLIENT_ACTOR_DEFAULTS.history,
-        options.maxHeldFrames ?? CLIENT_ACTOR_DEFAULTS.maxHeldFrames,
-      );
+      const resume = new ResumeState(options.history ?? CLIENT_ACTOR_DEFAULTS.history, {
+        frames: options.maxHeldFrames ?? CLIENT_ACTOR_DEFAULTS.maxHeldFrames,
+        bytes: options.maxHeldBytes ?? CLIENT_ACTOR_DEFAULTS.maxHeldBytes,
+      });
       /** true: (re)start the wait for a history answer; false: it is over. */
       const answerWait = new Subject<boolean>();
 

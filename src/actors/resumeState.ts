@@ -56,15 +56,16 @@ export class ResumeState {
    */
   private late: 'expected' | 'answering' | undefined;
   private held: string[] = [];
+  private heldBytes = 0;
   private shown = 0;
 
   /**
    * @param historyCount frames to ask for on the first connection (0: none).
-   * @param maxHeld live frames held while waiting for an answer, at most.
+   * @param maxHeld live frames held while waiting for an answer, at most, and their bytes.
    */
   constructor(
     private readonly historyCount: number,
-    private readonly maxHeld: number,
+    private readonly maxHeld: { readonly frames: number; readonly bytes: number },
   ) {}
 
   /** Waiting for an answer, or in one. */
@@ -105,8 +106,10 @@ export class ResumeState {
       return 'live';
     }
     if (!this.answering) {
-      if (this.held.length >= this.maxHeld) return 'full';
+      if (this.held.length >= this.maxHeld.frames || this.heldBytes + frame.length > this.maxHeld.bytes)
+        return 'full';
       this.held.push(frame);
+      this.heldBytes += frame.length;
       return 'held';
     }
     // A resume answer is the room's frames after our point, in order, all of the hub's run.
@@ -153,6 +156,7 @@ export class ResumeState {
     this.asking = undefined;
     this.answering = false;
     this.held = [];
+    this.heldBytes = 0;
     this.shown = 0;
   }
 

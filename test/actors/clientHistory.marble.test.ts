@@ -366,31 +366,32 @@ describe('client history and resume (marble)', () => {
     });
   });
 
-  it('stops waiting when more comes than it may hold; an answer that comes after all is still shown as earlier', () => {
-    scheduler().run(({ cold, expectObservable }) => {
-      const link = cold('u---abc------(sde)', {
-        u: upWith(EPOCH),
-        a: frame(said({ from: 'bob', text: 'one' })),
-        b: frame(said({ from: 'bob', text: 'two' })),
-        c: frame(said({ from: 'bob', text: 'three' })),
-        s: start,
-        d: frame(said({ from: 'carol', text: 'long ago' }, 30)),
-        e: end(1, 'complete'),
+  it('stops waiting when more comes than it may hold (frames or bytes); an answer that comes after all is still shown as earlier', () => {
+    const [one, two, three] = ['one', 'two', 'three'].map((text) => said({ from: 'bob', text }));
+    for (const limits of [{ maxHeldFrames: 2 }, { maxHeldBytes: one!.length + two!.length }])
+      scheduler().run(({ cold, expectObservable }) => {
+        const link = cold('u---abc------(sde)', {
+          u: upWith(EPOCH),
+          a: frame(one!),
+          b: frame(two!),
+          c: frame(three!),
+          s: start,
+          d: frame(said({ from: 'carol', text: 'long ago' }, 30)),
+          e: end(1, 'complete'),
+        });
+        expectObservable(opened(alice(limits)({ typed: cold<string>('-'), link }))).toBe('(hj)--(tabc)-d', {
+          h: { send: '#history 50' },
+          j: sent('join', 1),
+          t: status(
+            'history',
+            '* earlier messages are not available: more new messages came than can be held while waiting for them',
+          ),
+          a: show('bob: one'),
+          b: show('bob: two'),
+          c: show('bob: three'),
+          d: earlier('carol: long ago', minutesAgo(30)),
+        });
       });
-      const actor = alice({ maxHeldFrames: 2 });
-      expectObservable(opened(actor({ typed: cold<string>('-'), link }))).toBe('(hj)--(tabc)-d', {
-        h: { send: '#history 50' },
-        j: sent('join', 1),
-        t: status(
-          'history',
-          '* earlier messages are not available: more new messages came than can be held while waiting for them',
-        ),
-        a: show('bob: one'),
-        b: show('bob: two'),
-        c: show('bob: three'),
-        d: earlier('carol: long ago', minutesAgo(30)),
-      });
-    });
   });
 
   it('applies the TTL to earlier frames too: one too old is warned about, and not counted', () => {
