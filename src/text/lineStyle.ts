@@ -44,17 +44,36 @@ export interface LineStyle {
  * A shown line as a terminal shows it: `10:42 bob: hi`, the name in its colour. The line was
  * escaped already (displayText), so the only escape codes in the result are the colour's own.
  * A line without a sender (bare text from the seed's clients) is left as it is.
+ *
+ * An earlier line (from history, said at `earlier`) always carries its time, in brackets and
+ * also when piped, `[09:12] bob: hi`, and is dim where there are colours: read among live lines
+ * it must not pass for one of them, with colours or without (NO_COLOR).
  */
-export function styleLine(line: string, sender: Sender | undefined, style: LineStyle): string {
-  if (sender === undefined) return line;
-  let styled = line;
-  if (style.colours && line.startsWith(sender.name, sender.start)) {
-    const end = sender.start + sender.name.length;
-    const colour = `\x1b[${nameColour(sender.name)}m`;
-    styled = `${line.slice(0, sender.start)}${colour}${sender.name}\x1b[39m${line.slice(end)}`;
+export function styleLine(
+  line: string,
+  sender: Sender | undefined,
+  style: LineStyle,
+  earlier?: string,
+): string {
+  if (earlier !== undefined) {
+    const marked = `[${localTime(earlier) ?? '--:--'}] ${colourName(line, sender, style)}`;
+    return style.colours ? `${DIM}${marked}${NORMAL_INTENSITY}` : marked;
   }
+  if (sender === undefined) return line;
+  const styled = colourName(line, sender, style);
   const time = style.times ? localTime(sender.at) : undefined;
   return time === undefined ? styled : `${time} ${styled}`;
+}
+
+const DIM = '\x1b[2m';
+const NORMAL_INTENSITY = '\x1b[22m';
+
+/** The line with its sender's name in the name's colour, when colours are on. */
+function colourName(line: string, sender: Sender | undefined, style: LineStyle): string {
+  if (sender === undefined || !style.colours || !line.startsWith(sender.name, sender.start)) return line;
+  const end = sender.start + sender.name.length;
+  const colour = `\x1b[${nameColour(sender.name)}m`;
+  return `${line.slice(0, sender.start)}${colour}${sender.name}\x1b[39m${line.slice(end)}`;
 }
 
 /**

@@ -193,7 +193,8 @@ describe('a client with another key', () => {
     const mallory = startClient(hub.port, 'mallory', { key: otherKeyFile });
     const bob = startClient(hub.port, 'bob');
     await Promise.all([onlineWhenConnected(mallory), onlineWhenConnected(bob)]);
-    const alice = startClient(hub.port, 'alice');
+    // No earlier messages for alice: mallory's join, which the hub keeps, would be one she cannot read.
+    const alice = startClient(hub.port, 'alice', { args: ['--history', '0'] });
     await onlineWhenConnected(alice);
     // Piped input that ends at once: everything is still sent before the client exits 0.
     const lines = Array.from({ length: 20 }, (_, i) => `TopSecretPlan${i}`);

@@ -101,6 +101,31 @@ describe('styleLine', () => {
   });
 });
 
+describe('styleLine for an earlier line (from history)', () => {
+  it('always starts with its time in brackets, also piped, where a live line has none', () => {
+    const { line, sender } = shown({ from: 'bob', text: 'hi', at: AT });
+    expect(styleLine(line, sender, plain, AT)).toBe(`[${localTime(AT)}] bob: hi`);
+    expect(styleLine(line, sender, plain)).toBe('bob: hi');
+  });
+
+  it('on a terminal is dim, with the name still in its colour, and no second time', () => {
+    const { line, sender } = shown({ from: 'bob', text: 'hi', at: AT });
+    const styled = styleLine(line, sender, both, AT);
+    expect(styled).toBe(`\x1b[2m[${localTime(AT)}] \x1b[${nameColour('bob')}mbob\x1b[39m: hi\x1b[22m`);
+  });
+
+  it('with NO_COLOR keeps the bracketed time as its only mark', () => {
+    const { line, sender } = shown({ from: 'bob', kind: 'join', at: AT });
+    expect(styleLine(line, sender, { times: true, colours: false }, AT)).toBe(
+      `[${localTime(AT)}] * bob joined`,
+    );
+  });
+
+  it('marks bare text without a sender too', () => {
+    expect(styleLine('?: bare text', undefined, plain, AT)).toBe(`[${localTime(AT)}] ?: bare text`);
+  });
+});
+
 describe('lineStyleFor', () => {
   it('styles only a terminal, and colours it unless NO_COLOR is set to something', () => {
     expect(lineStyleFor({ isTTY: true }, {})).toEqual(both);
