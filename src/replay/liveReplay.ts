@@ -43,14 +43,23 @@ export async function liveReplay(
   const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
   // Written out: a live hub sends each presence notice on its own, and each is checked.
   const all = new Map(expected.connections.map((c) => [c.peer, expandReceived(c.received)]));
-  const checked = new Map([...all].map(([peer, items]) => [peer, items.filter(isCheckable(recording))]));
+  const checkable = isCheckable(recording);
+  const checked = new Map([...all].map(([peer, items]) => [peer, items.filter(checkable)]));
   const peers = new Map<PeerId, LivePeer>();
   const problems: string[] = [];
   const first = recording.entries[0]?.record.t ?? 0;
   const startedAt = performance.now();
+  let shutDown = false;
 
   const play = async (entry: RecordingEntry): Promise<string | undefined> => {
     const { record } = entry;
+    // The live hub is not ours to shut down. The recorded one closed everyone at its shutdown,
+    // and whoever came after: so do we, all at once, so that no one hears the others go.
+    if (record.type === 'shutdown' || shutDown) {
+      shutDown = true;
+      for (const peer of peers.values()) peer.destroy();
+      return undefined;
+    }
     if (record.type === 'join') {
       try {
         const socket = await connectSocket(options.host, options.port);
@@ -62,8 +71,8 @@ export async function liveReplay(
       if (!hub.notices) await sleep(SETTLE_MS);
       return undefined;
     }
-    // The live hub keeps its own clock, and is not ours to shut down.
-    if (record.type === 'shutdown' || record.type === 'tick') return undefined;
+    // The live hub keeps its own clock.
+    if (record.type === 'tick') return undefined;
     if (record.type === 'notice' || record.type === 'dropped') return undefined;
     const peer = peers.get(record.peer);
     if (peer === undefined) return undefined; // its join was lost by the recorder
@@ -134,16 +143,25 @@ export async function liveReplay(
     const ids = idMap(peers);
     const epoch = hub.history?.epoch;
     let t = connection.joinedAt;
-    const received = got.map((text, index): Received => {
-      t = want[index]?.t ?? t;
+    const received: Received[] = [];
+    const take = (text: string, matched: Received | undefined) => {
+      t = matched?.t ?? t;
       const isNotice = text.startsWith('#');
-      return {
+      received.push({
         t,
-        cause: want[index]?.cause ?? 0,
+        cause: matched?.cause ?? 0,
         kind: isNotice ? 'notice' : 'frame',
         text: isNotice ? translate(text, connection.peer, ids, epoch) : text,
-      };
-    });
+      });
+    };
+    // What a live hub cannot be asked for stands where the recording has it, so that the
+    // transcripts compare on the rest (the remark below says it was not checked).
+    let next = 0;
+    for (const item of all.get(connection.peer) ?? []) {
+      if (!checkable(item)) received.push(item);
+      else if (next < got.length) take(got[next++]!, item);
+    }
+    while (next < got.length) take(got[next++]!, undefined);
     return { ...connection, received };
   });
   const skipped = expected.connections.reduce(
@@ -159,13 +177,17 @@ export async function liveReplay(
   return { connections, notes: expected.notes, problems, remarks };
 }
 
-/** Frames a live hub can be expected to send in turn: not those of its own clock or shutdown. */
+/**
+ * Frames a live hub can be expected to send in turn: not those of its own clock, nor any from
+ * its shutdown on (the `#bye`s, and what it said to those who came after).
+ */
 function isCheckable(recording: Recording): (item: Received) => boolean {
   const typeAt = new Map(recording.entries.map((entry) => [entry.line, entry.record.type]));
-  return (item) => {
-    const type = typeAt.get(item.cause);
-    return type !== 'tick' && type !== 'shutdown' && item.text !== '#ping';
-  };
+  const shutdown = recording.entries.find((entry) => entry.record.type === 'shutdown')?.line;
+  return (item) =>
+    typeAt.get(item.cause) !== 'tick' &&
+    (shutdown === undefined || item.cause < shutdown) &&
+    item.text !== '#ping';
 }
 
 function countUpTo(items: readonly Received[], line: number): number {
