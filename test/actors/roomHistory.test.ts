@@ -40,6 +40,8 @@ describe('room history', () => {
     // Frame 1 is gone: a slice from 0 says so.
     expect(history.slice(0, 5, Infinity).missing).toBe(true);
     expect(history.slice(1, 5, Infinity).missing).toBe(false);
+    // Nothing asked for was evicted: a peer that joined before frame 1 misses nothing.
+    expect(history.slice(0, 0, Infinity)).toEqual({ runs: [], frames: 0, missing: false });
   });
 
   it('evicts the oldest frames past the byte limit, LFs counted', () => {

@@ -84,7 +84,7 @@ describe('three clients chatting through the hub', () => {
     const hub = await startTestHub();
     // A passive listener: connected first, it gets every frame any client sends.
     const tap = await openRaw(hub.port);
-    await tap.waitForLine(/^#hello fernet-chat\/1 \d+ 1$/);
+    await tap.waitForLine(/^#hello fernet-chat\/1 \d+ 1 /);
 
     const names = ['alice', 'bob', 'carol'];
     const clients = new Map(names.map((name) => [name, startClient(hub.port, name)]));
@@ -298,7 +298,7 @@ describe('hub shutdown', () => {
     // A hundred connections in the same instant: no small accept backlog drops any of them.
     const crowd = await Promise.all(Array.from({ length: 100 }, () => openRaw(hub.port)));
     const lingering = await openRaw(hub.port, { allowHalfOpen: true });
-    for (const socket of [...crowd, lingering]) await socket.waitForLine(/^#hello fernet-chat\/1 \d+ \d+$/);
+    for (const socket of [...crowd, lingering]) await socket.waitForLine(/^#hello fernet-chat\/1 \d+ \d+ /);
     hub.bin.kill('SIGINT');
     for (const socket of [...crowd, lingering]) await socket.waitForLine('#bye shutdown');
     await eventually(
