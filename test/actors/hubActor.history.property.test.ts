@@ -81,7 +81,7 @@ function simulate(steps: readonly Step[], keep: number) {
       log.asked = true;
       log.kept = room.slice(-keep);
       events.next({ type: 'recall', peer, request: { kind: 'history', count: 1_000_000 } });
-    } else {
+    } else if (s.kind === 'frames') {
       const texts = Array.from({ length: s.count }, () => `f${nextFrame++}`);
       room.push(...texts);
       for (const other of present) if (other !== peer) logs.get(other)!.whileHere.push(...texts);
