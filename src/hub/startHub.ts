@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
+import { interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { type HistoryOptions, historyOptionsOf } from '../actors/historyOptions.ts';
@@ -111,7 +111,12 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     control,
     ticks === undefined
       ? []
-      : interval(ticks).pipe(map((): HubEvent => ({ type: 'tick', now: performance.now() }))),
+      : // A tick at once: frames relayed before the first interval are stamped with the hub's
+        // clock, not 0 (which a short --history-seconds would forget at the first tick).
+        interval(ticks).pipe(
+          startWith(0),
+          map((): HubEvent => ({ type: 'tick', now: performance.now() })),
+        ),
     connections.pipe(
       mergeMap((peer) => {
         const refusal = admit(peer);
