@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/recording/parseRecording.ts';
 import type { EventRecord } from '../../src/recording/recordingSchema.ts';
 import { clientFrameReader } from '../../src/replay/frameReader.ts';
+import { historyRequests } from '../../src/replay/historyRequests.ts';
 import { readReplayKey } from '../../src/replay/replayKey.ts';
 import { renderTranscript } from '../../src/replay/transcript.ts';
 import { expandReceived, virtualReplay } from '../../src/replay/virtualReplay.ts';
@@ -17,9 +18,9 @@ function transcriptOf(text: string, keyFile: string): string {
   if (!parsed.ok) throw new Error(parsed.error.message);
   const ring = readReplayKey(keyFile);
   const result = virtualReplay(parsed.recording);
-  return renderTranscript(
-    { header: parsed.recording.header, ...result },
-    () => clientFrameReader(ring, 86_400).read,
+  const asked = historyRequests(parsed.recording);
+  return renderTranscript({ header: parsed.recording.header, ...result }, (peer) =>
+    clientFrameReader(ring, 86_400, asked.get(peer)),
   );
 }
 
