@@ -9,6 +9,9 @@ export interface TranscriptInput {
   readonly notes: readonly string[];
 }
 
+/** A data frame the client shows nothing for (a reply to a join from someone it knew already). */
+export const SHOWS_NOTHING = '(a message that shows nothing)';
+
 /**
  * A run of more `#joined`/`#left` notices in a row than this shows its first and its last, and
  * how many came between. Each of N connections of a room filling up gets up to N of them, and
@@ -72,7 +75,7 @@ export function renderTranscript(
         continue;
       }
       const shown = reader.frame(item.text, new Date(start + item.t));
-      if (shown.length === 0) lines.push(`${at}(a message that shows nothing)`);
+      if (shown.length === 0) lines.push(at + SHOWS_NOTHING);
       for (const line of shown) lines.push(at + line);
     }
     lines.push(...presence.flush());
