@@ -66,6 +66,7 @@ export function clientFrameReader(
     // `! hub: …` would say again what the transcript shows as the hub's `#error`.
     else if (output.type === 'warn' && output.kind !== 'hub-error') lines.push(output.line);
   });
+  // A resume is a client's later connection: through the one before first, to where it ended.
   if (request?.kind === 'resume') {
     link.next({
       type: 'up',
