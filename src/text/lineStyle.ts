@@ -25,12 +25,17 @@ export function nameColour(name: string): number {
   return PALETTE[hash % PALETTE.length]!;
 }
 
-/** HH:MM of an ISO date-time in the local time zone (TZ), or undefined when it is not a date. */
-export function localTime(at: string): string | undefined {
+/**
+ * HH:MM of an ISO date-time in the local time zone (TZ), or in UTC when `utc`; undefined when it
+ * is not a date.
+ */
+export function localTime(at: string, utc = false): string | undefined {
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) return undefined;
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(date.getHours())}:${two(date.getMinutes())}`;
+  return utc
+    ? `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}`
+    : `${two(date.getHours())}:${two(date.getMinutes())}`;
 }
 
 export interface LineStyle {
@@ -38,6 +43,11 @@ export interface LineStyle {
   readonly times: boolean;
   /** Colour the sender's name. */
   readonly colours: boolean;
+  /**
+   * Times in UTC rather than the local zone: a replay's transcript, and the fixtures that hold
+   * one, must read the same on every machine.
+   */
+  readonly utc?: boolean;
 }
 
 /**
@@ -56,12 +66,12 @@ export function styleLine(
   earlier?: string,
 ): string {
   if (earlier !== undefined) {
-    const marked = `[${localTime(earlier) ?? '--:--'}] ${colourName(line, sender, style)}`;
+    const marked = `[${localTime(earlier, style.utc) ?? '--:--'}] ${colourName(line, sender, style)}`;
     return style.colours ? `${DIM}${marked}${NORMAL_INTENSITY}` : marked;
   }
   if (sender === undefined) return line;
   const styled = colourName(line, sender, style);
-  const time = style.times ? localTime(sender.at) : undefined;
+  const time = style.times ? localTime(sender.at, style.utc) : undefined;
   return time === undefined ? styled : `${time} ${styled}`;
 }
 

@@ -13,9 +13,8 @@ import { runReplayBin } from './replayBin.ts';
 
 const isToken = (line: string) => line.startsWith('gAAAA');
 
-/** alice's line, dated now: the replay judges tokens by its TTL at the recorded time. */
-function said(text: string, n: number): string {
-  const now = new Date();
+/** alice's line, dated `now`: the replay judges tokens by its TTL at the recorded time. */
+function said(text: string, n: number, now: Date): string {
   return tokenOf(
     envelope({ from: 'alice', text, id: testId(n), at: now.toISOString() }),
     undefined,
@@ -43,13 +42,16 @@ describe('a recorded session with a late joiner and a resume', () => {
     const path = join(temp.dir, 'session.jsonl');
     const key = writeTestKeyFile(temp.dir);
     const hub = await startTestHub(['--record', path]);
+    const now = new Date();
     const [t1, t2, t3, t4, t5] = [
-      said('one', 1),
-      said('two', 2),
-      said('three', 3),
-      said('four', 4),
-      said('five', 5),
+      said('one', 1, now),
+      said('two', 2, now),
+      said('three', 3, now),
+      said('four', 4, now),
+      said('five', 5, now),
     ];
+    // As a client shows a line from history, the time in UTC (a transcript reads the same anywhere).
+    const earlier = `[${now.toISOString().slice(11, 16)}]`;
 
     const alice = await joined(hub.port);
     const bob = await joined(hub.port);
@@ -113,21 +115,42 @@ describe('a recorded session with a late joiner and a resume', () => {
         .split('\n')
         .filter((line) => line.startsWith('  +'))
         .map((line) => line.replace(/^ {2}\+\d+\.\d{3}s {2}/, ''));
-    expect(sectionOf(3).slice(0, 5)).toEqual([
+    // Each connection is read by a client that asked what was recorded: carol's history shows
+    // as earlier lines and a separator; bob's resume as what came while he was away.
+    expect(sectionOf(3).slice(0, 6)).toEqual([
       `#hello fernet-chat/1 3 3 ${alice.epoch} ${tokenDigest(t3)}`,
       '#history-start',
-      'alice: two',
-      'alice: three',
+      `${earlier} alice: two`,
+      `${earlier} alice: three`,
       '#history-end 2 complete',
+      '* ---- earlier messages above ----',
     ]);
-    expect(sectionOf(4).slice(0, 5)).toEqual([
+    // The request asked twice is refused: the transcript shows the hub's #error, not the
+    // client's `! hub: …` for it; later frames are live again.
+    expect(sectionOf(3).slice(6, 9)).toEqual([
+      '#error bad-request one history or resume request per connection',
+      '#left 2 2 quit',
+      'alice: four',
+    ]);
+    expect(sectionOf(4).slice(0, 6)).toEqual([
       `#hello fernet-chat/1 4 3 ${alice.epoch} ${tokenDigest(t5)}`,
       '#history-start',
-      'alice: four',
-      'alice: five',
+      `${earlier} alice: four`,
+      `${earlier} alice: five`,
       '#history-end 2 complete',
+      '* 2 messages while you were away',
     ]);
-    expect(sectionOf(5)).toContain('#history-end 5 gap');
+    // dave sent a malformed request first: a client waiting for its answer would take the
+    // refusal as "not coming", then show the answer that came after all as earlier lines.
+    expect(sectionOf(5)).toEqual([
+      expect.stringMatching(/^#hello fernet-chat\/1 5 4 /),
+      '#error bad-request #history takes one count of frames, e.g. #history 50',
+      '* some messages may have been missed (the hub refused the request)',
+      '#history-start',
+      ...['one', 'two', 'three', 'four', 'five'].map((text) => `${earlier} alice: ${text}`),
+      '#history-end 5 gap',
+      '#bye shutdown',
+    ]);
 
     // Live: a new hub, with a new epoch, gives the same answers to the same requests.
     const transcript = join(temp.dir, 'session.transcript');

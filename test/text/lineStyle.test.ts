@@ -52,6 +52,18 @@ describe('localTime', () => {
     }
   });
 
+  it('is HH:MM in UTC when asked, whatever the time zone (a replay reads the same everywhere)', () => {
+    const saved = process.env.TZ;
+    try {
+      process.env.TZ = 'Asia/Kolkata';
+      expect(localTime(AT, true)).toBe('10:07');
+      expect(styleLine('bob: hi', undefined, { ...plain, utc: true }, AT)).toBe('[10:07] bob: hi');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it('is undefined for what is not a date', () => {
     expect(localTime('not a date')).toBeUndefined();
   });
