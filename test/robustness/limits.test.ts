@@ -107,6 +107,9 @@ describe('the connection limits', () => {
       ['--idle-seconds', HUB_DEFAULTS.idleSeconds],
       ['--pong-timeout-seconds', HUB_DEFAULTS.pongTimeoutSeconds],
       ['--shutdown-grace-ms', HUB_DEFAULTS.shutdownGraceMs],
+      ['--history-frames', HUB_DEFAULTS.historyFrames],
+      ['--history-seconds', HUB_DEFAULTS.historySeconds],
+      ['--history-bytes', HUB_DEFAULTS.historyBytes],
     ];
     for (const [flag, value] of limits)
       expect(stdout).toMatch(new RegExp(`${flag} NUMBER .*\\(default: ${value}\\)`));
@@ -117,6 +120,9 @@ describe('the connection limits', () => {
       idleSeconds: 120,
       pongTimeoutSeconds: 20,
       shutdownGraceMs: 5_000,
+      historyFrames: 500,
+      historySeconds: 3_600,
+      historyBytes: 16 * 1024 * 1024,
     });
   });
 });
