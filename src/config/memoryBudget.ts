@@ -24,6 +24,23 @@ export const READ_AHEAD_BYTES = 80 * KiB;
 export const WRITE_BEHIND_BYTES = 160 * KiB;
 /** What the log may hold for a reader that does not keep up (LogSink). */
 export const LOG_BACKLOG_BUDGET_BYTES = 1024 * KiB;
+/** The smallest data frame: a token of 73 bytes is 100 characters, and its LF. */
+export const MIN_FRAME_BYTES = 101;
+/** The most one socket read holds: Node reads 64 KiB at a time. */
+export const READ_BYTES = 64 * KiB;
+/**
+ * A kept run of frames is a view of the read it came in, which it keeps alive whole: PeerActor
+ * copies a run out (`unpinned`) only when it is under a quarter of its read, so a run keeps at
+ * most four times its bytes alive.
+ */
+export const VIEW_FACTOR = 4;
+/**
+ * What history holds for each frame beyond its bytes, at the worst: a frame alone in its read is
+ * an entry, a Buffer with a backing store of its own, a digest and a place in the digest map.
+ * Measured: 166,000 such frames (16 MiB of the smallest) held 1,037 bytes each above their own,
+ * in the actor alone; PROVISIONAL.
+ */
+export const HISTORY_FRAME_OVERHEAD_BYTES = 1.5 * KiB;
 
 export interface MemoryBudget {
   /**
@@ -39,6 +56,11 @@ export interface MemoryBudget {
    */
   readonly outbound: number;
   readonly log: number;
+  /**
+   * The room's history: what its kept frames keep alive, and their bookkeeping (see
+   * historyBudget). Nothing in it depends on the number of connections.
+   */
+  readonly history: number;
   /** The most that clients can make the hub hold, with `connections` of them, above its start. */
   readonly total: number;
 }
@@ -49,5 +71,31 @@ export function memoryBudget(config: HubConfig, connections = config.maxConnecti
   const input = config.maxInputBytes;
   const outbound = config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR;
   const log = LOG_BACKLOG_BUDGET_BYTES;
-  return { perConnection, input, outbound, log, total: connections * perConnection + input + outbound + log };
+  const history = historyBudget(config);
+  return {
+    perConnection,
+    input,
+    outbound,
+    log,
+    history,
+    total: connections * perConnection + input + outbound + log + history,
+  };
+}
+
+/**
+ * What history may hold (docs/protocol.md, "History and resume"): --history-bytes of frames,
+ * which keep alive at most VIEW_FACTOR times their bytes, and at most one read each (so with the
+ * default 500 frames, about 31 MiB, not 64); one read more for the oldest run, which eviction
+ * may have cut down to a frame while it keeps its whole read, and one for the last frame evicted;
+ * and the bookkeeping of every frame it can hold: at most --history-frames, and no more than
+ * --history-bytes of the smallest frames. Off (any limit 0, or the seed's framing): nothing.
+ */
+export function historyBudget(config: HubConfig): number {
+  const { historyFrames, historyBytes, historySeconds } = config;
+  if (config.framing === 'chunk' || historyFrames === 0 || historyBytes === 0 || historySeconds === 0) return 0;
+  // A frame completed across reads sits in a Buffer of its own, up to the frame limit.
+  const largestRun = Math.max(READ_BYTES, config.maxFrameBytes + 1);
+  const frames = Math.min(historyFrames, Math.floor(historyBytes / MIN_FRAME_BYTES));
+  const kept = Math.min(VIEW_FACTOR * historyBytes, frames * largestRun) + 2 * largestRun;
+  return kept + frames * HISTORY_FRAME_OVERHEAD_BYTES;
 }
