@@ -7,7 +7,7 @@ import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../streams/hubEvent.ts';
 import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
-import { effectiveLimits, type HubConfig, QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
+import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
 import { summariseRepeats } from '../streams/summariseRepeats.ts';
 import { Backpressure } from './backpressure.ts';
 import { HubStartError, listenError } from './hubStartError.ts';
@@ -214,7 +214,10 @@ function tickMsOf(
 /**
  * The history settings of the hub actor. A new epoch each start: a client that resumes with
  * another one learns that the hub has restarted and what it had is gone. One answer may queue
- * half of what makes a client a slow consumer, so that asking does not get it dropped.
+ * what a client may have waiting before it counts as behind (--max-queue-bytes): asking never
+ * makes it a slow consumer, nor holds the room while it reads. (At half the hard limit, 8 MiB,
+ * each answer went at once into the kernel's buffers of a client that does not read, and 40
+ * such clients a second took the kernel past its TCP memory pressure mark: history-non-readers.)
  */
 function historyOf(config: HubConfig) {
   return {
@@ -224,7 +227,7 @@ function historyOf(config: HubConfig) {
       maxAgeMs: config.historySeconds * 1000,
     },
     epoch: randomBytes(8).toString('base64url'),
-    maxAnswerBytes: (config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) / 2,
+    maxAnswerBytes: config.maxQueueBytes,
   };
 }
 

@@ -23,7 +23,7 @@ describe('hub configuration', () => {
 });
 
 describe('history settings', () => {
-  const problemsOf = (flags: Record<string, string>): string[] => {
+  const problemsOf = (flags: Record<string, string>): readonly string[] => {
     try {
       load(flags);
     } catch (error) {

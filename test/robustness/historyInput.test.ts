@@ -24,7 +24,7 @@ const HISTORY_FRAMES = 5;
 let flood: HubUnderTest;
 const FLOOD_RATE = 2;
 const FLOOD_BURST = 20;
-/** A queue limit of 64 KiB: a history answer may queue 512 KiB, and at 1 MiB a client is dropped. */
+/** A queue limit of 64 KiB: a history answer may queue that much, and at 1 MiB a client is dropped. */
 let small: HubUnderTest;
 const opened: { destroy(): void }[] = [];
 
@@ -225,7 +225,7 @@ describe('history requests, bad and big', () => {
 
   it('a client that asks for a big history and does not read is dropped as a slow consumer; the others get everything', async () => {
     const [a, b] = [await receiver(small.port), await receiver(small.port)];
-    // 500 frames of ~1.4 KB in history: 700 KB, more than one answer may queue (512 KiB).
+    // 500 frames of ~1.4 KB in history: 700 KB, more than one answer may queue (64 KiB).
     const k = 60;
     await sendAll(a.socket, 1, 0, 500, k);
     await b.waitForCount(1, 500);
