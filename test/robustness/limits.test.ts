@@ -70,7 +70,7 @@ describe('the connection limits', () => {
     await third.waitForClose();
     // 127.0.0.2 is another address (all of 127/8 is loopback on Linux): it has its own allowance.
     const other = await welcomed(hub.port, { localAddress: '127.0.0.2' });
-    expect(other.notices[0]).toMatch(/^#hello fernet-chat\/1 \d+ 3$/);
+    expect(other.notices[0]).toMatch(/^#hello fernet-chat\/1 \d+ 3 /); // then the epoch and last frame
     await hub.bin.waitForLine('stderr', /event=refused reason=too-many-connections remote=127\.0\.0\.1/);
     for (const peer of local) peer.destroy();
     other.destroy();
