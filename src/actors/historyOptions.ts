@@ -1,4 +1,3 @@
-import { QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
 import type { HubActorOptions } from './hubActor.ts';
 
 export type HistoryOptions = NonNullable<HubActorOptions['history']>;
@@ -12,8 +11,11 @@ export interface HistorySettings {
 
 /**
  * The hub actor's history, for a live hub and for the replay of its recording alike, so that
- * the two cannot disagree on what an answer may hold. One answer may queue half of what makes a
- * client a slow consumer, so that asking does not get it dropped.
+ * the two cannot disagree on what an answer may hold. One answer may queue what a client may
+ * have waiting before it counts as behind (--max-queue-bytes): asking never makes it a slow
+ * consumer, nor holds the room while it reads. (At half the hard limit, 8 MiB, each answer went
+ * at once into the kernel's buffers of a client that does not read, and 40 such clients a second
+ * took the kernel past its TCP memory pressure mark: the history-non-readers attack.)
  */
 export function historyOptionsOf(
   settings: HistorySettings,
@@ -23,6 +25,6 @@ export function historyOptionsOf(
   return {
     limits: { frames: settings.frames, bytes: settings.bytes, maxAgeMs: settings.seconds * 1000 },
     epoch,
-    maxAnswerBytes: (maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) / 2,
+    maxAnswerBytes: maxQueueBytes,
   };
 }
