@@ -14,6 +14,10 @@ import { binAttacks } from './attack/bins.ts';
 import { closeWithErrors } from './attack/closeWithErrors.ts';
 import { fmt, type Row } from './attack/common.ts';
 import { floodBurst } from './attack/floodBurst.ts';
+import { historyNonReaders } from './attack/historyNonReaders.ts';
+import { historyPinnedReads } from './attack/historyPinnedReads.ts';
+import { historyResumeUnknown } from './attack/historyResumeUnknown.ts';
+import { historyTinyRuns } from './attack/historyTinyRuns.ts';
 import { type HubAttack, runHubAttack } from './attack/harness.ts';
 import { ipv6Churn } from './attack/ipv6Churn.ts';
 import { logFloodFast, logFloodSlow } from './attack/logFlood.ts';
@@ -46,6 +50,10 @@ const ATTACKS: Attack[] = [
   hub(partialsThenLeave, '8,000 connections hold 60 KB partial frames, then all leave'),
   hub(tinyFramesToNonReaders, '2,000 non-readers while 8 senders send ~100-byte tokens, one per write'),
   hub(ipv6Churn, 'reconnect churn from many addresses of one IPv6 /64 (network namespace)'),
+  hub(historyNonReaders, '40 connections a second ask #history 1000000 of a full history and never read'),
+  hub(historyResumeUnknown, 'resumes after random digests of a full history, as fast as they are answered'),
+  hub(historyTinyRuns, 'history filled with the smallest frames, one per read (--history-frames 1000000)'),
+  hub(historyPinnedReads, 'history filled with 16 KiB frames each read with 48 KiB of refused line'),
   ...binAttacks,
 ];
 

@@ -43,7 +43,7 @@ async function record(scenario: Scenario): Promise<void> {
     for (const file of Object.values(draft)) rmSync(file, { force: true });
     throw error;
   } finally {
-    session.cleanup();
+    await session.cleanup();
   }
   renameSync(draft.recording, files.recording);
   renameSync(draft.key, files.key);

@@ -1,4 +1,4 @@
-import { HUB_DEFAULTS, hubConfigSchema } from '../../src/config/hubConfig.ts';
+import { HUB_DEFAULTS, type HubConfig, hubConfigSchema } from '../../src/config/hubConfig.ts';
 import { memoryBudget } from '../../src/config/memoryBudget.ts';
 
 /**
@@ -20,12 +20,31 @@ export const ATTACK_CONNECTIONS: Readonly<Record<string, number>> = {
   'many-partials-then-leave': 8_000 + 2,
   'ipv6-churn': 1_700 + 2,
   'tiny-frames-to-non-readers': 2_000 + 8 + 2,
+  // 40 a second for 15 s, all of them there at the end: each answer fits in its kernel buffers.
+  'history-non-readers': 15 * 40 + 2,
+  'history-resume-unknown': 32 + 2,
+  'history-tiny-runs': 16 + 1 + 2,
+  'history-pinned-reads': 8 + 2,
 };
 
+/**
+ * Settings an attack gives its hub that change a memory limit (the history attacks raise
+ * --history-frames): the hub runs with them as flags, and its budget is computed with them.
+ */
+export type HubSettings = Partial<Record<keyof HubConfig, number>>;
+
 /** Peak hub RSS (MiB) an attack may reach: its start plus the budget for its connections. */
-export function hubRssBudgetMiB(attack: string, startMiB: number): number {
+export function hubRssBudgetMiB(attack: string, startMiB: number, settings: HubSettings = {}): number {
   const connections = ATTACK_CONNECTIONS[attack] ?? 10_000;
-  return startMiB + memoryBudget(hubConfigSchema.parse({}), connections).total / (1024 * 1024);
+  return startMiB + memoryBudget(hubConfigSchema.parse(settings), connections).total / (1024 * 1024);
+}
+
+/** The flags that give a hub these settings: `{ historyFrames: 5 }` → `--history-frames 5`. */
+export function flagsOf(settings: HubSettings): string[] {
+  return Object.entries(settings).flatMap(([key, value]) => [
+    `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`,
+    String(value),
+  ]);
 }
 
 /** The healthy pair's latency: every attack must keep its p99 under this (ms). */

@@ -3,7 +3,7 @@
  * pair, the attack for its time under a watchdog, then a few quiet seconds for the "after" RSS, and
  * the verdict. Whatever happens, every socket, the pair and the hub are gone when it returns.
  */
-import { HUB_RSS_ABORT_MIB, hubRssBudgetMiB, PAIR_P99_MS } from './budget.ts';
+import { flagsOf, HUB_RSS_ABORT_MIB, type HubSettings, hubRssBudgetMiB, PAIR_P99_MS } from './budget.ts';
 import { MIB, type Row, sleep, Sockets } from './common.ts';
 import { Hub, type HubOptions } from './hubProcess.ts';
 import { Pair, type PairOptions } from './pair.ts';
@@ -40,6 +40,8 @@ export interface HubAttack {
   /** Its time at --seconds 15 (the default); scaled with the rest. */
   readonly seconds: number;
   readonly hub?: HubOptions;
+  /** Settings that change a memory limit: given to the hub as flags, and counted in its budget. */
+  readonly settings?: HubSettings;
   readonly pair?: PairOptions;
   /** Set up what the attack needs outside the hub (a network namespace): a reason to skip, or a cleanup. */
   prepare?(): Promise<{ skip: string } | { cleanup: () => Promise<void> }>;
@@ -61,9 +63,10 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
       if ('skip' in prepared) return { name: attack.name, result: 'SKIP', note: prepared.skip };
       cleanup = prepared.cleanup;
     }
-    hub = await Hub.start(attack.hub);
+    const settings = attack.settings ?? {};
+    hub = await Hub.start({ ...attack.hub, args: [...(attack.hub?.args ?? []), ...flagsOf(settings)] });
     sampler = new Sampler(hub.pid);
-    const budget = hubRssBudgetMiB(attack.name, sampler.nowMiB());
+    const budget = hubRssBudgetMiB(attack.name, sampler.nowMiB(), settings);
     let capped = false;
     sampler.onSample((bytes) => {
       if (bytes > HUB_RSS_ABORT_MIB * MIB) capped = true;

@@ -22,9 +22,24 @@ export class LogRing {
   private chunks: string[] = [];
   private size = 0;
   bytes = 0;
+  /** Lines counted as they pass, however many the ring has let go of since. */
+  private readonly watched: { pattern: RegExp; count: number }[] = [];
+  private partial = '';
   constructor(private readonly limit = 64 * 1024) {}
 
+  /** Counts the lines that match `pattern` from now on; the returned function says how many. */
+  watch(pattern: RegExp): () => number {
+    const watch = { pattern, count: 0 };
+    this.watched.push(watch);
+    return () => watch.count;
+  }
+
   push(text: string): void {
+    if (this.watched.length > 0) {
+      const lines = (this.partial + text).split('\n');
+      this.partial = lines.pop()!;
+      for (const line of lines) for (const watch of this.watched) if (watch.pattern.test(line)) watch.count++;
+    }
     this.bytes += text.length;
     this.chunks.push(text);
     this.size += text.length;

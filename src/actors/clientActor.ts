@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import {
   asyncScheduler,
   concat,
+  concatMap,
   defer,
   EMPTY,
+  from,
   map,
   merge,
   mergeMap,
@@ -15,25 +17,37 @@ import {
   switchMap,
   take,
   takeWhile,
+  tap,
   timer,
 } from 'rxjs';
 import { FernetError } from '../crypto/fernetError.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
 import { type Envelope, type EnvelopeKind, envelopeSchema } from '../protocol/envelope.ts';
+import { tokenDigest } from '../protocol/frameDigest.ts';
 import { notice, type ParsedNotice, parseNotice } from '../protocol/notice.ts';
+import { answerNews } from './answerNews.ts';
 import type { ClientOutput, LinkEvent } from './clientOutput.ts';
 import { HELP_LINES, parseTyped } from './commands.ts';
 import { displayText } from '../text/displayText.ts';
+import { earlierLine } from './earlierLine.ts';
 import { RecentTokens } from './recentTokens.ts';
+import { type AnswerEnd, ResumeState } from './resumeState.ts';
 import { Roster } from './roster.ts';
 import { showPlaintext } from './showPlaintext.ts';
 
 export const CLIENT_ACTOR_DEFAULTS = {
   /** Lines kept while disconnected; more are refused with a warning. */
   maxQueuedLines: 100,
-  /** Token signatures remembered to refuse replays. */
+  /** Token digests remembered (shown or sent) to refuse replays and drop what history repeats. */
   replayMemory: 10_000,
+  /** Earlier messages asked for on the first connection to a hub that keeps history. */
+  history: 50,
+  /** Live frames held while waiting for a history answer, at most, and their bytes… */
+  maxHeldFrames: 10_000,
+  maxHeldBytes: 16 * 1024 * 1024,
+  /** …and how long the answer may take to start, or to go on, before they are shown anyway. */
+  historyWaitMs: 10_000,
   /** Send `#ping` after this long without a frame from the hub… */
   idleMs: 120_000,
   /** …and drop the connection when nothing arrives this long after it. */
@@ -52,6 +66,11 @@ export interface ClientActorOptions {
   readonly pongTimeoutMs?: number;
   readonly maxQueuedLines?: number;
   readonly replayMemory?: number;
+  /** Earlier messages to ask for on the first connection (0: none); reconnects resume anyway. */
+  readonly history?: number;
+  readonly maxHeldFrames?: number;
+  readonly maxHeldBytes?: number;
+  readonly historyWaitMs?: number;
   readonly clock?: () => Date;
   readonly newId?: () => string;
   readonly scheduler?: SchedulerLike;
@@ -68,6 +87,8 @@ export interface ClientInputs {
  * The client, without socket or terminal: typed line → envelope → token to send, and frame →
  * token → envelope → line to show. Announces itself each time the link comes up, keeps what is
  * typed while it is down (bounded), refuses replayed and stale tokens, and pings a silent hub.
+ * With a hub that keeps history, it asks for earlier messages on its first connection and
+ * resumes where it left off on every later one (resumeState), before its join.
  */
 export function clientActor(options: ClientActorOptions): (inputs: ClientInputs) => Observable<ClientOutput> {
   const clock = options.clock ?? (() => new Date());
@@ -76,6 +97,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
   const idleMs = options.idleMs ?? CLIENT_ACTOR_DEFAULTS.idleMs;
   const pongTimeoutMs = options.pongTimeoutMs ?? CLIENT_ACTOR_DEFAULTS.pongTimeoutMs;
   const maxQueuedLines = options.maxQueuedLines ?? CLIENT_ACTOR_DEFAULTS.maxQueuedLines;
+  const historyWaitMs = options.historyWaitMs ?? CLIENT_ACTOR_DEFAULTS.historyWaitMs;
   const unixNow = () => Math.floor(clock().getTime() / 1000);
   // Python's Fernet checks the future only along with a TTL; "no TTL" is an unreachable one here.
   const ttlSeconds = options.ttlSeconds > 0 ? options.ttlSeconds : Number.MAX_SAFE_INTEGER;
@@ -92,6 +114,12 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       const waiting: string[] = [];
       const recent = new RecentTokens(options.replayMemory ?? CLIENT_ACTOR_DEFAULTS.replayMemory);
       const roster = new Roster();
+      const resume = new ResumeState(options.history ?? CLIENT_ACTOR_DEFAULTS.history, {
+        frames: options.maxHeldFrames ?? CLIENT_ACTOR_DEFAULTS.maxHeldFrames,
+        bytes: options.maxHeldBytes ?? CLIENT_ACTOR_DEFAULTS.maxHeldBytes,
+      });
+      /** true: (re)start the wait for a history answer; false: it is over. */
+      const answerWait = new Subject<boolean>();
 
       const seal = (
         kind: EnvelopeKind,
@@ -119,6 +147,8 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
           };
         }
+        // A resume answer brings our own lines back: known, they are dropped silently.
+        recent.remember(tokenDigest(frame));
         return { type: 'send', frame };
       };
 
@@ -243,10 +273,12 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         }
       };
 
-      const openToken = (frame: string): Observable<ClientOutput> => {
-        let opened: ReturnType<KeyRing['open']>;
+      /** The token opened, or what to say about one that cannot be. */
+      const open = (frame: string): ReturnType<KeyRing['open']> | ClientOutput[] => {
         try {
-          opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
+          const opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
+          unreadableInARow = 0;
+          return opened;
         } catch (error) {
           if (!(error instanceof FernetError)) throw error;
           const warning: ClientOutput = {
@@ -254,23 +286,79 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             kind: `unreadable:${error.code}`,
             line: `! ${whyUnreadable(error, frame, unixNow())}`,
           };
-          if (error.code !== 'bad-signature') return of(warning);
+          if (error.code !== 'bad-signature') return [warning];
           // One hint per run of them: another key is the likeliest cause, and people can compare
           // fingerprints; the hint is not repeated while the run goes on.
-          if (++unreadableInARow !== UNREADABLE_RUN_FOR_HINT) return of(warning);
+          if (++unreadableInARow !== UNREADABLE_RUN_FOR_HINT) return [warning];
           const hint: ClientOutput = {
             type: 'status',
             kind: 'key-hint',
             line: `* ${UNREADABLE_RUN_FOR_HINT} messages in a row could not be read: their sender may use another key (ours is ${ourFingerprint}; compare fingerprints)`,
           };
-          return of(warning, hint);
+          return [warning, hint];
         }
-        unreadableInARow = 0;
-        if (!recent.remember(opened.signature))
+      };
+
+      const onLive = (frame: string, digest: string): Observable<ClientOutput> => {
+        const opened = open(frame);
+        if (Array.isArray(opened)) return of(...opened);
+        if (!recent.remember(digest))
           return of({ type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' });
         const envelope = envelopeOf(opened.plaintext);
         return envelope === undefined ? of(showPlaintext(opened.plaintext)) : onEnvelope(envelope);
       };
+
+      /** A frame of a history answer: a line marked as earlier, which changes nothing about now. */
+      const onEarlier = (frame: string, digest: string): Observable<ClientOutput> => {
+        // Shown or sent already (our own lines come back in a resume): no news, and no replay.
+        if (!recent.remember(digest)) return EMPTY;
+        const opened = open(frame);
+        if (Array.isArray(opened)) return of(...opened);
+        const envelope = envelopeOf(opened.plaintext);
+        let shown: ClientOutput;
+        if (envelope === undefined) {
+          const plain = showPlaintext(opened.plaintext);
+          if (plain.type !== 'show') return of(plain);
+          // Bare text has no time of its own; the token's is as good as the sender's clock.
+          shown = { ...plain, earlier: new Date(opened.issuedAt * 1000).toISOString() };
+        } else {
+          const line = earlierLine(envelope);
+          if (line === undefined) return EMPTY;
+          shown = { type: 'show', ...line, earlier: envelope.at };
+        }
+        resume.countShown();
+        return of(shown);
+      };
+
+      /** A data frame: live, held until the history answer ends, or part of the answer. */
+      const onData = (frame: string): Observable<ClientOutput> => {
+        const digest = tokenDigest(frame);
+        switch (resume.route(frame, digest)) {
+          case 'live':
+            return onLive(frame, digest);
+          case 'held':
+            return EMPTY;
+          case 'earlier':
+            answerWait.next(true);
+            return onEarlier(frame, digest);
+          case 'full':
+            return concat(
+              giveUp('more new messages came than can be held while waiting for them'),
+              defer(() => onData(frame)),
+            );
+        }
+      };
+
+      /** After a history answer: what it amounted to, then the live frames held meanwhile. */
+      const afterAnswer = (end: AnswerEnd | undefined, why?: string): Observable<ClientOutput> => {
+        if (end === undefined) return EMPTY;
+        answerWait.next(false);
+        return concat(of(...answerNews(end, why)), from(end.held).pipe(concatMap(onData)));
+      };
+
+      /** Stops waiting for a history answer that is not coming, and shows what was held. */
+      const giveUp = (why: string): Observable<ClientOutput> =>
+        defer(() => afterAnswer(resume.gaveUp(), why));
 
       const onNotice = (frame: string): Observable<ClientOutput> => {
         const parsed = parseNotice(frame);
@@ -291,6 +379,17 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           case 'joined':
             if (parsed.online >= 0) roster.online = parsed.online;
             return EMPTY;
+          case 'history-start':
+            resume.started();
+            if (resume.waiting) answerWait.next(true);
+            return EMPTY;
+          case 'history-end':
+            return afterAnswer(resume.ended(parsed.outcome));
+          case 'error':
+            // Only our history request can be unknown or bad: the answer is not coming.
+            if (resume.waiting && (parsed.code === 'unknown-command' || parsed.code === 'bad-request'))
+              return concat(hubNotice(parsed), giveUp('the hub refused the request'));
+            return hubNotice(parsed);
           case 'left': {
             if (parsed.online >= 0) roster.online = parsed.online;
             const label = roster.left(parsed.peer);
@@ -316,6 +415,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
               roster.see(event.peer, name);
             }
             if (event.online !== undefined) roster.online = event.online;
+            // First the request, so that the hub answers up to our join, before it sees the join.
+            const asked = resume.connected(event, connections === 1);
+            if (asked !== undefined) answerWait.next(true);
+            const request: ClientOutput[] = asked === undefined ? [] : [{ type: 'send', frame: asked }];
             const kept = waiting.splice(0).map((frame): ClientOutput => ({ type: 'send', frame }));
             const sent: ClientOutput[] =
               connections > 1 && kept.length > 0
@@ -327,14 +430,16 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
                     },
                   ]
                 : [];
-            return of(seal('join', ''), ...kept, ...sent);
+            return of(...request, seal('join', ''), ...kept, ...sent);
           }
           case 'down':
             up = false;
             roster.reset();
+            resume.lost();
+            answerWait.next(false);
             return EMPTY;
           case 'frame':
-            return event.frame.startsWith('#') ? onNotice(event.frame) : openToken(event.frame);
+            return event.frame.startsWith('#') ? onNotice(event.frame) : onData(event.frame);
           case 'oversize':
             return of({
               type: 'warn',
@@ -393,9 +498,26 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             })
           : EMPTY;
 
+      // The wait for a history answer is bounded: a hub that never answers cannot hold the live
+      // frames back for ever. The give-up runs after the switch, which its own `false` would cut.
+      const answerTimeout = answerWait.pipe(
+        switchMap((waiting) => (waiting ? timer(historyWaitMs, scheduler) : EMPTY)),
+        mergeMap(() => giveUp(`the hub did not answer within ${historyWaitMs / 1000} s`)),
+      );
+
       return merge(
+        answerTimeout,
         // Every link event restarts the keepalive timer: silence is measured from the last frame.
-        link.pipe(switchMap((event) => concat(onLink(event), announceUp(event), keepalive(event)))),
+        link.pipe(
+          // No link, no answer to wait for: the output ends with the link and the typing.
+          tap({
+            complete: () => {
+              answerWait.next(false);
+              answerWait.complete();
+            },
+          }),
+          switchMap((event) => concat(onLink(event), announceUp(event), keepalive(event))),
+        ),
         concat(
           typed.pipe(
             takeWhile((line) => parseTyped(line).kind !== 'quit'),

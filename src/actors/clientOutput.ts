@@ -25,7 +25,8 @@ export type LineKind =
   | 'queue-sent'
   | 'waiting'
   | 'command'
-  | 'key-hint';
+  | 'key-hint'
+  | 'history';
 
 /** The field of the envelope a malformed message is wrong in, or the envelope as a whole. */
 export type EnvelopeField = keyof Envelope | 'envelope';
@@ -34,8 +35,11 @@ export type EnvelopeField = keyof Envelope | 'envelope';
 export type ClientOutput =
   /** Write this frame (a token or a notice) to the hub. */
   | { readonly type: 'send'; readonly frame: string }
-  /** A chat line for the screen: `alice: hi`, `* bob joined`; from an envelope, who and when. */
-  | { readonly type: 'show'; readonly line: string; readonly sender?: Sender }
+  /**
+   * A chat line for the screen: `alice: hi`, `* bob joined`; from an envelope, who and when.
+   * `earlier`: from a history answer, said at this time (ISO 8601), to be shown as earlier.
+   */
+  | { readonly type: 'show'; readonly line: string; readonly sender?: Sender; readonly earlier?: string }
   /** Something went wrong with one message or notice; the client goes on. */
   | { readonly type: 'warn'; readonly kind: LineKind; readonly line: string }
   /** News about the connection itself: connected, the hub's goodbye. */

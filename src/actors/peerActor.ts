@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
+import { VIEW_FACTOR } from '../config/memoryBudget.ts';
 import { notice } from '../protocol/notice.ts';
 import { classifyFrameEvent } from '../streams/classifyFrames.ts';
 import type { FrameEvent, FrameRun, Framing } from '../streams/frameEvent.ts';
@@ -175,13 +176,15 @@ export class PeerActor {
       this.floodGate = new FloodGate(shared ? [own, shared] : [own]);
     }
     // What follows in a read once the peer is closed (its 100th refused frame, say) goes nowhere.
+    // Runs are unpinned once classified: the refused lines cut out of a run may be most of its read.
     const sink = {
       next: (event: HubEvent) => {
-        if (this.closeReason === undefined) subscriber.next(event);
+        if (this.closeReason !== undefined) return;
+        const run = event.type === 'frames' ? unpinned(event.run) : undefined;
+        subscriber.next(event.type === 'frames' && run !== event.run ? { ...event, run: run! } : event);
       },
     };
-    this.emitFrames = (event: FrameEvent) =>
-      classifyFrameEvent(id, event.kind === 'frames' ? unpinned(event) : event, sink);
+    this.emitFrames = (event: FrameEvent) => classifyFrameEvent(id, event, sink);
     const onData = (chunk: Buffer) => {
       if (this.closeReason === undefined) this.take(chunk);
     };
@@ -530,12 +533,13 @@ export class PeerActor {
 }
 
 /**
- * A run of frames as the queues will hold it: a view of the read it came in, unless it is a small
- * part of that read, which it would keep alive whole (a token followed by 64 KiB of empty lines
- * made each queued 101 bytes hold 64 KiB). Then it is copied out.
+ * A run of frames as the queues and history will hold it: a view of the read it came in, unless
+ * it is a small part of that read, which it would keep alive whole (a token followed by 64 KiB of
+ * empty lines, or by a refused line of 64 KiB, made each queued or kept 101 bytes hold 64 KiB).
+ * Then it is copied out. So a run keeps at most VIEW_FACTOR times its bytes alive (the budget's).
  */
 function unpinned(run: FrameRun): FrameRun {
-  if (run.data.length * 4 >= run.data.buffer.byteLength) return run;
+  if (run.data.length * VIEW_FACTOR >= run.data.buffer.byteLength) return run;
   const data = Buffer.allocUnsafeSlow(run.data.length);
   run.data.copy(data);
   return { kind: 'frames', data, count: run.count };

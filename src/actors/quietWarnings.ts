@@ -24,6 +24,7 @@ const COUNTED = {
   waiting: ['wait for the hub', 'waits for the hub'],
   command: ['command refused', 'commands refused'],
   'key-hint': ['hint about keys', 'hints about keys'],
+  history: ['note about earlier messages', 'notes about earlier messages'],
 } as const;
 
 /** Why a token could not be opened, in the words of the first warning, shortened. */

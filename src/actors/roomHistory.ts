@@ -125,7 +125,8 @@ export class RoomHistory {
    */
   slice(after: number, through: number, maxBytes: number): HistorySlice {
     const from = Math.max(after, this.oldest - 1);
-    let missing = from > after;
+    // Evicted frames are missing only if they were in the range asked for.
+    let missing = Math.min(from, through) > after;
     const runs: Buffer[] = [];
     let frames = 0;
     let bytes = 0;

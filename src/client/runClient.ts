@@ -56,6 +56,7 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     // The seed's server knows no notices: no pings in chunk framing.
     idleMs: seedFraming ? 0 : config.idleSeconds * 1000,
     pongTimeoutMs: config.pongTimeoutSeconds * 1000,
+    history: config.history,
   });
 
   return new Promise<number>((resolve) => {
@@ -93,7 +94,7 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
             link.send(output.frame);
             return;
           case 'show':
-            terminal.print(output.line, output.sender);
+            terminal.print(output.line, output.sender, output.earlier);
             return;
           case 'restore':
             terminal.restore(output.text);

@@ -10,7 +10,12 @@ export const CLIENT_DEFAULTS = {
   /** As the hub's (ngIRCd's defaults): `#ping` after 120 s without a frame, dropped 20 s later. */
   idleSeconds: 120,
   pongTimeoutSeconds: 20,
+  /** Earlier messages asked for on the first connection (docs/protocol.md). */
+  history: 50,
 } as const;
+
+/** As many frames as a hub can keep (its --history-frames): a hub sends at most what it has. */
+const MAX_HISTORY = 1_000_000;
 
 export const clientConfigSchema = z.strictObject({
   host: z.string().min(1).default(CLIENT_DEFAULTS.host).describe("the hub's host name or address"),
@@ -38,6 +43,15 @@ export const clientConfigSchema = z.strictObject({
     .positive()
     .default(CLIENT_DEFAULTS.pongTimeoutSeconds)
     .describe('drop the connection (and reconnect) when the hub stays silent this long after a #ping'),
+  history: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_HISTORY)
+    .default(CLIENT_DEFAULTS.history)
+    .describe(
+      'on connecting, show up to this many earlier messages the hub kept, marked as earlier (0: none); reconnects resume where they left off either way',
+    ),
   reconnect: z
     .boolean()
     .default(true)

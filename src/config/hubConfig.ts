@@ -148,7 +148,8 @@ export const hubConfigSchema = z
       .describe('data frames the hub keeps for late joiners and resumes (0: no history)'),
     historySeconds: z
       .number()
-      .min(0)
+      // Its own words, as the check below has: with one check's message ours, zod's would show.
+      .min(0, { message: 'must be 0 (no history) or more' })
       .lt(MAX_HISTORY_SECONDS, {
         message: `must be under ${MAX_HISTORY_SECONDS} (24 h): clients refuse messages older than their TTL, 24 h by default`,
       })

@@ -24,6 +24,24 @@ export const READ_AHEAD_BYTES = 80 * KiB;
 export const WRITE_BEHIND_BYTES = 160 * KiB;
 /** What the log may hold for a reader that does not keep up (LogSink). */
 export const LOG_BACKLOG_BUDGET_BYTES = 1024 * KiB;
+/** The smallest data frame: a token of 73 bytes is 100 characters, and its LF. */
+export const MIN_FRAME_BYTES = 101;
+/** The most one socket read holds: Node reads 64 KiB at a time. */
+export const READ_BYTES = 64 * KiB;
+/**
+ * A kept run of frames is a view of the read it came in, which it keeps alive whole: PeerActor
+ * copies a run out (`unpinned`) only when it is under a quarter of its read, so a run keeps at
+ * most four times its bytes alive.
+ */
+export const VIEW_FACTOR = 4;
+/**
+ * What history holds for each frame beyond its bytes, at the worst: a frame alone in its read is
+ * an entry, a Buffer with a backing store of its own, a digest and a place in the digest map.
+ * Measured in the hub, 166,000 of the smallest frames each in a read of its own (16 MiB, with
+ * --history-frames 1000000), digests computed: 519 bytes of heap and 853 of RSS each beyond the
+ * frame's own 101.
+ */
+export const HISTORY_FRAME_OVERHEAD_BYTES = 1 * KiB;
 
 export interface MemoryBudget {
   /**
@@ -34,11 +52,17 @@ export interface MemoryBudget {
   /** In all, for unfinished frames and reads that flood control holds back (--max-input-bytes). */
   readonly input: number;
   /**
-   * Distinct frame bytes waiting to be written. Every queue holds the same shared Buffers in the
-   * same order, so together they hold no more than the longest queue: the hard limit.
+   * What frames waiting to be written keep alive. Every queue holds the same shared Buffers in the
+   * same order, so together they hold no more than the longest queue, the hard limit, each frame
+   * keeping at most VIEW_FACTOR times its bytes of its read.
    */
   readonly outbound: number;
   readonly log: number;
+  /**
+   * The room's history: what its kept frames keep alive, and their bookkeeping (see
+   * historyBudget). Nothing in it depends on the number of connections.
+   */
+  readonly history: number;
   /** The most that clients can make the hub hold, with `connections` of them, above its start. */
   readonly total: number;
 }
@@ -47,7 +71,36 @@ export interface MemoryBudget {
 export function memoryBudget(config: HubConfig, connections = config.maxConnections): MemoryBudget {
   const perConnection = CONNECTION_STATE_BYTES + READ_AHEAD_BYTES + WRITE_BEHIND_BYTES;
   const input = config.maxInputBytes;
-  const outbound = config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR;
+  // The longest queue's frames, each a view that may keep up to VIEW_FACTOR times its bytes alive.
+  const outbound = VIEW_FACTOR * config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR;
   const log = LOG_BACKLOG_BUDGET_BYTES;
-  return { perConnection, input, outbound, log, total: connections * perConnection + input + outbound + log };
+  const history = historyBudget(config);
+  return {
+    perConnection,
+    input,
+    outbound,
+    log,
+    history,
+    total: connections * perConnection + input + outbound + log + history,
+  };
+}
+
+/**
+ * What history may hold (docs/protocol.md, "History and resume"): --history-bytes of frames,
+ * which keep alive at most VIEW_FACTOR times their bytes and at most one read each (so with the
+ * default 500 frames about 31 MiB, not 64: measured, 500 frames of 16 KiB each read with 48 KiB
+ * of refused line held 31.4 MiB of array buffers); one read more for the oldest run, which
+ * eviction may have cut down to one frame while it keeps its whole read, and one for the last
+ * frame evicted; and the bookkeeping of every frame it can hold, at most --history-frames and no
+ * more than --history-bytes of the smallest frames. Off (a limit of 0, or the seed's framing): 0.
+ */
+export function historyBudget(config: HubConfig): number {
+  const { historyFrames, historyBytes, historySeconds } = config;
+  if (config.framing === 'chunk' || historyFrames === 0 || historyBytes === 0 || historySeconds === 0)
+    return 0;
+  // A frame completed across reads sits in a Buffer of its own, up to the frame limit.
+  const largestRun = Math.max(READ_BYTES, config.maxFrameBytes + 1);
+  const frames = Math.min(historyFrames, Math.floor(historyBytes / MIN_FRAME_BYTES));
+  const kept = Math.min(VIEW_FACTOR * historyBytes, frames * largestRun) + 2 * largestRun;
+  return kept + frames * HISTORY_FRAME_OVERHEAD_BYTES;
 }

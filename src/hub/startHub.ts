@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Server } from 'node:net';
-import { interval, map, merge, mergeMap, Subject, tap } from 'rxjs';
+import { interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
+import { type HistoryOptions, historyOptionsOf } from '../actors/historyOptions.ts';
 import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../streams/hubEvent.ts';
 import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
-import { effectiveLimits, type HubConfig, QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
+import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
 import { summariseRepeats } from '../streams/summariseRepeats.ts';
 import { Backpressure } from './backpressure.ts';
 import { HubStartError, listenError } from './hubStartError.ts';
@@ -54,7 +55,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const recording =
     config.record === undefined
       ? undefined
-      : openHubRecorder(config.record, recordedHubOf(config, keepalive), log);
+      : openHubRecorder(config.record, recordedHubOf(config, keepalive, history?.epoch), log);
   if (recording?.ok === false) {
     server.close();
     throw new HubStartError(recording.error.code, recording.error.message);
@@ -110,7 +111,12 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     control,
     ticks === undefined
       ? []
-      : interval(ticks).pipe(map((): HubEvent => ({ type: 'tick', now: performance.now() }))),
+      : // A tick at once: frames relayed before the first interval are stamped with the hub's
+        // clock, not 0 (which a short --history-seconds would forget at the first tick).
+        interval(ticks).pipe(
+          startWith(0),
+          map((): HubEvent => ({ type: 'tick', now: performance.now() })),
+        ),
     connections.pipe(
       mergeMap((peer) => {
         const refusal = admit(peer);
@@ -213,19 +219,14 @@ function tickMsOf(
 
 /**
  * The history settings of the hub actor. A new epoch each start: a client that resumes with
- * another one learns that the hub has restarted and what it had is gone. One answer may queue
- * half of what makes a client a slow consumer, so that asking does not get it dropped.
+ * another one learns that the hub has restarted and what it had is gone.
  */
-function historyOf(config: HubConfig) {
-  return {
-    limits: {
-      frames: config.historyFrames,
-      bytes: config.historyBytes,
-      maxAgeMs: config.historySeconds * 1000,
-    },
-    epoch: randomBytes(8).toString('base64url'),
-    maxAnswerBytes: (config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR) / 2,
-  };
+function historyOf(config: HubConfig): HistoryOptions {
+  return historyOptionsOf(
+    { frames: config.historyFrames, seconds: config.historySeconds, bytes: config.historyBytes },
+    randomBytes(8).toString('base64url'),
+    config.maxQueueBytes,
+  );
 }
 
 function listen(server: Server, config: HubConfig): Promise<void> {

@@ -1,5 +1,5 @@
 import { DIGEST_PATTERN } from './frameDigest.ts';
-import { EPOCH_PATTERN, NO_DIGEST } from './notice.ts';
+import { EPOCH_PATTERN, NO_DIGEST, request } from './notice.ts';
 
 /** A client's request for history (docs/protocol.md), as the hub understands it. */
 export type HistoryRequest =
@@ -34,4 +34,11 @@ export function parseHistoryRequest(line: string): ParsedRequest {
     return { kind: 'resume', epoch, after };
   }
   return undefined;
+}
+
+/** The request as a client sends it (without its LF): what parseHistoryRequest reads back. */
+export function historyRequestLine(parsed: HistoryRequest): string {
+  return parsed.kind === 'history'
+    ? request.history(parsed.count)
+    : request.resume(parsed.epoch, parsed.after);
 }

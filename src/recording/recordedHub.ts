@@ -5,6 +5,8 @@ import type { RecordedHub } from './recordingSchema.ts';
 export function recordedHubOf(
   config: HubConfig,
   keepalive: { readonly idleMs: number; readonly pongTimeoutMs: number } | undefined,
+  /** This run's epoch; undefined for a hub without history (chunk framing). */
+  epoch: string | undefined,
 ): RecordedHub {
   return {
     framing: config.framing,
@@ -17,5 +19,14 @@ export function recordedHubOf(
     floodRate: config.floodRate,
     floodBurst: config.floodBurst,
     presenceLimit: config.presenceLimit,
+    history:
+      epoch === undefined
+        ? null
+        : {
+            frames: config.historyFrames,
+            seconds: config.historySeconds,
+            bytes: config.historyBytes,
+            epoch,
+          },
   };
 }

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { framingSchema } from '../config/hubConfig.ts';
+import { parseHistoryRequest } from '../protocol/historyRequest.ts';
+import { EPOCH_PATTERN } from '../protocol/notice.ts';
 import { describeShapeProblem, tokenShapeProblem } from '../protocol/tokenShape.ts';
 
 /**
@@ -10,6 +12,11 @@ import { describeShapeProblem, tokenShapeProblem } from '../protocol/tokenShape.
  * the hub refused are not kept, only why (`reject`), since they may be plaintext.
  */
 export const RECORDING_FORMAT = 'fernet-chat-recording';
+/**
+ * Still 1: the format grows by additions (a record type, an optional header field), so every
+ * recording made so far still parses; a replay older than an addition names the record it does
+ * not know.
+ */
 export const RECORDING_VERSION = 1;
 
 const t = z.number().finite().nonnegative().describe('milliseconds since startedAt');
@@ -31,6 +38,20 @@ export const recordedHubSchema = z.looseObject({
   floodBurst: z.number().int().positive(),
   /** Recordings made before this setting existed announced every join. */
   presenceLimit: z.number().int().nonnegative().optional(),
+  /**
+   * The room's history as the hub kept it, and the epoch it gave this run, which its `#hello`s
+   * carried and resumes named. Null: a hub without history (chunk framing). Absent: recorded
+   * before hubs kept history; replayed as such.
+   */
+  history: z
+    .strictObject({
+      frames: z.number().int().nonnegative(),
+      seconds: z.number().nonnegative(),
+      bytes: z.number().int().nonnegative(),
+      epoch: z.string().regex(EPOCH_PATTERN),
+    })
+    .nullable()
+    .optional(),
 });
 
 export const headerRecordSchema = z.strictObject({
@@ -40,6 +61,19 @@ export const headerRecordSchema = z.strictObject({
   startedAt: z.iso.datetime(),
   hub: recordedHubSchema,
 });
+
+/** `#history N` or `#resume EPOCH DIGEST|-`, as the client sent it and the hub understood it. */
+const historyRequestText = z
+  .string()
+  .max(200)
+  .superRefine((text, ctx) => {
+    const parsed = parseHistoryRequest(text);
+    if (parsed === undefined || parsed.kind === 'bad')
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a history request${parsed === undefined ? '' : ` (${parsed.detail})`}`,
+      });
+  });
 
 /** A frame as the hub relayed it: a Fernet token's text, without its LF. */
 const tokenText = z
@@ -57,11 +91,20 @@ export const eventRecordSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('reject'), t, peer, code: word, detail: z.string().max(500) }),
   z.strictObject({ type: z.literal('ping'), t, peer }),
   z.strictObject({ type: z.literal('pong'), t, peer }),
+  /**
+   * A request for history or a resume. The answer's frames are not repeated: they are `frame`
+   * records already, and the replay's hub actor finds them again; its `#history-end` notice
+   * says what the answer held.
+   */
+  z.strictObject({ type: z.literal('recall'), t, peer, request: historyRequestText }),
   z.strictObject({ type: z.literal('leave'), t, peer, reason: word }),
   z.strictObject({ type: z.literal('shutdown'), t, reason: word }),
   /** The hub actor's clock, for keepalive. */
   z.strictObject({ type: z.literal('tick'), t }),
-  /** A notice the hub sent that says something went wrong (`#error …`), kept for bug reports. */
+  /**
+   * A notice the hub sent that says something went wrong (`#error …`), kept for bug reports, or
+   * how a history answer ended (`#history-end …`): a replay checks that it still ends so.
+   */
   z.strictObject({ type: z.literal('notice'), t, peer, text: z.string().startsWith('#').max(1000) }),
   /** The recorder could not keep up and lost `count` records before this one. */
   z.strictObject({ type: z.literal('dropped'), t, count: z.number().int().positive() }),

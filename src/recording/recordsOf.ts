@@ -1,3 +1,4 @@
+import { historyRequestLine } from '../protocol/historyRequest.ts';
 import type { HubEffect, HubEvent } from '../streams/hubEvent.ts';
 import { forEachFrame } from '../streams/frameEvent.ts';
 import type { EventRecord } from './recordingSchema.ts';
@@ -26,6 +27,8 @@ export function recordsOf(event: HubEvent, t: number): EventRecord[] {
       return [{ type: 'ping', t, peer: event.peer }];
     case 'pong':
       return [{ type: 'pong', t, peer: event.peer }];
+    case 'recall':
+      return [{ type: 'recall', t, peer: event.peer, request: historyRequestLine(event.request) }];
     case 'left':
       return [{ type: 'leave', t, peer: event.peer, reason: event.reason }];
     case 'shutdown':
@@ -37,9 +40,16 @@ export function recordsOf(event: HubEvent, t: number): EventRecord[] {
   }
 }
 
-/** The notices worth keeping: those that tell a client something went wrong. */
+/**
+ * The notices worth keeping: those that tell a client something went wrong, and how each
+ * history answer ended (what it held is found again by replaying the frames before it).
+ */
 export function isRecordedNotice(effect: HubEffect): effect is Extract<HubEffect, { type: 'notice' }> {
-  return effect.type === 'notice' && effect.text.startsWith('#error ');
+  return effect.type === 'notice' && isRecordedNoticeText(effect.text);
+}
+
+export function isRecordedNoticeText(text: string): boolean {
+  return text.startsWith('#error ') || text.startsWith('#history-end ');
 }
 
 /** One record as one line of the file. */

@@ -1,4 +1,6 @@
+import { historyOptionsOf } from '../actors/historyOptions.ts';
 import type { HubActorOptions } from '../actors/hubActor.ts';
+import { parseHistoryRequest } from '../protocol/historyRequest.ts';
 import type { HubEvent, RejectCode } from '../streams/hubEvent.ts';
 import type { EventRecord, RecordedHub } from '../recording/recordingSchema.ts';
 
@@ -23,6 +25,12 @@ export function hubEventOf(record: EventRecord): HubEvent | undefined {
       return { type: 'ping', peer: record.peer };
     case 'pong':
       return { type: 'pong', peer: record.peer };
+    case 'recall': {
+      // The schema let through only requests that parse.
+      const request = parseHistoryRequest(record.request);
+      if (request === undefined || request.kind === 'bad') return undefined;
+      return { type: 'recall', peer: record.peer, request };
+    }
     case 'leave':
       return { type: 'left', peer: record.peer, reason: record.reason };
     case 'shutdown':
@@ -35,7 +43,16 @@ export function hubEventOf(record: EventRecord): HubEvent | undefined {
   }
 }
 
-/** The hub actor's options as the recorded hub had them. */
+/**
+ * The hub actor's options as the recorded hub had them: its history too, with its epoch, so
+ * that the answers and `#hello`s come out as they did.
+ */
 export function hubActorOptionsOf(hub: RecordedHub): HubActorOptions {
-  return { notices: hub.notices, keepalive: hub.keepalive ?? undefined, presenceLimit: hub.presenceLimit };
+  const options = {
+    notices: hub.notices,
+    keepalive: hub.keepalive ?? undefined,
+    presenceLimit: hub.presenceLimit,
+  };
+  if (hub.history === undefined || hub.history === null) return options;
+  return { ...options, history: historyOptionsOf(hub.history, hub.history.epoch, hub.maxQueueBytes) };
 }

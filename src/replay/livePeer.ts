@@ -15,6 +15,8 @@ export class LivePeer {
   readonly received: string[] = [];
   /** The id the live hub gave this connection (from its `#hello`). */
   liveId: number | undefined;
+  /** The live hub's epoch (from its `#hello`; undefined from a hub without history). */
+  liveEpoch: string | undefined;
   closed = false;
   private readonly pings: Array<'recorded' | (() => void)> = [];
   private wake: (() => void) | undefined;
@@ -104,7 +106,10 @@ export class LivePeer {
     }
     if (this.liveId === undefined && frame.startsWith('#hello ')) {
       const hello = parseNotice(frame);
-      if (hello.kind === 'hello') this.liveId = hello.peer;
+      if (hello.kind === 'hello') {
+        this.liveId = hello.peer;
+        this.liveEpoch = hello.epoch;
+      }
     }
     this.received.push(frame);
     this.wake?.();

@@ -1,9 +1,10 @@
 import type { PeerId } from '../streams/hubEvent.ts';
-import { parseNotice } from '../protocol/notice.ts';
+import { NO_DIGEST, parseNotice, type ParsedNotice } from '../protocol/notice.ts';
 import type { Recording, RecordingEntry } from '../recording/recording.ts';
 import { ConnectError } from '../streams/connectError.ts';
 import { connectSocket } from '../streams/connectSocket.ts';
 import { LivePeer } from './livePeer.ts';
+import { liveRecallLine } from './liveRecall.ts';
 import { probeLine } from './probeLine.ts';
 import { type ConnectionLog, expandReceived, type Received, type ReplayResult } from './virtualReplay.ts';
 
@@ -42,14 +43,23 @@ export async function liveReplay(
   const waitMs = options.waitMs ?? DEFAULT_WAIT_MS;
   // Written out: a live hub sends each presence notice on its own, and each is checked.
   const all = new Map(expected.connections.map((c) => [c.peer, expandReceived(c.received)]));
-  const checked = new Map([...all].map(([peer, items]) => [peer, items.filter(isCheckable(recording))]));
+  const checkable = isCheckable(recording);
+  const checked = new Map([...all].map(([peer, items]) => [peer, items.filter(checkable)]));
   const peers = new Map<PeerId, LivePeer>();
   const problems: string[] = [];
   const first = recording.entries[0]?.record.t ?? 0;
   const startedAt = performance.now();
+  let shutDown = false;
 
   const play = async (entry: RecordingEntry): Promise<string | undefined> => {
     const { record } = entry;
+    // The live hub is not ours to shut down. The recorded one closed everyone at its shutdown,
+    // and whoever came after: so do we, all at once, so that no one hears the others go.
+    if (record.type === 'shutdown' || shutDown) {
+      shutDown = true;
+      for (const peer of peers.values()) peer.destroy();
+      return undefined;
+    }
     if (record.type === 'join') {
       try {
         const socket = await connectSocket(options.host, options.port);
@@ -61,8 +71,8 @@ export async function liveReplay(
       if (!hub.notices) await sleep(SETTLE_MS);
       return undefined;
     }
-    // The live hub keeps its own clock, and is not ours to shut down.
-    if (record.type === 'shutdown' || record.type === 'tick') return undefined;
+    // The live hub keeps its own clock.
+    if (record.type === 'tick') return undefined;
     if (record.type === 'notice' || record.type === 'dropped') return undefined;
     const peer = peers.get(record.peer);
     if (peer === undefined) return undefined; // its join was lost by the recorder
@@ -78,6 +88,9 @@ export async function liveReplay(
         break;
       case 'pong':
         peer.send('#pong');
+        break;
+      case 'recall':
+        peer.send(liveRecallLine(record.request, hub.history?.epoch, peer.liveEpoch));
         break;
       case 'leave':
         await peer.leave(record.reason);
@@ -128,17 +141,27 @@ export async function liveReplay(
     if (problem !== undefined && problems.length === 0)
       problems.push(`connection ${connection.peer}: ${problem}`);
     const ids = idMap(peers);
+    const epoch = hub.history?.epoch;
     let t = connection.joinedAt;
-    const received = got.map((text, index): Received => {
-      t = want[index]?.t ?? t;
+    const received: Received[] = [];
+    const take = (text: string, matched: Received | undefined) => {
+      t = matched?.t ?? t;
       const isNotice = text.startsWith('#');
-      return {
+      received.push({
         t,
-        cause: want[index]?.cause ?? 0,
+        cause: matched?.cause ?? 0,
         kind: isNotice ? 'notice' : 'frame',
-        text: isNotice ? translate(text, connection.peer, ids) : text,
-      };
-    });
+        text: isNotice ? translate(text, connection.peer, ids, epoch) : text,
+      });
+    };
+    // What a live hub cannot be asked for stands where the recording has it, so that the
+    // transcripts compare on the rest (the remark below says it was not checked).
+    let next = 0;
+    for (const item of all.get(connection.peer) ?? []) {
+      if (!checkable(item)) received.push(item);
+      else if (next < got.length) take(got[next++]!, item);
+    }
+    while (next < got.length) take(got[next++]!, undefined);
     return { ...connection, received };
   });
   const skipped = expected.connections.reduce(
@@ -154,13 +177,17 @@ export async function liveReplay(
   return { connections, notes: expected.notes, problems, remarks };
 }
 
-/** Frames a live hub can be expected to send in turn: not those of its own clock or shutdown. */
+/**
+ * Frames a live hub can be expected to send in turn: not those of its own clock, nor any from
+ * its shutdown on (the `#bye`s, and what it said to those who came after).
+ */
 function isCheckable(recording: Recording): (item: Received) => boolean {
   const typeAt = new Map(recording.entries.map((entry) => [entry.line, entry.record.type]));
-  return (item) => {
-    const type = typeAt.get(item.cause);
-    return type !== 'tick' && type !== 'shutdown' && item.text !== '#ping';
-  };
+  const shutdown = recording.entries.find((entry) => entry.record.type === 'shutdown')?.line;
+  return (item) =>
+    typeAt.get(item.cause) !== 'tick' &&
+    (shutdown === undefined || item.cause < shutdown) &&
+    item.text !== '#ping';
 }
 
 function countUpTo(items: readonly Received[], line: number): number {
@@ -185,14 +212,29 @@ function compare(want: readonly Received[], got: readonly string[]): string | un
 
 function same(want: string, got: string): boolean {
   if (!want.startsWith('#') || !got.startsWith('#')) return want === got;
-  return noticeKey(want) === noticeKey(got);
+  const wanted = parseNotice(want);
+  const gotten = parseNotice(got);
+  // A hub with history names the newest frame as the peer joined: the same tokens, the same digest.
+  if (wanted.kind === 'hello' && gotten.kind === 'hello' && wanted.epoch !== undefined)
+    return wanted.last === gotten.last;
+  return noticeKey(wanted) === noticeKey(gotten);
 }
 
-/** A notice by kind (ids and counts may differ on a live hub); an error by its code too. */
-function noticeKey(text: string): string {
-  const parsed = parseNotice(text);
-  if (parsed.kind === 'error') return `error ${parsed.code}`;
-  return parsed.kind === 'unknown' ? text : parsed.kind;
+/**
+ * A notice by kind (ids and counts of who is online may differ on a live hub); an error by its
+ * code too, and the end of a history answer by all it says.
+ */
+function noticeKey(parsed: ParsedNotice): string {
+  switch (parsed.kind) {
+    case 'error':
+      return `error ${parsed.code}`;
+    case 'history-end':
+      return `history-end ${parsed.sent} ${parsed.outcome}`;
+    case 'unknown':
+      return parsed.text;
+    default:
+      return parsed.kind;
+  }
 }
 
 /** Live hub ids → recorded ids, from each connection's `#hello`. */
@@ -202,13 +244,24 @@ function idMap(peers: ReadonlyMap<PeerId, LivePeer>): Map<number, PeerId> {
   return ids;
 }
 
-/** A notice with the live hub's ids replaced by the recording's (`?7` for one not replayed). */
-function translate(text: string, self: PeerId, ids: ReadonlyMap<number, PeerId>): string {
+/**
+ * A notice with the live hub's ids replaced by the recording's (`?7` for one not replayed), and
+ * its epoch by the recorded hub's. A hub recorded before history sent no epoch: neither is shown.
+ */
+function translate(
+  text: string,
+  self: PeerId,
+  ids: ReadonlyMap<number, PeerId>,
+  recordedEpoch: string | undefined,
+): string {
   const parsed = parseNotice(text);
   const id = (live: number) => (ids.has(live) ? String(ids.get(live)) : `?${live}`);
   switch (parsed.kind) {
-    case 'hello':
-      return `#hello ${parsed.protocol} ${self} ${parsed.online}`;
+    case 'hello': {
+      const hello = `#hello ${parsed.protocol} ${self} ${parsed.online}`;
+      if (recordedEpoch === undefined || parsed.epoch === undefined) return hello;
+      return `${hello} ${recordedEpoch} ${parsed.last ?? NO_DIGEST}`;
+    }
     case 'joined':
       return `#joined ${id(parsed.peer)} ${parsed.online}`;
     case 'left':

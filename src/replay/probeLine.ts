@@ -1,3 +1,4 @@
+import { parseHistoryRequest } from '../protocol/historyRequest.ts';
 import { describeShapeProblem, type ShapeProblem } from '../protocol/tokenShape.ts';
 
 const SHAPE_PROBES: Record<ShapeProblem, string> = {
@@ -6,6 +7,9 @@ const SHAPE_PROBES: Record<ShapeProblem, string> = {
   // 73 zero bytes: the length of a token, but version byte 0x00.
   'bad-version': Buffer.alloc(73).toString('base64url').padEnd(100, '='),
 };
+
+/** One malformed history request for each way of being malformed: a count, an epoch, a digest. */
+const REQUEST_PROBES = ['#history probe', '#resume', '#resume probe probe'];
 
 /**
  * A recording keeps why the hub refused a line, not the line (it may have been plaintext); an
@@ -21,6 +25,13 @@ export function probeLine(code: string, detail: string, maxFrameBytes: number): 
     }
     case 'unknown-command':
       return /^unknown command (#\S+)/.exec(detail)?.[1] ?? '#probe';
+    case 'bad-request':
+      return (
+        REQUEST_PROBES.find((probe) => {
+          const parsed = parseHistoryRequest(probe);
+          return parsed?.kind === 'bad' && parsed.detail === detail;
+        }) ?? REQUEST_PROBES[0]!
+      );
     default: {
       const problem = (Object.keys(SHAPE_PROBES) as ShapeProblem[]).find(
         (p) => describeShapeProblem(p) === detail,

@@ -4,7 +4,8 @@ import { type ReplayConfig, splitHostPort } from '../config/replayConfig.ts';
 import { KeyFileError } from '../crypto/keyFile.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { parseRecording } from '../recording/parseRecording.ts';
-import { clientFrameReader, type FrameReader, fingerprintReader } from './frameReader.ts';
+import { clientFrameReader, type ConnectionReader, fingerprintReader } from './frameReader.ts';
+import { historyRequests } from './historyRequests.ts';
 import { lineDiff } from './lineDiff.ts';
 import { liveReplay } from './liveReplay.ts';
 import { readReplayKey } from './replayKey.ts';
@@ -38,11 +39,12 @@ export async function runReplay(config: ReplayConfig, file: string, out: ReplayO
       : await liveReplay(recording, virtual, { ...splitHostPort(config.live), speed: config.speed });
 
   const readers: Array<{ close(): void }> = [];
-  const readerFor = (): FrameReader => {
+  const asked = historyRequests(recording);
+  const readerFor = (peer: number): ConnectionReader => {
     if (ring === undefined) return fingerprintReader;
-    const reader = clientFrameReader(ring, config.ttlSeconds);
+    const reader = clientFrameReader(ring, config.ttlSeconds, asked.get(peer));
     readers.push(reader);
-    return reader.read;
+    return reader;
   };
   const transcript = renderTranscript({ header: recording.header, ...result }, readerFor);
   for (const reader of readers) reader.close();

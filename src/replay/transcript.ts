@@ -1,6 +1,6 @@
 import { displayText } from '../text/displayText.ts';
 import type { HeaderRecord } from '../recording/recordingSchema.ts';
-import type { FrameReader } from './frameReader.ts';
+import type { ConnectionReader } from './frameReader.ts';
 import type { ConnectionLog, Received } from './virtualReplay.ts';
 
 export interface TranscriptInput {
@@ -8,6 +8,9 @@ export interface TranscriptInput {
   readonly connections: readonly ConnectionLog[];
   readonly notes: readonly string[];
 }
+
+/** A data frame the client shows nothing for (a reply to a join from someone it knew already). */
+export const SHOWS_NOTHING = '(a message that shows nothing)';
 
 /**
  * A run of more `#joined`/`#left` notices in a row than this shows its first and its last, and
@@ -19,8 +22,9 @@ export const PRESENCE_RUN_SHOWN = 3;
 /**
  * What each connection received, as stable, readable text: a line per connection with when it
  * joined and left, then a line per frame, at its time since the recording started. Notices are
- * shown as sent; data frames as the reader shows them (decrypted, or a fingerprint). A long run
- * of presence notices is cut short:
+ * shown as sent, followed by any lines the reader says they bring (the end of a history answer);
+ * data frames as the reader shows them (decrypted, or a fingerprint). A long run of presence
+ * notices is cut short, and a line one of them brings ends the run:
  *
  *     == connection 2 (joined at 0.120 s, left at 3.400 s: quit)
  *       +0.120s  #hello fernet-chat/1 2 2
@@ -29,7 +33,10 @@ export const PRESENCE_RUN_SHOWN = 3;
  *       +9.960s  #joined 1000 1000
  *       +10.234s  alice: hi
  */
-export function renderTranscript(input: TranscriptInput, readerFor: (peer: number) => FrameReader): string {
+export function renderTranscript(
+  input: TranscriptInput,
+  readerFor: (peer: number) => ConnectionReader,
+): string {
   const start = Date.parse(input.header.startedAt);
   const lines = [
     `# fernet-chat recording started ${input.header.startedAt}: framing ${input.header.hub.framing}, ${count(input.connections.length, 'connection')}`,
@@ -41,25 +48,34 @@ export function renderTranscript(input: TranscriptInput, readerFor: (peer: numbe
         ? 'still connected at the end'
         : `left at ${seconds(connection.leftAt)} s: ${connection.reason}`;
     lines.push('', `== connection ${connection.peer} (joined at ${seconds(connection.joinedAt)} s, ${left})`);
-    const read = readerFor(connection.peer);
+    const reader = readerFor(connection.peer);
+    const brought = (item: Received) => reader.notice?.(item.text, new Date(start + item.t)) ?? [];
     const presence = new PresenceLines();
+    const addPresence = (item: Received) => {
+      presence.add(item);
+      const shown = brought(item);
+      if (shown.length === 0) return;
+      lines.push(...presence.flush(), ...shown.map((line) => atTime(item.t) + line));
+    };
     for (const item of connection.received) {
       if (item.kind === 'presence') {
-        presence.addRange(item.log, item.start, item.end);
+        // A reader of notices must see each; one that reads none lets the run stay a range.
+        if (reader.notice === undefined) presence.addRange(item.log, item.start, item.end);
+        else for (let i = item.start; i < item.end; i++) addPresence(item.log[i]!);
         continue;
       }
       if (isPresence(item)) {
-        presence.add(item);
+        addPresence(item);
         continue;
       }
       lines.push(...presence.flush());
       const at = atTime(item.t);
       if (item.kind === 'notice') {
-        lines.push(at + displayText(item.text));
+        lines.push(at + displayText(item.text), ...brought(item).map((line) => at + line));
         continue;
       }
-      const shown = read(item.text, new Date(start + item.t));
-      if (shown.length === 0) lines.push(`${at}(a message that shows nothing)`);
+      const shown = reader.frame(item.text, new Date(start + item.t));
+      if (shown.length === 0) lines.push(at + SHOWS_NOTHING);
       for (const line of shown) lines.push(at + line);
     }
     lines.push(...presence.flush());

@@ -3,6 +3,7 @@ import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, PeerId } from '../streams/hubEvent.ts';
 import { notice } from '../protocol/notice.ts';
 import type { Recording, RecordingEntry } from '../recording/recording.ts';
+import { isRecordedNoticeText } from '../recording/recordsOf.ts';
 import { hubActorOptionsOf, hubEventOf } from './hubEventOf.ts';
 import { recordedEvents } from './recordedEvents.ts';
 
@@ -209,7 +210,10 @@ export function virtualReplay(recording: Recording): ReplayResult {
   };
 }
 
-/** The `notice` records (what the hub said went wrong) must be what the hub actor says today. */
+/**
+ * The `notice` records (what the hub said went wrong, how each history answer ended) must be
+ * what the hub actor says today.
+ */
 function checkRecordedNotices(recording: Recording, connections: readonly Connection[]): string[] {
   const problems: string[] = [];
   // Grouped once: filtering the whole recording for each connection was quadratic too.
@@ -223,7 +227,7 @@ function checkRecordedNotices(recording: Recording, connections: readonly Connec
   for (const connection of connections) {
     const recorded = recordedBy.get(connection.peer) ?? [];
     const now = connection.received.filter(
-      (item): item is Received => item.kind === 'notice' && item.text.startsWith('#error '),
+      (item): item is Received => item.kind === 'notice' && isRecordedNoticeText(item.text),
     );
     const count = Math.max(recorded.length, now.length);
     for (let i = 0; i < count; i++) {

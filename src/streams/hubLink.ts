@@ -92,7 +92,13 @@ export class HubLink {
           const parsed = hello === undefined ? undefined : parseNotice(hello);
           subscriber.next(
             parsed?.kind === 'hello' && parsed.peer >= 0
-              ? { type: 'up', peer: parsed.peer, online: parsed.online }
+              ? {
+                  type: 'up',
+                  peer: parsed.peer,
+                  online: parsed.online,
+                  ...(parsed.epoch === undefined ? {} : { epoch: parsed.epoch }),
+                  ...(parsed.last === undefined ? {} : { last: parsed.last }),
+                }
               : { type: 'up' },
           );
         };

@@ -7,9 +7,10 @@ export interface Terminal {
   readonly lines: Observable<string>;
   /**
    * Shows a line above what the user is typing, without clobbering it; with its sender, on a
-   * terminal, after the sender's local time and with the name in its colour.
+   * terminal, after the sender's local time and with the name in its colour. `earlier`: a line
+   * from history, said then, marked as such (styleLine).
    */
-  print(line: string, sender?: Sender): void;
+  print(line: string, sender?: Sender, earlier?: string): void;
   /** Shows a line that is news or a warning: on a terminal like print, when piped on stderr. */
   notify(line: string): void;
   /** Puts text back into the input line, after what is there (a line that could not be sent). */
@@ -91,8 +92,8 @@ export function openTerminal(
   if (interactive) rl.on('SIGINT', close);
   return {
     lines,
-    print: (line, sender) => {
-      const shown = styleLine(line, sender, style);
+    print: (line, sender, earlier) => {
+      const shown = styleLine(line, sender, style, earlier);
       if (interactive) above(shown);
       else output.write(`${shown}\n`);
     },

@@ -25,12 +25,17 @@ export function nameColour(name: string): number {
   return PALETTE[hash % PALETTE.length]!;
 }
 
-/** HH:MM of an ISO date-time in the local time zone (TZ), or undefined when it is not a date. */
-export function localTime(at: string): string | undefined {
+/**
+ * HH:MM of an ISO date-time in the local time zone (TZ), or in UTC when `utc`; undefined when it
+ * is not a date.
+ */
+export function localTime(at: string, utc = false): string | undefined {
   const date = new Date(at);
   if (Number.isNaN(date.getTime())) return undefined;
   const two = (n: number) => String(n).padStart(2, '0');
-  return `${two(date.getHours())}:${two(date.getMinutes())}`;
+  return utc
+    ? `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}`
+    : `${two(date.getHours())}:${two(date.getMinutes())}`;
 }
 
 export interface LineStyle {
@@ -38,23 +43,47 @@ export interface LineStyle {
   readonly times: boolean;
   /** Colour the sender's name. */
   readonly colours: boolean;
+  /**
+   * Times in UTC rather than the local zone: a replay's transcript, and the fixtures that hold
+   * one, must read the same on every machine.
+   */
+  readonly utc?: boolean;
 }
 
 /**
  * A shown line as a terminal shows it: `10:42 bob: hi`, the name in its colour. The line was
  * escaped already (displayText), so the only escape codes in the result are the colour's own.
  * A line without a sender (bare text from the seed's clients) is left as it is.
+ *
+ * An earlier line (from history, said at `earlier`) always carries its time, in brackets and
+ * also when piped, `[09:12] bob: hi`, and is dim where there are colours: read among live lines
+ * it must not pass for one of them, with colours or without (NO_COLOR).
  */
-export function styleLine(line: string, sender: Sender | undefined, style: LineStyle): string {
-  if (sender === undefined) return line;
-  let styled = line;
-  if (style.colours && line.startsWith(sender.name, sender.start)) {
-    const end = sender.start + sender.name.length;
-    const colour = `\x1b[${nameColour(sender.name)}m`;
-    styled = `${line.slice(0, sender.start)}${colour}${sender.name}\x1b[39m${line.slice(end)}`;
+export function styleLine(
+  line: string,
+  sender: Sender | undefined,
+  style: LineStyle,
+  earlier?: string,
+): string {
+  if (earlier !== undefined) {
+    const marked = `[${localTime(earlier, style.utc) ?? '--:--'}] ${colourName(line, sender, style)}`;
+    return style.colours ? `${DIM}${marked}${NORMAL_INTENSITY}` : marked;
   }
-  const time = style.times ? localTime(sender.at) : undefined;
+  if (sender === undefined) return line;
+  const styled = colourName(line, sender, style);
+  const time = style.times ? localTime(sender.at, style.utc) : undefined;
   return time === undefined ? styled : `${time} ${styled}`;
+}
+
+const DIM = '\x1b[2m';
+const NORMAL_INTENSITY = '\x1b[22m';
+
+/** The line with its sender's name in the name's colour, when colours are on. */
+function colourName(line: string, sender: Sender | undefined, style: LineStyle): string {
+  if (sender === undefined || !style.colours || !line.startsWith(sender.name, sender.start)) return line;
+  const end = sender.start + sender.name.length;
+  const colour = `\x1b[${nameColour(sender.name)}m`;
+  return `${line.slice(0, sender.start)}${colour}${sender.name}\x1b[39m${line.slice(end)}`;
 }
 
 /**

@@ -3,14 +3,14 @@ import { describe, expect, it } from 'vitest';
 import { RecentTokens } from '../../src/actors/recentTokens.ts';
 import { TokenBucket } from '../../src/actors/tokenBucket.ts';
 
-const signature = (n: number) => Buffer.from(n.toString(16).padStart(64, '0'), 'hex');
+const digest = (n: number) => n.toString(16).padStart(16, '0');
 
 describe('RecentTokens (the replay memory)', () => {
-  it('refuses a signature it remembers and accepts a new one', () => {
+  it('refuses a digest it remembers and accepts a new one', () => {
     const recent = new RecentTokens(3);
-    expect(recent.remember(signature(1))).toBe(true);
-    expect(recent.remember(signature(1))).toBe(false);
-    expect(recent.remember(signature(2))).toBe(true);
+    expect(recent.remember(digest(1))).toBe(true);
+    expect(recent.remember(digest(1))).toBe(false);
+    expect(recent.remember(digest(2))).toBe(true);
   });
 
   it('is bounded: it forgets the oldest first, and remembers exactly the last `capacity`', () => {
@@ -23,7 +23,7 @@ describe('RecentTokens (the replay memory)', () => {
           const model: number[] = []; // the accepted ones, oldest first, at most `capacity`
           for (const n of seen) {
             const fresh = !model.includes(n);
-            expect(recent.remember(signature(n))).toBe(fresh);
+            expect(recent.remember(digest(n))).toBe(fresh);
             if (fresh) {
               model.push(n);
               if (model.length > capacity) model.shift();

@@ -262,4 +262,20 @@ describe('peer actor, what a relayed frame keeps', () => {
     // Queued for every reader, it holds its own bytes, not the 60 KiB read around it.
     expect(frames.run.data.buffer.byteLength).toBeLessThan(4 * frames.run.data.length);
   });
+
+  it('so is a frame followed in its read by a refused line: it is judged once the line is cut out', async () => {
+    const { server, client, events } = await peerWithClient();
+    open = { server, client };
+    // One token, then a line of 60 KiB that is no token: one run for the framing, until the
+    // refused line is cut out of it. (Judged before that, each kept frame held 64 KiB.)
+    const refused = Buffer.alloc(60 * 1024, 0x78);
+    refused[refused.length - 1] = 0x0a;
+    client.write(Buffer.concat([shapedLine(1, 0), refused]));
+    await eventually(() => events.some((e) => e.type === 'rejected'), 'the line to be refused');
+    const frames = events.find((e) => e.type === 'frames');
+    expect(frames?.type).toBe('frames');
+    if (frames?.type !== 'frames') return;
+    expect(frames.run.count).toBe(1);
+    expect(frames.run.data.buffer.byteLength).toBeLessThan(4 * frames.run.data.length);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/configError.ts';
-import { hubConfigSchema } from '../../src/config/hubConfig.ts';
+import { hubConfigSchema, MAX_HISTORY_SECONDS } from '../../src/config/hubConfig.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 
 const load = (flags: Record<string, string>) => loadConfig(hubConfigSchema, { env: {}, flags });
@@ -19,5 +19,48 @@ describe('hub configuration', () => {
 
   it('accepts a large frame limit with a queue to match', () => {
     expect(load({ maxFrameBytes: '2000000', maxQueueBytes: '4000002' }).maxQueueBytes).toBe(4_000_002);
+  });
+});
+
+describe('history settings', () => {
+  const problemsOf = (flags: Record<string, string>): readonly string[] => {
+    try {
+      load(flags);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('keep the last 500 frames, for an hour, 16 MiB at most, by default', () => {
+    const config = load({});
+    expect([config.historyFrames, config.historySeconds, config.historyBytes]).toEqual([
+      500,
+      3_600,
+      16 * 1024 * 1024,
+    ]);
+    expect(config.historySeconds).toBeLessThan(MAX_HISTORY_SECONDS);
+  });
+
+  it('accept 0 for each, which turns history off', () => {
+    for (const key of ['historyFrames', 'historySeconds', 'historyBytes'] as const)
+      expect(load({ [key]: '0' })[key], key).toBe(0);
+  });
+
+  it('refuse an age of 24 h or more in one line that says why: clients would refuse such frames', () => {
+    for (const seconds of ['86400', '90000'])
+      expect(problemsOf({ historySeconds: seconds })).toEqual([
+        `historySeconds = ${seconds} from --history-seconds: must be under 86400 (24 h): clients refuse messages older than their TTL, 24 h by default`,
+      ]);
+    expect(load({ historySeconds: '86399' }).historySeconds).toBe(86_399);
+  });
+
+  it('refuse negative values in our words, one line each', () => {
+    expect(problemsOf({ historyFrames: '-1', historySeconds: '-1', historyBytes: '-1' })).toEqual([
+      'historyFrames = -1 from --history-frames: must be a whole number from 0 to 1000000',
+      'historySeconds = -1 from --history-seconds: must be 0 (no history) or more',
+      'historyBytes = -1 from --history-bytes: must be a whole number of 0 or more',
+    ]);
   });
 });

@@ -141,7 +141,11 @@ describe('openHubRecorder', () => {
   let cleanup: (() => void) | undefined;
   afterEach(() => cleanup?.());
 
-  const hub = recordedHubOf(hubConfigSchema.parse({}), { idleMs: 120_000, pongTimeoutMs: 20_000 });
+  const hub = recordedHubOf(
+    hubConfigSchema.parse({}),
+    { idleMs: 120_000, pongTimeoutMs: 20_000 },
+    'Ep0ch-of_a-test',
+  );
 
   it('creates the file 0600 with its header line at once', async () => {
     const temp = tempDir();
@@ -153,6 +157,12 @@ describe('openHubRecorder', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     const parsed = parseRecording(readFileSync(path, 'utf8'));
     expect(parsed.ok && parsed.recording.header.hub).toEqual(hub);
+    expect(hub.history).toEqual({
+      frames: 500,
+      seconds: 3600,
+      bytes: 16 * 1024 * 1024,
+      epoch: 'Ep0ch-of_a-test',
+    });
     opened.recorder.event({ type: 'joined', peer: 1, remote: '127.0.0.1:1' });
     await opened.recorder.close();
     const again = parseRecording(readFileSync(path, 'utf8'));

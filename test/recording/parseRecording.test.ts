@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/recording/parseRecording.ts';
-import { HEADER, recordingText, TOKEN_A } from './recordingText.ts';
+import { HEADER, historyRecordingText, RECORDED_EPOCH, recordingText, TOKEN_A } from './recordingText.ts';
 
 function problem(text: string): string {
   const parsed = parseRecording(text);
@@ -44,6 +44,37 @@ describe('parseRecording', () => {
   it('refuses a frame that is not a token, saying why (frames are ciphertext only)', () => {
     expect(problem(recordingText({ type: 'frame', t: 0, peer: 1, data: 'hello there' }))).toBe(
       'line 2: frame: data: not a Fernet token: characters outside base64url',
+    );
+  });
+
+  it('reads the history a hub kept and its epoch, and recordings made before hubs kept any', () => {
+    const parsed = parseRecording(historyRecordingText({ frames: 20 }, { type: 'tick', t: 1 }));
+    expect(parsed.ok && parsed.recording.header.hub.history).toEqual({
+      frames: 20,
+      seconds: 3600,
+      bytes: 16 * 1024 * 1024,
+      epoch: RECORDED_EPOCH,
+    });
+    const old = parseRecording(recordingText({ type: 'tick', t: 1 }));
+    expect(old.ok && old.recording.header.hub.history).toBeUndefined();
+    expect(problem(historyRecordingText({}).replace(RECORDED_EPOCH, 'not an epoch'))).toMatch(
+      /^line 1: bad header: hub\.history\.epoch: /,
+    );
+  });
+
+  it('reads a request for history, and refuses one the hub would not have understood', () => {
+    const parsed = parseRecording(
+      recordingText(
+        { type: 'recall', t: 1, peer: 2, request: '#history 50' },
+        { type: 'recall', t: 2, peer: 3, request: `#resume ${RECORDED_EPOCH} -` },
+      ),
+    );
+    expect(parsed.ok && parsed.recording.entries.map((e) => e.record.type)).toEqual(['recall', 'recall']);
+    expect(problem(recordingText({ type: 'recall', t: 1, peer: 2, request: '#history lots' }))).toBe(
+      'line 2: recall: request: not a history request (#history takes one count of frames, e.g. #history 50)',
+    );
+    expect(problem(recordingText({ type: 'recall', t: 1, peer: 2, request: '#nick bob' }))).toBe(
+      'line 2: recall: request: not a history request',
     );
   });
 

@@ -32,3 +32,17 @@ export const TOKEN_A = tokenOf({
 export function recordingText(...records: object[]): string {
   return [HEADER, ...records.map((record) => JSON.stringify(record))].map((line) => `${line}\n`).join('');
 }
+
+/** The epoch of the hub in recordings made by historyRecordingText. */
+export const RECORDED_EPOCH = 'Rec0rded-Ep0ch_1';
+
+/** A recording of a hub that kept history (the default limits unless told), in RECORDED_EPOCH. */
+export function historyRecordingText(
+  limits: { frames?: number; seconds?: number; bytes?: number },
+  ...records: object[]
+): string {
+  const header = JSON.parse(HEADER) as { hub: object };
+  const history = { frames: 500, seconds: 3600, bytes: 16 * 1024 * 1024, epoch: RECORDED_EPOCH, ...limits };
+  const withHistory = JSON.stringify({ ...header, hub: { ...header.hub, history } });
+  return recordingText(...records).replace(HEADER, withHistory);
+}

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import type { HubEvent } from '../../src/streams/hubEvent.ts';
 import { eventRecordSchema } from '../../src/recording/recordingSchema.ts';
 import { isRecordedNotice, recordLine, recordsOf } from '../../src/recording/recordsOf.ts';
+import { hubEventOf } from '../../src/replay/hubEventOf.ts';
+import { tokenDigest } from '../../src/protocol/frameDigest.ts';
 import { tokenOf } from '../support/testKey.ts';
 
 const t1 = tokenOf('one');
@@ -49,6 +51,7 @@ describe('recordsOf', () => {
       },
       { type: 'ping', peer: 1 },
       { type: 'pong', peer: 1 },
+      { type: 'recall', peer: 1, request: { kind: 'history', count: 50 } },
       { type: 'tick', now: 123.4 },
       { type: 'left', peer: 1, reason: 'econnreset' },
       { type: 'shutdown', reason: 'shutdown' },
@@ -60,6 +63,7 @@ describe('recordsOf', () => {
       'reject',
       'ping',
       'pong',
+      'recall',
       'tick',
       'leave',
       'shutdown',
@@ -71,11 +75,31 @@ describe('recordsOf', () => {
     }
   });
 
+  it('records a request for history as its line, which a replay reads back as the same request', () => {
+    const requests: HubEvent[] = [
+      { type: 'recall', peer: 3, request: { kind: 'history', count: 0 } },
+      { type: 'recall', peer: 3, request: { kind: 'history', count: 999_999_999 } },
+      { type: 'recall', peer: 3, request: { kind: 'resume', epoch: 'Ep0ch_1-x', after: tokenDigest(t1) } },
+      { type: 'recall', peer: 3, request: { kind: 'resume', epoch: 'Ep0ch_1-x', after: undefined } },
+    ];
+    const records = requests.flatMap((event) => recordsOf(event, 4));
+    expect(records.map((r) => r.type === 'recall' && r.request)).toEqual([
+      '#history 0',
+      '#history 999999999',
+      `#resume Ep0ch_1-x ${tokenDigest(t1)}`,
+      '#resume Ep0ch_1-x -',
+    ]);
+    const readBack = records.map((record) =>
+      hubEventOf(eventRecordSchema.parse(JSON.parse(recordLine(record)))),
+    );
+    expect(readBack).toEqual(requests);
+  });
+
   it('gives nothing for an event it does not know yet, so a new event never breaks the hub', () => {
     expect(recordsOf({ type: 'something-new' } as unknown as HubEvent, 1)).toEqual([]);
   });
 
-  it('keeps the #error notices, and no other', () => {
+  it('keeps the #error notices and the ends of history answers, and no other', () => {
     expect(
       isRecordedNotice({
         type: 'notice',
@@ -83,6 +107,8 @@ describe('recordsOf', () => {
         text: '#error bad-frame not a Fernet token: wrong length',
       }),
     ).toBe(true);
+    expect(isRecordedNotice({ type: 'notice', peer: 1, text: '#history-end 3 gap' })).toBe(true);
+    expect(isRecordedNotice({ type: 'notice', peer: 1, text: '#history-start' })).toBe(false);
     expect(isRecordedNotice({ type: 'notice', peer: 1, text: '#joined 2 2' })).toBe(false);
     expect(isRecordedNotice({ type: 'close', peer: 1, reason: 'idle' })).toBe(false);
   });

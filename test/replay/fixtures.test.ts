@@ -16,7 +16,13 @@ describe('the session fixtures', () => {
   afterEach(stopAll);
 
   it('are all there', () => {
-    expect(FIXTURES).toEqual(['bad-input', 'joins-and-leaves', 'python-tokens', 'three-people']);
+    expect(FIXTURES).toEqual([
+      'bad-input',
+      'joins-and-leaves',
+      'late-joiner-and-reconnect',
+      'python-tokens',
+      'three-people',
+    ]);
   });
 
   describe.each(FIXTURES)('%s', (name) => {

@@ -70,7 +70,7 @@ describe('the connection limits', () => {
     await third.waitForClose();
     // 127.0.0.2 is another address (all of 127/8 is loopback on Linux): it has its own allowance.
     const other = await welcomed(hub.port, { localAddress: '127.0.0.2' });
-    expect(other.notices[0]).toMatch(/^#hello fernet-chat\/1 \d+ 3$/);
+    expect(other.notices[0]).toMatch(/^#hello fernet-chat\/1 \d+ 3 /); // then the epoch and last frame
     await hub.bin.waitForLine('stderr', /event=refused reason=too-many-connections remote=127\.0\.0\.1/);
     for (const peer of local) peer.destroy();
     other.destroy();
@@ -107,6 +107,9 @@ describe('the connection limits', () => {
       ['--idle-seconds', HUB_DEFAULTS.idleSeconds],
       ['--pong-timeout-seconds', HUB_DEFAULTS.pongTimeoutSeconds],
       ['--shutdown-grace-ms', HUB_DEFAULTS.shutdownGraceMs],
+      ['--history-frames', HUB_DEFAULTS.historyFrames],
+      ['--history-seconds', HUB_DEFAULTS.historySeconds],
+      ['--history-bytes', HUB_DEFAULTS.historyBytes],
     ];
     for (const [flag, value] of limits)
       expect(stdout).toMatch(new RegExp(`${flag} NUMBER .*\\(default: ${value}\\)`));
@@ -117,6 +120,9 @@ describe('the connection limits', () => {
       idleSeconds: 120,
       pongTimeoutSeconds: 20,
       shutdownGraceMs: 5_000,
+      historyFrames: 500,
+      historySeconds: 3_600,
+      historyBytes: 16 * 1024 * 1024,
     });
   });
 });

@@ -52,6 +52,18 @@ describe('localTime', () => {
     }
   });
 
+  it('is HH:MM in UTC when asked, whatever the time zone (a replay reads the same everywhere)', () => {
+    const saved = process.env.TZ;
+    try {
+      process.env.TZ = 'Asia/Kolkata';
+      expect(localTime(AT, true)).toBe('10:07');
+      expect(styleLine('bob: hi', undefined, { ...plain, utc: true }, AT)).toBe('[10:07] bob: hi');
+    } finally {
+      if (saved === undefined) delete process.env.TZ;
+      else process.env.TZ = saved;
+    }
+  });
+
   it('is undefined for what is not a date', () => {
     expect(localTime('not a date')).toBeUndefined();
   });
@@ -98,6 +110,31 @@ describe('styleLine', () => {
   it('with NO_COLOR, shows times but no colour', () => {
     const { line, sender } = shown({ from: 'bob', text: 'hi', at: AT });
     expect(styleLine(line, sender, { times: true, colours: false })).toBe(`${localTime(AT)} bob: hi`);
+  });
+});
+
+describe('styleLine for an earlier line (from history)', () => {
+  it('always starts with its time in brackets, also piped, where a live line has none', () => {
+    const { line, sender } = shown({ from: 'bob', text: 'hi', at: AT });
+    expect(styleLine(line, sender, plain, AT)).toBe(`[${localTime(AT)}] bob: hi`);
+    expect(styleLine(line, sender, plain)).toBe('bob: hi');
+  });
+
+  it('on a terminal is dim, with the name still in its colour, and no second time', () => {
+    const { line, sender } = shown({ from: 'bob', text: 'hi', at: AT });
+    const styled = styleLine(line, sender, both, AT);
+    expect(styled).toBe(`\x1b[2m[${localTime(AT)}] \x1b[${nameColour('bob')}mbob\x1b[39m: hi\x1b[22m`);
+  });
+
+  it('with NO_COLOR keeps the bracketed time as its only mark', () => {
+    const { line, sender } = shown({ from: 'bob', kind: 'join', at: AT });
+    expect(styleLine(line, sender, { times: true, colours: false }, AT)).toBe(
+      `[${localTime(AT)}] * bob joined`,
+    );
+  });
+
+  it('marks bare text without a sender too', () => {
+    expect(styleLine('?: bare text', undefined, plain, AT)).toBe(`[${localTime(AT)}] ?: bare text`);
   });
 });
 
