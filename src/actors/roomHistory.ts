@@ -205,8 +205,10 @@ export class RoomHistory {
 
   private hashThroughNewest(): void {
     if (this.hashedThrough >= this.newest) return;
-    // Only entries after the last hashed frame need hashing; they are at the end.
-    let i = this.entries.length - 1;
+    // Only entries after the last hashed frame need hashing; they are at the end. (None may be
+    // left: everything can go unhashed, by age or for one frame over the byte limit, and the
+    // slots below `head` are empty.)
+    let i = Math.max(this.head, this.entries.length - 1);
     while (i > this.head && this.entries[i - 1]!.first > this.hashedThrough) i--;
     for (; i < this.entries.length; i++) {
       const entry = this.entries[i]!;

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RoomHistory } from '../../src/actors/roomHistory.ts';
 import { tokenDigest } from '../../src/protocol/frameDigest.ts';
@@ -115,6 +116,18 @@ describe('room history', () => {
     expect(history.slice(2, history.newest, Infinity)).toEqual({ runs: [], frames: 0, missing: false });
   });
 
+  it('finds the last frame by digest after everything was forgotten before anyone asked for a digest', () => {
+    // No join or resume hashed `a` or `b` before they went: the first to ask is a resume after them.
+    const history = filled({ ...roomy, maxAgeMs: 100 }, ['a'], ['b']);
+    history.expire(60_000);
+    expect(history.seqOf(tokenDigest('b'))).toBe(2);
+    expect(history.seqOf(tokenDigest('a'))).toBeUndefined();
+    // The same when a frame larger than the byte limit goes as it comes.
+    const tiny = filled({ ...roomy, bytes: 3 }, ['toolong']);
+    expect(tiny.size.frames).toBe(0);
+    expect(tiny.seqOf(tokenDigest('toolong'))).toBe(1);
+  });
+
   it('cuts an answer at the byte limit, keeping the newest frames, and says so', () => {
     const history = filled(roomy, ['aaaa', 'bbbb'], ['cccc', 'dddd']);
     const slice = history.slice(0, 4, 12);
@@ -150,5 +163,143 @@ describe('room history', () => {
     expect(all.length).toBe(history.size.frames);
     expect(all.at(-1)).toBe('f4999.1');
     expect(history.seqOf(tokenDigest('f4999.0'))).toBe(history.newest - 1);
+  });
+});
+
+/** A model of the history: every frame kept in an array, the limits applied one frame at a time. */
+class ModelHistory {
+  kept: { seq: number; text: string; at: number }[] = [];
+  bytes = 0;
+  next = 1;
+  lastEvicted: { seq: number; text: string } | undefined;
+
+  constructor(private readonly limits: { frames: number; bytes: number; maxAgeMs: number }) {}
+
+  append(texts: string[], at: number): void {
+    for (const text of texts) {
+      this.kept.push({ seq: this.next++, text, at });
+      this.bytes += text.length + 1;
+    }
+    while (this.kept.length > this.limits.frames) this.evict();
+    while (this.bytes > this.limits.bytes) this.evict();
+  }
+
+  expire(now: number): void {
+    while (this.kept[0] !== undefined && this.kept[0].at < now - this.limits.maxAgeMs) this.evict();
+  }
+
+  slice(after: number, through: number, maxBytes: number) {
+    const oldest = this.kept[0]?.seq ?? this.next;
+    let missing = Math.min(Math.max(after, oldest - 1), through) > after;
+    const inRange = this.kept.filter((f) => f.seq > after && f.seq <= through);
+    const taken: string[] = [];
+    let bytes = 0;
+    for (const frame of inRange.reverse()) {
+      if (bytes + frame.text.length + 1 > maxBytes) {
+        missing = true;
+        break;
+      }
+      bytes += frame.text.length + 1;
+      taken.unshift(frame.text);
+    }
+    return { texts: taken, frames: taken.length, missing };
+  }
+
+  seqOf(text: string): number | undefined {
+    const kept = this.kept.filter((f) => f.text === text).at(-1);
+    if (kept !== undefined) return kept.seq;
+    return this.lastEvicted?.text === text ? this.lastEvicted.seq : undefined;
+  }
+
+  textOf(seq: number): string | undefined {
+    return (
+      this.kept.find((f) => f.seq === seq)?.text ??
+      (this.lastEvicted?.seq === seq ? this.lastEvicted.text : undefined)
+    );
+  }
+
+  private evict(): void {
+    const frame = this.kept.shift()!;
+    this.bytes -= frame.text.length + 1;
+    this.lastEvicted = frame;
+  }
+}
+
+type Op =
+  | { kind: 'append'; frames: string[]; dt: number }
+  | { kind: 'expire'; dt: number }
+  | { kind: 'slice'; after: number; span: number; maxBytes: number }
+  | { kind: 'lookup'; back: number };
+
+const frameText = fc.oneof(
+  { weight: 20, arbitrary: fc.stringMatching(/^[a-e]{1,40}$/) },
+  // Now and then a frame long enough to be kept as it came, not packed.
+  { weight: 1, arbitrary: fc.integer({ min: 16_000, max: 40_000 }).map((n) => 'L'.repeat(n)) },
+);
+const op: fc.Arbitrary<Op> = fc.oneof(
+  {
+    weight: 6,
+    arbitrary: fc.record({
+      kind: fc.constant('append' as const),
+      frames: fc.array(frameText, { minLength: 1, maxLength: 4 }),
+      dt: fc.nat(50),
+    }),
+  },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant('expire' as const), dt: fc.nat(300) }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('slice' as const),
+      after: fc.nat(40),
+      span: fc.nat(40),
+      maxBytes: fc.oneof(fc.constant(Infinity), fc.nat(200), fc.nat(100_000)),
+    }),
+  },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('lookup' as const), back: fc.nat(30) }) },
+);
+
+describe('room history against a model of it', () => {
+  it('keeps, evicts, slices and names frames as an array of every frame would', () => {
+    fc.assert(
+      fc.property(
+        fc.record({ frames: fc.integer({ min: 1, max: 30 }), bytes: fc.integer({ min: 1, max: 120_000 }) }),
+        fc.array(op, { maxLength: 120 }),
+        (limits, ops) => {
+          const full = { ...limits, maxAgeMs: 500 };
+          const history = new RoomHistory(full);
+          const model = new ModelHistory(full);
+          let now = 0;
+          for (const o of ops) {
+            if (o.kind === 'append') {
+              now += o.dt;
+              history.append(runOf(...o.frames), o.frames.length, now);
+              model.append(o.frames, now);
+            } else if (o.kind === 'expire') {
+              now += o.dt;
+              history.expire(now);
+              model.expire(now);
+            } else if (o.kind === 'slice') {
+              const through = Math.min(model.next - 1, o.after + o.span);
+              const slice = history.slice(o.after, through, o.maxBytes);
+              const expected = model.slice(o.after, through, o.maxBytes);
+              expect({ texts: texts(slice.runs), frames: slice.frames, missing: slice.missing }).toEqual(
+                expected,
+              );
+            } else {
+              const seq = model.next - 1 - o.back;
+              const text = model.textOf(seq);
+              expect(history.digestOf(seq)).toBe(text === undefined ? undefined : tokenDigest(text));
+              if (text !== undefined) expect(history.seqOf(tokenDigest(text))).toBe(model.seqOf(text));
+            }
+            expect([history.oldest, history.newest]).toEqual([
+              model.kept[0]?.seq ?? model.next,
+              model.next - 1,
+            ]);
+            expect(history.size).toEqual({ frames: model.kept.length, bytes: model.bytes });
+          }
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });
