@@ -10,7 +10,7 @@ export interface HistoryLimits {
   readonly maxAgeMs: number;
 }
 
-/** Frames `(after, through]` of the room, as views of what the history keeps (no copy per answer). */
+/** Frames `(after, through]` of the room, as runs that share the relayed Buffers. */
 export interface HistorySlice {
   readonly runs: Buffer[];
   readonly frames: number;
@@ -31,21 +31,9 @@ interface Entry {
 const LF = 0x0a;
 
 /**
- * Runs shorter than this are copied into a slab of the history's own as they are kept; longer
- * ones are kept as they came. The Buffer of a socket read has a backing store of its own, which
- * the allocator placed as a 64 KiB read and shrank to what came: a few hundred small ones kept
- * for minutes pin as many holes in its heap. Measured at 2,000 frames/s (N=100), 500 such frames
- * kept the hub's RSS 13–15 MiB higher, and made its p99 worse, than no history; packed, its RSS
- * is where it is without history. A run this long wastes at most a quarter of a slab.
- */
-const COPY_BELOW_BYTES = 16 * 1024;
-const SLAB_BYTES = 64 * 1024;
-
-/**
  * The room's recent frames, numbered in the order the hub relayed them (1, 2, …; the numbers
- * never leave the hub: clients name frames by digest). It keeps small runs packed into slabs of
- * its own (one copy as they are kept, none per answer) and large ones as the hub relayed them,
- * within three limits, and evicts the oldest first.
+ * never leave the hub: clients name frames by digest). It holds the Buffers the hub relayed,
+ * without copying, within three limits, and evicts the oldest first.
  *
  * Digests are computed lazily, when a join or a resume needs one, so the relaying path does not
  * hash at all; each frame is hashed at most once.
@@ -65,9 +53,6 @@ export class RoomHistory {
    * after it, still resumes complete (a quiet room whose history emptied by age).
    */
   private lastEvicted: { data: Buffer; seq: number; digest?: string } | undefined;
-  /** Where small runs are packed: the slab being filled, and how much of it is. */
-  private slab = Buffer.alloc(0);
-  private slabUsed = 0;
 
   constructor(private readonly limits: HistoryLimits) {}
 
@@ -95,7 +80,7 @@ export class RoomHistory {
       this.next += count;
       return;
     }
-    this.entries.push({ data: this.packed(data), count, first: this.next, at: now, digests: undefined });
+    this.entries.push({ data, count, first: this.next, at: now, digests: undefined });
     this.next += count;
     this.frames += count;
     this.bytes += data.length;
@@ -174,19 +159,6 @@ export class RoomHistory {
     }
     runs.reverse();
     return { runs, frames, missing };
-  }
-
-  /** A small run as a copy in the current slab (a new slab when it is full); a large one as it is. */
-  private packed(data: Buffer): Buffer {
-    if (data.length >= COPY_BELOW_BYTES) return data;
-    if (this.slabUsed + data.length > this.slab.length) {
-      // Unfilled: only the bytes copied in are ever seen, through views of them.
-      this.slab = Buffer.allocUnsafeSlow(SLAB_BYTES);
-      this.slabUsed = 0;
-    }
-    const start = this.slabUsed;
-    this.slabUsed += data.copy(this.slab, start);
-    return this.slab.subarray(start, this.slabUsed);
   }
 
   private entryOf(seq: number): Entry | undefined {

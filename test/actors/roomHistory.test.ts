@@ -24,41 +24,13 @@ describe('room history', () => {
     expect(history.slice(6, 6, Infinity).frames).toBe(0);
   });
 
-  it('packs small runs into slabs of its own, and an answer is views of them, never a copy', () => {
+  it('holds the relayed Buffers themselves: a slice is views of them, never a copy', () => {
+    const data = runOf('a', 'b', 'c');
     const history = new RoomHistory(roomy);
-    const runs = [runOf('a', 'b'), runOf('c')];
-    history.append(runs[0]!, 2, 0);
-    history.append(runs[1]!, 1, 0);
-    // The relayed Buffers are not kept (each would pin its socket read's allocation)…
-    const [view] = history.slice(0, 3, Infinity).runs;
-    for (const run of runs) expect(view?.buffer).not.toBe(run.buffer);
-    // …and what changes in them afterwards is not history's.
-    runs[0]!.fill(0x78);
-    expect(texts(history.slice(0, 3, Infinity).runs)).toEqual(['a', 'b', 'c']);
-    // Two answers share the slab: an answer copies nothing.
-    const again = history.slice(1, 3, Infinity).runs;
-    for (const run of again) expect(run.buffer).toBe(view?.buffer);
-    expect(Buffer.concat(again).toString()).toBe('b\nc\n');
-  });
-
-  it('keeps a large run as it came, without a copy', () => {
-    const large = runOf('x'.repeat(20_000));
-    const history = new RoomHistory(roomy);
-    history.append(runOf('a'), 1, 0);
-    history.append(large, 1, 0);
-    history.append(runOf('b'), 1, 0);
-    const runs = history.slice(0, 3, Infinity).runs;
-    expect(runs.some((run) => run.buffer === large.buffer)).toBe(true);
-    expect(texts(runs)).toEqual(['a', 'x'.repeat(20_000), 'b']);
-  });
-
-  it('keeps every run intact across slabs', () => {
-    const history = new RoomHistory({ ...roomy, frames: 1_000 });
-    // 1,000 frames of 150 bytes: more than two 64 KiB slabs.
-    const frames = Array.from({ length: 1_000 }, (_, i) => `${i}`.padStart(149, '.'));
-    for (const frame of frames) history.append(runOf(frame), 1, 0);
-    expect(texts(history.slice(0, 1_000, Infinity).runs)).toEqual(frames);
-    expect(history.digestOf(1_000)).toBe(tokenDigest(frames[999]!));
+    history.append(data, 3, 0);
+    const [view] = history.slice(1, 3, Infinity).runs;
+    expect(view?.buffer).toBe(data.buffer);
+    expect(view?.toString()).toBe('b\nc\n');
   });
 
   it('evicts the oldest frames past the frame limit, cutting into a run', () => {
