@@ -242,10 +242,12 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
               roster.joinedUnlinked(from);
               return show(`* ${displayText(from)} joined`, displayText(from));
             }
+            const hereBefore = roster.wasHereBefore(peer, from);
             const seen = roster.see(peer, from);
-            // A reply to someone's join is news only to whoever did not know the sender yet.
+            // A reply to someone's join is news only to whoever did not know the sender yet
+            // (after our reconnect, those who were here before are not).
             if (envelope.here === true)
-              return seen.isNew ? show(`* ${seen.label} is here`, seen.label) : EMPTY;
+              return seen.isNew && !hereBefore ? show(`* ${seen.label} is here`, seen.label) : EMPTY;
             // Answer a newcomer, once per join, so that it learns who is here. Only clients that
             // send their id get an answer: older ones would show every answer as a join.
             // In a big room every join would bring an answer from everyone, each relayed to

@@ -17,6 +17,11 @@ export class Roster {
   private readonly members = new Map<number, Member>();
   /** Names from envelopes without a hub id, with how many joins of each are still open. */
   private readonly unlinked = new Map<string, number>();
+  /**
+   * Who was online on the connection before this one. Others keep their ids when our own
+   * connection blinks, so after a reconnect their replies to our new join are not news.
+   */
+  private previous = new Map<number, Member>();
   /** Ids whose owner said goodbye: the hub's `#left` for them is not news. */
   private readonly saidGoodbye = new Set<number>();
   /** Our own hub id on the current connection, when the hub said it. */
@@ -26,6 +31,7 @@ export class Roster {
 
   /** Forgets everything the hub's ids stood for: they are about a connection that is gone. */
   reset(): void {
+    if (this.members.size > 0) this.previous = new Map(this.members);
     this.members.clear();
     this.unlinked.clear();
     this.saidGoodbye.clear();
@@ -41,6 +47,11 @@ export class Roster {
   labelOf(name: string, peer: number | undefined): string {
     const member = peer === undefined ? undefined : this.members.get(peer);
     return member !== undefined && member.name === name ? member.label : displayText(name);
+  }
+
+  /** Whether `peer` was online under `name` on our connection before this one. */
+  wasHereBefore(peer: number, name: string): boolean {
+    return this.previous.get(peer)?.name === name;
   }
 
   /**

@@ -190,6 +190,25 @@ describe('client presence (marble)', () => {
     });
   });
 
+  it('after its own reconnect, does not say again that those who were here are here; a newcomer it does', () => {
+    const seen = outputsOf([
+      'ubdUBc',
+      {
+        u: upAs(3, 2),
+        b: from({ from: 'bob', kind: 'join', here: true, peer: 1 }),
+        d: down,
+        U: upAs(5, 3),
+        // bob kept his id while our connection blinked: his answer to our new join is no news.
+        B: from({ from: 'bob', kind: 'join', here: true, peer: 1, id: testId(62) }),
+        c: from({ from: 'carol', kind: 'join', here: true, peer: 4, id: testId(63) }),
+      },
+    ]);
+    expect(seen.filter((view) => 'type' in view && view.type === 'show')).toEqual([
+      show('* bob is here'),
+      show('* carol is here'),
+    ]);
+  });
+
   it('after a reconnect, does not repeat the hub’s #hello: the link says "* reconnected"', () => {
     scheduler().run(({ cold, expectObservable }) => {
       const link = cold('uh-dUH', {
