@@ -9,7 +9,8 @@ const LF = 0x0a;
 const HASH = 0x23;
 const PING = Buffer.from('#ping');
 const PONG = Buffer.from('#pong');
-const ANSWER = Buffer.from(`${ANSWER_WORD} `);
+const ANSWER = Buffer.from(ANSWER_WORD);
+const SPACE = 0x20;
 /** `#resume`, an epoch of at most 32 and a digest of 16 fit well within this. */
 const MAX_REQUEST_BYTES = 80;
 
@@ -65,8 +66,9 @@ function classifyFrame(data: Buffer, start: number, end: number): Verdict {
   if (end - start === PING.length && data.compare(PING, 0, PING.length, start, end) === 0) return 'ping';
   if (end - start === PONG.length && data.compare(PONG, 0, PONG.length, start, end) === 0) return 'pong';
   if (
-    end - start > ANSWER.length &&
-    data.compare(ANSWER, 0, ANSWER.length, start, start + ANSWER.length) === 0
+    end - start >= ANSWER.length &&
+    data.compare(ANSWER, 0, ANSWER.length, start, start + ANSWER.length) === 0 &&
+    (end - start === ANSWER.length || data[start + ANSWER.length] === SPACE)
   )
     return 'answer';
   return 'command';
