@@ -184,7 +184,7 @@ export const hubConfigSchema = z
       .min(1)
       .optional()
       .describe(
-        'admit only clients holding a chat key whose public admission key is in this file (made by fernet-chat-keygen --admission KEYFILE); needs --hub-name',
+        'admit only clients holding a chat key whose public admission key is in this file (made by fernet-chat-keygen --admission KEYFILE; needs --hub-name)',
       ),
     hubName: z
       .string()
