@@ -131,6 +131,21 @@ describe('a hub with --admit and TLS', () => {
       await stopAll();
     }
   });
+  it('admits a member again over TLS when it reconnects to a restarted hub', async (context) => {
+    if (certs === undefined) return context.skip();
+    const first = await startTestHub([...admitArgs(), ...tlsArgs()]);
+    const alice = startTestClient(first.port, keyFile, 'alice', '--tls-ca', certs.caFile);
+    await alice.waitForLine('stderr', /^\* connected as #\d+, 1 online$/, 15_000);
+    first.bin.kill('SIGKILL');
+    await alice.waitForLine('stderr', '* lost the connection to the hub');
+    const second = await startTestHub([...admitArgs(), ...tlsArgs(), '--port', String(first.port)]);
+    await alice.waitForLine('stderr', '* reconnected', 15_000);
+    await second.bin.waitForLine('stderr', /event=admitted peer=1 /);
+    const bob = startTestClient(second.port, keyFile, 'bob', '--tls-ca', certs.caFile);
+    await bob.waitForLine('stderr', /^\* connected as #\d+, 2 online$/, 15_000);
+    alice.write('back again\n');
+    await bob.waitForLine('stdout', /alice: back again/, 10_000);
+  });
 });
 
 describe('a hub with --admit', () => {
