@@ -3,7 +3,7 @@ import { type AddressInfo, createServer, type Server } from 'node:net';
 import { createServer as createTlsServer, type SecureContextOptions } from 'node:tls';
 import { type AdmissionOptions, admissionGate } from '../actors/admissionGate.ts';
 import { AdmitFileError, readAdmitFile } from '../crypto/admitList.ts';
-import { readTlsFiles } from './tlsFiles.ts';
+import { readTlsFiles, tlsKeyWarning } from './tlsFiles.ts';
 import { interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
@@ -62,6 +62,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       : { admit: config.admit!, keys: admission.keys, name: admission.options.hubName }),
   });
   if (config.unlimited) log({ event: 'unlimited', detail: 'flood control and connection limits are off' });
+  const keyWarning = config.tlsKey === undefined ? undefined : tlsKeyWarning(config.tlsKey);
+  if (keyWarning !== undefined) log({ event: 'warning', detail: keyWarning });
 
   const lineFraming = config.framing === 'line';
   const keepalive =

@@ -1,6 +1,8 @@
 import { createPrivateKey, type KeyObject, X509Certificate } from 'node:crypto';
+import { statSync } from 'node:fs';
 import { createSecureContext, type SecureContextOptions } from 'node:tls';
 import { PemFileError, readPemFile } from '../config/pemFile.ts';
+import { isTooOpen } from '../crypto/keyFile.ts';
 import { HubStartError } from './hubStartError.ts';
 
 /**
@@ -63,4 +65,21 @@ function readPem(path: string, code: 'tls-cert' | 'tls-key', flag: string): stri
     if (error instanceof PemFileError) throw new HubStartError(code, error.message);
     throw error;
   }
+}
+
+/**
+ * A warning for a --tls-key file that group or others may read (the hub starts anyway: the key
+ * guards the transport, not the chat, and a service account's files are often shared by design),
+ * or undefined.
+ */
+export function tlsKeyWarning(keyPath: string): string | undefined {
+  let mode: number;
+  try {
+    mode = statSync(keyPath).mode;
+  } catch {
+    return undefined; // it was just read; a race that removed it is for the reader to find
+  }
+  if (!isTooOpen(mode)) return undefined;
+  const octal = (mode & 0o777).toString(8).padStart(4, '0');
+  return `--tls-key ${keyPath} is readable by others (mode ${octal}): anyone who can read it can pose as this hub; chmod 600 ${keyPath}`;
 }

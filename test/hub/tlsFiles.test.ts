@@ -1,10 +1,11 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HubStartError } from '../../src/hub/hubStartError.ts';
-import { readTlsFiles } from '../../src/hub/tlsFiles.ts';
+import { readTlsFiles, tlsKeyWarning } from '../../src/hub/tlsFiles.ts';
 import { runBin, stopAll } from '../support/bins.ts';
+import { startTestHub } from '../support/hub.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
 import { type TestCerts, testCertsOrSkip } from '../support/tlsCerts.ts';
 
@@ -144,6 +145,19 @@ describe('the hub checks --tls-cert and --tls-key at start', () => {
     expect(run.stderr).toBe(
       `fernet-chat-hub: --tls-key ${certs.elsewhereKey}: this key does not belong to the certificate in --tls-cert ${certs.hubCert}\n`,
     );
+  });
+
+  it('starts, with a warning in its log, when others can read --tls-key', async (context) => {
+    if (certs === undefined) return context.skip();
+    expect(tlsKeyWarning(certs.hubKey)).toBeUndefined();
+    const open = join(dir, 'open.key');
+    copyFileSync(certs.hubKey, open);
+    chmodSync(open, 0o644);
+    const warning = `--tls-key ${open} is readable by others (mode 0644): anyone who can read it can pose as this hub; chmod 600 ${open}`;
+    expect(tlsKeyWarning(open)).toBe(warning);
+    const { bin } = await startTestHub(['--tls-cert', certs.hubCert, '--tls-key', open]);
+    const line = await bin.waitForLine('stderr', /event=warning /);
+    expect(line).toMatch(/event=warning detail=".*is readable by others \(mode 0644\)/);
   });
 
   it('exits 1 with one line for a bad admit file', async () => {
