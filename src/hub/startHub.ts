@@ -4,6 +4,7 @@ import { createServer as createTlsServer, type SecureContextOptions } from 'node
 import { type AdmissionOptions, admissionGate } from '../actors/admissionGate.ts';
 import { AdmitFileError, readAdmitFile } from '../crypto/admitList.ts';
 import { readTlsFiles, tlsKeyWarning } from './tlsFiles.ts';
+import { limitRawConnections } from './rawConnectionLimits.ts';
 import { interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
@@ -138,6 +139,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       detail: error.message,
     }),
   );
+  if (tls !== undefined) limitRawConnections(server, config, (record) => edgeLogs.next(record));
   const connections = serverConnections(
     server,
     (error: NodeJS.ErrnoException) =>

@@ -266,6 +266,43 @@ describe('a hub without --admit', () => {
   });
 });
 
+describe('a TLS hub under its connection limits', () => {
+  it('counts connections still in their handshake against the per-address limit', async (context) => {
+    if (certs === undefined) return context.skip();
+    const hub = await startTestHub([...tlsArgs(), '--max-connections-per-address', '2']);
+    // Two TCP connections that never start TLS hold the address's two places...
+    const idle = await Promise.all([open(hub.port, false), open(hub.port, false)]);
+    const third = await open(hub.port, false);
+    await eventually(() => third.closed, 'the hub to drop the third connection at once');
+    await hub.bin.waitForLine('stderr', /event=refused reason=too-many-connections remote=127\.0\.0\.1/);
+    expect(idle.some((socket) => socket.closed)).toBe(false);
+    // ...until one goes: then a member's TLS connection gets in. (A reset: one that half-closes
+    // mid-handshake keeps its place until the handshake timeout, 10 s.)
+    idle[0]!.socket.resetAndDestroy();
+    // (The hub sees it close a moment later: until then the TLS connection is dropped, and tried again.)
+    const retryOpen = async (): Promise<RawSocket> => {
+      for (let tries = 0; tries < 100; tries++) {
+        const socket = await open(hub.port, true).catch(() => undefined);
+        if (socket !== undefined) return socket;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`no place came free: ${hub.bin.stderr}`);
+    };
+    let member = await retryOpen();
+    await member.waitForLine('#hello ');
+    let other = idle[1]!;
+    // Places come back as connections go, TLS ones too: nothing is counted twice or kept.
+    for (let round = 0; round < 3; round++) {
+      member.destroy();
+      // (The first time, a plain socket still in its handshake: reset, as above.)
+      if (round === 0) other.socket.resetAndDestroy();
+      else other.destroy();
+      [member, other] = await Promise.all([retryOpen(), retryOpen()]);
+      await Promise.all([member, other].map((socket) => socket.waitForLine('#hello ')));
+    }
+  });
+});
+
 describe('TLS failures, in one line each', () => {
   const client = (port: number, ...more: string[]) =>
     runClientToExit([
