@@ -45,7 +45,7 @@ await runCommand(
     schema: keygenSchema,
     maxPositionals: 1,
     notes: [
-      'Exit status: 0 written; 1 refused (the file exists, or chave.key is not a saved Fernet key); 2 bad usage.',
+      'Exit status: 0 written (or printed); 1 refused (the file exists, chave.key is not a saved Fernet key, or the --admission key file cannot be read); 2 bad usage.',
     ],
   },
   async (config, positionals) => {
