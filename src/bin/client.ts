@@ -3,6 +3,7 @@ import { userInfo } from 'node:os';
 import { runClient } from '../client/runClient.ts';
 import { clientConfigSchema } from '../config/clientConfig.ts';
 import { ConfigError } from '../config/configError.ts';
+import { PemFileError, readCaFile } from '../config/pemFile.ts';
 import { KeyFileError, readKeyFile } from '../crypto/keyFile.ts';
 import { nameSchema } from '../protocol/envelope.ts';
 import { ask } from '../streams/terminal.ts';
@@ -25,8 +26,15 @@ await runCommand(
       if (error instanceof KeyFileError) throw new ConfigError([error.message]);
       throw error;
     }
+    let tlsCa: string | undefined;
+    try {
+      tlsCa = config.tlsCa === undefined ? undefined : readCaFile(config.tlsCa, '--tls-ca');
+    } catch (error) {
+      if (error instanceof PemFileError) throw new ConfigError([error.message]);
+      throw error;
+    }
     const name = config.name ?? (await chooseName());
-    return runClient({ ...config, name }, ring);
+    return runClient({ ...config, name }, ring, tlsCa);
   },
 );
 

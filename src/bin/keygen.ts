@@ -3,7 +3,9 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { FernetKey } from '../crypto/fernetKey.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
-import { KeyFileError, writeKeyFile } from '../crypto/keyFile.ts';
+import { KeyFileError, readKeyFile, writeKeyFile } from '../crypto/keyFile.ts';
+import { admissionKeyOf } from '../crypto/admissionKey.ts';
+import { ConfigError } from '../config/configError.ts';
 import { parseSeedKey, SEED_KEY_MAX_BYTES } from '../crypto/seedKey.ts';
 import { SeedKeyError } from '../crypto/seedKeyError.ts';
 import { runCommand } from './runMain.ts';
@@ -16,6 +18,13 @@ const keygenSchema = z.strictObject({
     .describe(
       "import the key of the seed's Python chat from its pickled chave.key (read as data: nothing in it is run)",
     ),
+  admission: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "print the public admission key of each key in this key file, for a hub's --admit file (writes nothing)",
+    ),
 });
 
 /** A file that cannot be imported: bad, hostile, missing or unreadable. Exit status 1. */
@@ -24,19 +33,29 @@ class ImportError extends Error {}
 await runCommand(
   {
     name: 'fernet-chat-keygen',
-    usage: 'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]',
+    usage:
+      'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]\n       fernet-chat-keygen --admission KEYFILE > admit.keys',
     summary:
       'Writes a new Fernet key to FILE (default chat.key) with mode 0600. It never overwrites a file.\n' +
       'Share the file with the people you chat with over a channel you trust; anyone with it can read the chat.\n' +
       "With --from-seed, the key is not new but the one in the seed program's chave.key, so that fernet-chat\n" +
-      'and the Python chat can read each other.',
+      'and the Python chat can read each other.\n' +
+      "With --admission, it prints the public admission key of each key in KEYFILE, one a line: the hub's\n" +
+      '--admit file, which admits holders of those keys and decrypts nothing.',
     schema: keygenSchema,
     maxPositionals: 1,
     notes: [
-      'Exit status: 0 written; 1 refused (the file exists, or chave.key is not a saved Fernet key); 2 bad usage.',
+      'Exit status: 0 written (or printed); 1 refused (the file exists, chave.key is not a saved Fernet key, or the --admission key file cannot be read); 2 bad usage.',
     ],
   },
   async (config, positionals) => {
+    if (config.admission !== undefined) {
+      if (positionals.length > 0 || config.fromSeed !== undefined)
+        throw new ConfigError([
+          '--admission reads a key file and writes nothing: give it no FILE and no --from-seed',
+        ]);
+      return printAdmissionKeys(config.admission);
+    }
     const file = positionals[0] ?? 'chat.key';
     const seed = config.fromSeed;
     let key: FernetKey;
@@ -64,6 +83,24 @@ await runCommand(
     return 0;
   },
 );
+
+/** Prints one `--admit` line per key of a key file, with its fingerprint as a comment. */
+function printAdmissionKeys(path: string): number {
+  let ring: ReturnType<typeof readKeyFile>;
+  try {
+    ring = readKeyFile(path);
+  } catch (error) {
+    if (error instanceof KeyFileError) {
+      process.stderr.write(`fernet-chat-keygen: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+  process.stdout.write(`# fernet-chat admission keys of ${path} (public: they decrypt nothing)\n`);
+  for (const key of ring.keys)
+    process.stdout.write(`${admissionKeyOf(key).publicKey} # key ${fingerprint(key)}\n`);
+  return 0;
+}
 
 /**
  * Reads the seed's pickled Fernet as bytes, at most a little more than the parser accepts (so

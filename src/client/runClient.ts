@@ -7,6 +7,7 @@ import type { KeyRing } from '../crypto/keyRing.ts';
 import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
 import { HubLink } from '../streams/hubLink.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
+import { answerChallenge } from '../crypto/answerChallenge.ts';
 import { openTerminal } from '../streams/terminal.ts';
 
 /** The hub's default frame limit: a longer token would be refused, so it is not sent. */
@@ -24,10 +25,16 @@ const HELLO_TIMEOUT_MS = 5_000;
  * exit status: 0 when input ended and everything was sent, 1 when the hub could not be reached
  * (at start, or at all with --no-reconnect) or lines were left unsent.
  */
-export async function runClient(config: ClientConfig & { name: string }, ring: KeyRing): Promise<number> {
+export async function runClient(
+  config: ClientConfig & { name: string },
+  ring: KeyRing,
+  /** The PEM of --tls-ca, read by the bin. */
+  tlsCa?: string,
+): Promise<number> {
+  const tls = config.tls || tlsCa !== undefined ? (tlsCa === undefined ? {} : { ca: tlsCa }) : undefined;
   let first: Awaited<ReturnType<typeof connectSocket>>;
   try {
-    first = await connectSocket(config.host, config.port);
+    first = await connectSocket(config.host, config.port, undefined, tls);
   } catch (error) {
     if (error instanceof ConnectError) {
       process.stderr.write(`fernet-chat-client: ${error.message}\n`);
@@ -46,6 +53,9 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     onStatus: (line) => terminal.notify(line),
     // A hub says #hello at once: a port that stays silent a few seconds is no hub, or a dead one.
     welcomeTimeoutMs: Math.min(config.pongTimeoutSeconds * 1000, HELLO_TIMEOUT_MS),
+    ...(tls === undefined ? {} : { tls }),
+    // Bound to the name we reach the hub by: an answer signed for it is no use at any other hub.
+    answer: (challenge) => answerChallenge(ring, challenge, config.hubName ?? config.host),
   });
   const seedFraming = config.framing === 'chunk';
   const actor = clientActor({

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HUB_NAME_PATTERN } from '../protocol/admission.ts';
 import { nameSchema } from '../protocol/envelope.ts';
 import { framingSchema } from './hubConfig.ts';
 
@@ -52,6 +53,22 @@ export const clientConfigSchema = z.strictObject({
     .describe(
       'on connecting, show up to this many earlier messages the hub kept, marked as earlier (0: none); reconnects resume where they left off either way',
     ),
+  tls: z
+    .boolean()
+    .default(false)
+    .describe(
+      "connect with TLS, checking the hub's certificate and that it is for --host (on with --tls-ca)",
+    ),
+  tlsCa: z
+    .string()
+    .min(1)
+    .optional()
+    .describe("trust this PEM CA file for the hub's certificate (a self-signed hub); implies --tls"),
+  hubName: z
+    .string()
+    .regex(HUB_NAME_PATTERN, { message: 'must be a host name or address, without spaces' })
+    .optional()
+    .describe("the hub's name as it gives it in its admission challenge (its --hub-name); default: --host"),
   reconnect: z
     .boolean()
     .default(true)

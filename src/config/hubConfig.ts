@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HUB_NAME_PATTERN } from '../protocol/admission.ts';
 
 /** The hub's limits, each a named default, chosen on purpose (see the README's limits table). */
 export const HUB_DEFAULTS = {
@@ -40,6 +41,8 @@ export const HUB_DEFAULTS = {
   historyFrames: 500,
   historySeconds: 3_600,
   historyBytes: 16 * 1024 * 1024,
+  /** Seconds a connection gets to answer the admission challenge (a client answers in milliseconds). */
+  admitTimeoutSeconds: 5,
 } as const;
 
 /** Clients refuse tokens older than their TTL, 24 h by default: history older is no use to them. */
@@ -170,12 +173,52 @@ export const hubConfigSchema = z
       .min(1)
       .optional()
       .describe('record every event to this new JSON-lines file (mode 0600) for fernet-chat-replay'),
+    tlsCert: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('TLS: this PEM certificate (chain), with --tls-key; clients then need --tls'),
+    tlsKey: z.string().min(1).optional().describe('TLS: the PEM private key of --tls-cert'),
+    admit: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        'admit only clients holding a chat key whose public admission key is in this file (made by fernet-chat-keygen --admission KEYFILE; needs --hub-name)',
+      ),
+    hubName: z
+      .string()
+      .regex(HUB_NAME_PATTERN, { message: 'must be a host name or address, without spaces' })
+      .optional()
+      .describe(
+        'with --admit: the name clients reach this hub by (their --host), to which their answers are bound',
+      ),
+    admitTimeoutSeconds: z
+      .number()
+      .positive()
+      .max(60)
+      .default(HUB_DEFAULTS.admitTimeoutSeconds)
+      .describe('with --admit: seconds a connection gets to answer the challenge (#bye unauthorized after)'),
   })
   .refine((config) => config.maxQueueBytes >= 2 * (config.maxFrameBytes + 1), {
     // Otherwise one large frame would overflow every recipient's queue and drop them all.
     path: ['maxQueueBytes'],
     message:
       'must be at least twice --max-frame-bytes, so that one frame cannot make a client a slow consumer',
+  })
+  .refine((config) => (config.tlsCert === undefined) === (config.tlsKey === undefined), {
+    path: ['tlsCert'],
+    message: 'TLS needs both --tls-cert and --tls-key (the certificate and its private key)',
+  })
+  .refine((config) => config.admit === undefined || config.framing === 'line', {
+    // The seed's clients know no notices, so they could never answer a challenge.
+    path: ['admit'],
+    message: "cannot be used with --framing chunk: the seed's clients cannot answer the admission challenge",
+  })
+  .refine((config) => config.admit === undefined || config.hubName !== undefined, {
+    path: ['admit'],
+    message:
+      'needs --hub-name, the name clients reach this hub by (what they give as --host): their answers are bound to it',
   });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;

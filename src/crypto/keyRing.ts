@@ -40,6 +40,11 @@ export class KeyRing {
     return this.#keys[0]!;
   }
 
+  /** Every key, primary first: each can answer a hub's admission challenge. */
+  get keys(): readonly FernetKey[] {
+    return this.#keys;
+  }
+
   get size(): number {
     return this.#keys.length;
   }

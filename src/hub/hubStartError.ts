@@ -10,6 +10,8 @@ import type { RecordingFileError } from '../recording/recordingFile.ts';
  * - `unknown-host`: `--host` is a name that does not resolve (or not a valid address).
  * - `listen-failed`: any other refusal to listen; the message carries the system's code.
  * - `exists`, `no-directory`, `cannot-create`: the `--record` file (RecordingFileError).
+ * - `tls-cert`, `tls-key`: the `--tls-cert` or `--tls-key` file cannot be used (tlsFiles.ts).
+ * - `admit-file`: the `--admit` file cannot be used (AdmitFileError).
  */
 export type HubStartErrorCode =
   | 'address-in-use'
@@ -17,6 +19,9 @@ export type HubStartErrorCode =
   | 'no-such-address'
   | 'unknown-host'
   | 'listen-failed'
+  | 'tls-cert'
+  | 'tls-key'
+  | 'admit-file'
   | RecordingFileError['code'];
 
 export class HubStartError extends Error {

@@ -6,7 +6,8 @@ export const LOG_REPEAT_WINDOW_MS = 1_000;
 
 /**
  * The hub's log events that an outsider can repeat at will: refused frames (per peer and code),
- * refused connections (per address and reason) and accept failures (per code). The first is
+ * refused connections (per address and reason), accept failures (per code) and failed TLS
+ * handshakes (per address and code). The first is
  * logged as it comes, the rest of a window as one line with a count:
  * `event=reject peer=7 code=bad-frame count=32767`.
  */
@@ -18,6 +19,8 @@ export function logKindOf(record: LogRecord): string | undefined {
       return `refused ${record.remote} ${record.reason}`;
     case 'accept-error':
       return `accept-error ${record.code}`;
+    case 'tls-error':
+      return `tls-error ${record.remote} ${record.code}`;
     default:
       return undefined;
   }

@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type AddressInfo, createServer, type Server } from 'node:net';
+import { createServer as createTlsServer, type SecureContextOptions } from 'node:tls';
+import { type AdmissionOptions, admissionGate } from '../actors/admissionGate.ts';
+import { AdmitFileError, readAdmitFile } from '../crypto/admitList.ts';
+import { readTlsFiles, tlsKeyWarning } from './tlsFiles.ts';
+import { limitRawConnections } from './rawConnectionLimits.ts';
 import { interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
@@ -34,15 +39,32 @@ export interface RunningHub {
  */
 export async function startHub(settings: HubConfig, log: (record: LogRecord) => void): Promise<RunningHub> {
   const config = effectiveLimits(settings);
+  // Files first: a bad certificate or admit file stops the start before anything listens.
+  const tls =
+    config.tlsCert !== undefined && config.tlsKey !== undefined
+      ? readTlsFiles(config.tlsCert, config.tlsKey)
+      : undefined;
+  const admission = admissionOf(config);
   // Sockets keep Node's default high-water mark: it also bounds what a paused socket reads ahead
   // (PeerActor counts backed-up writes by its own mark, WRITE_HIGH_WATER_BYTES).
   // Half-open: a client's FIN does not end our side until flood control has let its last
   // frames through (PeerActor ends it).
-  const server = createServer({ noDelay: true, allowHalfOpen: true });
+  const server = tls === undefined ? createServer({ noDelay: true, allowHalfOpen: true }) : tlsServer(tls);
   await listen(server, config);
   const address = server.address() as AddressInfo;
-  log({ event: 'listening', host: address.address, port: address.port, framing: config.framing });
+  log({
+    event: 'listening',
+    host: address.address,
+    port: address.port,
+    framing: config.framing,
+    ...(tls === undefined ? {} : { tls: 'on' }),
+    ...(admission === undefined
+      ? {}
+      : { admit: config.admit!, keys: admission.keys, name: admission.options.hubName }),
+  });
   if (config.unlimited) log({ event: 'unlimited', detail: 'flood control and connection limits are off' });
+  const keyWarning = config.tlsKey === undefined ? undefined : tlsKeyWarning(config.tlsKey);
+  if (keyWarning !== undefined) log({ event: 'warning', detail: keyWarning });
 
   const lineFraming = config.framing === 'line';
   const keepalive =
@@ -51,7 +73,11 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       : undefined;
   // Line framing only: the seed's clients cannot ask for history (docs/protocol.md).
   const history = lineFraming ? historyOf(config) : undefined;
-  const ticks = tickMsOf(keepalive, history !== undefined && history.limits.maxAgeMs > 0);
+  const ticks = tickMsOf(
+    keepalive,
+    history !== undefined && history.limits.maxAgeMs > 0,
+    admission?.options.timeoutMs,
+  );
   const recording =
     config.record === undefined
       ? undefined
@@ -103,8 +129,22 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     onUnderLimit: (peer) => backpressure.underLimit(peer),
     onGone: forget,
   };
-  const connections = serverConnections(server, (error: NodeJS.ErrnoException) =>
-    edgeLogs.next({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
+  // A client that fails its TLS handshake (plain TCP to a TLS hub, a CA it does not trust) never
+  // becomes a peer: one line, counted per address like refused connections.
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
+    edgeLogs.next({
+      event: 'tls-error',
+      remote: socket.remoteAddress ?? '?',
+      code: error.code ?? 'error',
+      detail: error.message,
+    }),
+  );
+  if (tls !== undefined) limitRawConnections(server, config, (record) => edgeLogs.next(record));
+  const connections = serverConnections(
+    server,
+    (error: NodeJS.ErrnoException) =>
+      edgeLogs.next({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
+    tls === undefined ? 'connection' : 'secureConnection',
   ).pipe(map((socket) => new PeerActor(nextId++, socket, peerOptions)));
 
   const events = merge(
@@ -151,9 +191,14 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
         return;
     }
   };
-  const actor = withRecorder(
-    recorder,
-    hubActor({ notices: lineFraming, keepalive, presenceLimit: config.presenceLimit, history }),
+  // The recording is taken at the room, behind the gate: it holds the members, and replays
+  // without the admission keys (an outsider turned away is in the log only).
+  const actor = admissionGate(
+    admission?.options,
+    withRecorder(
+      recorder,
+      hubActor({ notices: lineFraming, keepalive, presenceLimit: config.presenceLimit, history }),
+    ),
   );
   let fail: (error: unknown) => void = () => {};
   const failed = new Promise<never>((_, reject) => {
@@ -205,16 +250,55 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
 }
 
 /**
- * Keepalive is judged a few times per its shortest period, and never more than every 50 ms;
- * history's age limit once a second is plenty. Undefined: neither needs the time.
+ * Keepalive and the admission timeout are judged a few times per their shortest period, and
+ * never more than every 50 ms; history's age limit once a second is plenty. Undefined: nothing
+ * needs the time.
  */
 function tickMsOf(
   keepalive: { idleMs: number; pongTimeoutMs: number } | undefined,
   historyAges: boolean,
+  admitTimeoutMs?: number,
 ): number | undefined {
-  if (keepalive !== undefined)
-    return Math.max(50, Math.min(5_000, Math.min(keepalive.idleMs, keepalive.pongTimeoutMs) / 4));
+  const periods = [
+    ...(keepalive === undefined ? [] : [keepalive.idleMs, keepalive.pongTimeoutMs]),
+    ...(admitTimeoutMs === undefined ? [] : [admitTimeoutMs]),
+  ];
+  if (periods.length > 0) return Math.max(50, Math.min(5_000, Math.min(...periods) / 4));
   return historyAges ? 1_000 : undefined;
+}
+
+/** How long a client may take over its TLS handshake: connections still in it hold a socket. */
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+function tlsServer(options: SecureContextOptions): Server {
+  return createTlsServer({
+    ...options,
+    noDelay: true,
+    allowHalfOpen: true,
+    handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+    minVersion: 'TLSv1.2',
+  });
+}
+
+/** The admission gate's settings, with --admit; the admit file is read (and checked) here. */
+function admissionOf(config: HubConfig): { options: AdmissionOptions; keys: number } | undefined {
+  if (config.admit === undefined || config.hubName === undefined) return undefined;
+  let admit: ReturnType<typeof readAdmitFile>;
+  try {
+    admit = readAdmitFile(config.admit);
+  } catch (error) {
+    if (error instanceof AdmitFileError) throw new HubStartError('admit-file', error.message);
+    throw error;
+  }
+  return {
+    keys: admit.size,
+    options: {
+      admit,
+      hubName: config.hubName,
+      timeoutMs: config.admitTimeoutSeconds * 1000,
+      nonce: () => randomBytes(32).toString('base64url'),
+    },
+  };
 }
 
 /**

@@ -3,11 +3,14 @@ import type { HubEvent, PeerId } from './hubEvent.ts';
 import { describeShapeProblem, tokenShapeProblem } from '../protocol/tokenShape.ts';
 import type { FrameEvent } from './frameEvent.ts';
 import { parseHistoryRequest } from '../protocol/historyRequest.ts';
+import { ANSWER_WORD, MAX_ANSWER_BYTES, parseAnswer } from '../protocol/admission.ts';
 
 const LF = 0x0a;
 const HASH = 0x23;
 const PING = Buffer.from('#ping');
 const PONG = Buffer.from('#pong');
+const ANSWER = Buffer.from(ANSWER_WORD);
+const SPACE = 0x20;
 /** `#resume`, an epoch of at most 32 and a digest of 16 fit well within this. */
 const MAX_REQUEST_BYTES = 80;
 
@@ -56,12 +59,18 @@ function classifyRun(peer: PeerId, data: Buffer, count: number, out: HubEventSin
     out.next({ type: 'frames', peer, run: { kind: 'frames', data: data.subarray(goodStart), count: good } });
 }
 
-type Verdict = 'ping' | 'pong' | 'command' | ReturnType<typeof tokenShapeProblem>;
+type Verdict = 'ping' | 'pong' | 'answer' | 'command' | ReturnType<typeof tokenShapeProblem>;
 
 function classifyFrame(data: Buffer, start: number, end: number): Verdict {
   if (data[start] !== HASH) return tokenShapeProblem(data, start, end);
   if (end - start === PING.length && data.compare(PING, 0, PING.length, start, end) === 0) return 'ping';
   if (end - start === PONG.length && data.compare(PONG, 0, PONG.length, start, end) === 0) return 'pong';
+  if (
+    end - start >= ANSWER.length &&
+    data.compare(ANSWER, 0, ANSWER.length, start, start + ANSWER.length) === 0 &&
+    (end - start === ANSWER.length || data[start + ANSWER.length] === SPACE)
+  )
+    return 'answer';
   return 'command';
 }
 
@@ -77,6 +86,13 @@ function verdictEvent(
       return { type: 'ping', peer };
     case 'pong':
       return { type: 'pong', peer };
+    case 'answer': {
+      // One byte past the limit is enough for the parser to say it is too long.
+      const answer = parseAnswer(data.toString('latin1', start, Math.min(end, start + MAX_ANSWER_BYTES + 1)));
+      return answer.ok
+        ? { type: 'answer', peer, pairs: answer.pairs }
+        : { type: 'rejected', peer, code: 'bad-request', detail: answer.detail };
+    }
     case 'command': {
       const request = parseHistoryRequest(
         data.toString('latin1', start, Math.min(end, start + MAX_REQUEST_BYTES)),

@@ -1,3 +1,4 @@
+import type { AnswerPair } from '../protocol/admission.ts';
 import type { HistoryRequest } from '../protocol/historyRequest.ts';
 import type { FrameRun } from './frameEvent.ts';
 import type { Recipients } from './recipients.ts';
@@ -18,6 +19,11 @@ export type HubEvent =
   /** `#history N` or `#resume EPOCH DIGEST`: the peer asks for what was said before it came. */
   | { readonly type: 'recall'; readonly peer: PeerId; readonly request: HistoryRequest }
   | { readonly type: 'left'; readonly peer: PeerId; readonly reason: string }
+  /**
+   * `#answer`: the peer's answer to the hub's admission challenge. The admission gate takes it
+   * (src/actors/admissionGate.ts); the room never sees one.
+   */
+  | { readonly type: 'answer'; readonly peer: PeerId; readonly pairs: readonly AnswerPair[] }
   | { readonly type: 'shutdown'; readonly reason: string }
   /** The passing of time, for keepalive: `now` in milliseconds on any monotonic clock. */
   | { readonly type: 'tick'; readonly now: number };

@@ -2,7 +2,7 @@ import type { Socket } from 'node:net';
 import { Observable } from 'rxjs';
 import type { LinkEvent } from './linkEvent.ts';
 import { backoffDelay } from './backoff.ts';
-import { connectSocket } from './connectSocket.ts';
+import { type ConnectTls, connectSocket } from './connectSocket.ts';
 import type { Framing } from './frameEvent.ts';
 import { forEachFrame } from './frameEvent.ts';
 import { FrameSplitter } from './frameSplitter.ts';
@@ -19,6 +19,13 @@ export interface HubLinkOptions {
   readonly onStatus: (line: string) => void;
   /** Line framing: drop a connection on which the hub has not said `#hello` within this time. */
   readonly welcomeTimeoutMs?: number;
+  /** Reconnect with TLS too (the first socket is the caller's). */
+  readonly tls?: ConnectTls;
+  /**
+   * The answer to a hub's `#challenge` (its whole line): the `#answer` line to send, or why
+   * not to answer, which ends the link. Without it, a hub that asks for admission is refused.
+   */
+  readonly answer?: (challenge: string) => { ok: true; line: string } | { ok: false; message: string };
 }
 
 /** How long ending may wait for what was written to go out, and then for the hub to close. */
@@ -28,6 +35,8 @@ const END_LINGER_MS = 2_000;
 /** Frames from the hub may exceed the hub's own default limit; this only bounds memory. */
 const MAX_INCOMING_FRAME_BYTES = 1024 * 1024;
 const HELLO = '#hello ';
+const CHALLENGE = '#challenge ';
+const UNAUTHORIZED = '#bye unauthorized';
 
 /**
  * The client's connection to the hub, kept up across losses: an already connected socket
@@ -75,9 +84,9 @@ export class HubLink {
           options.framing === 'line' && options.welcomeTimeoutMs !== undefined
             ? setTimeout(() => {
                 if (!this.welcomedOnce)
-                  this.failure = `nothing at ${where} said #hello: is it a fernet-chat hub?`;
+                  this.failure = `nothing at ${where} said #hello: is it a fernet-chat hub?${options.tls === undefined ? ' (one with TLS needs --tls)' : ''}`;
                 say(
-                  `* the hub said nothing within ${(options.welcomeTimeoutMs ?? 0) / 1000} s; dropping the connection (is ${where} a fernet-chat hub?)`,
+                  `* the hub said nothing within ${(options.welcomeTimeoutMs ?? 0) / 1000} s; dropping the connection (is ${where} a fernet-chat hub?${options.tls === undefined ? ' one with TLS needs --tls' : ''})`,
                 );
                 socket.destroy();
               }, options.welcomeTimeoutMs)
@@ -112,6 +121,17 @@ export class HubLink {
           );
           socket.destroy();
         };
+        /** The hub admits key holders only: sign its challenge with our keys, or give up. */
+        const answer = (challenge: string) => {
+          const reply = options.answer?.(challenge) ?? {
+            ok: false,
+            message: `the hub at ${where} admits members only, and this client cannot answer its challenge`,
+          };
+          if (reply.ok) return socket.write(`${reply.line}\n`);
+          clearTimeout(silence);
+          this.failure = reply.message;
+          socket.destroy();
+        };
         const splitter = new FrameSplitter({
           maxFrameBytes: MAX_INCOMING_FRAME_BYTES,
           framing: options.framing,
@@ -129,7 +149,11 @@ export class HubLink {
               if (!welcomed && options.framing === 'line') {
                 // A hub that turns us away says `#bye hub-full` first: a notice, still a hub.
                 if (frame.startsWith(HELLO)) welcome(frame);
+                else if (frame.startsWith(CHALLENGE)) return void answer(frame);
                 else if (!frame.startsWith('#')) return notAHub(frame);
+                // Retrying would be refused alike: the hub does not hold any of our keys' public halves.
+                if (frame === UNAUTHORIZED || frame.startsWith(`${UNAUTHORIZED} `))
+                  this.failure = `the hub at ${where} did not admit us: none of the keys in our key file is on its --admit list, or the answer came too late`;
               }
               subscriber.next({ type: 'frame', frame });
             });
@@ -155,7 +179,7 @@ export class HubLink {
         attempt++;
         const delay = backoffDelay(attempt);
         retry = setTimeout(() => {
-          connectSocket(options.host, options.port).then(
+          connectSocket(options.host, options.port, undefined, options.tls).then(
             (socket) => {
               if (this.ending || subscriber.closed) return socket.destroy();
               attach(socket, true);

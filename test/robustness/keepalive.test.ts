@@ -188,7 +188,7 @@ describe('the client keepalive', () => {
     const exit = await alice.waitForExit();
     expect(exit.code).toBe(1);
     expect(alice.lines('stderr')).toContain(
-      `fernet-chat-client: nothing at 127.0.0.1:${port} said #hello: is it a fernet-chat hub?`,
+      `fernet-chat-client: nothing at 127.0.0.1:${port} said #hello: is it a fernet-chat hub? (one with TLS needs --tls)`,
     );
     expect(received).toEqual([]);
   });

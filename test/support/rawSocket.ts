@@ -1,4 +1,5 @@
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { eventually } from './eventually.ts';
 
 /** A bare TCP connection to the hub that keeps every byte it receives. */
@@ -24,6 +25,18 @@ export class RawSocket {
       const socket = connect({ host, port, allowHalfOpen: options.allowHalfOpen ?? false });
       socket.once('error', reject);
       socket.once('connect', () => {
+        socket.off('error', reject);
+        resolve(new RawSocket(socket));
+      });
+    });
+  }
+
+  /** The same over TLS, trusting `ca` and checking the certificate is for `host`. */
+  static openTls(port: number, ca: string, host = '127.0.0.1'): Promise<RawSocket> {
+    return new Promise((resolve, reject) => {
+      const socket = connectTls({ host, port, ca });
+      socket.once('error', reject);
+      socket.once('secureConnect', () => {
         socket.off('error', reject);
         resolve(new RawSocket(socket));
       });
