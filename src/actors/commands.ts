@@ -7,6 +7,8 @@ export type Typed =
   | { readonly kind: 'me'; readonly text: string }
   | { readonly kind: 'nick'; readonly name: string }
   | { readonly kind: 'who' }
+  | { readonly kind: 'whois'; readonly name: string }
+  | { readonly kind: 'trust'; readonly name: string }
   | { readonly kind: 'help' }
   | { readonly kind: 'quit' }
   | { readonly kind: 'nothing' }
@@ -18,6 +20,8 @@ export const HELP_LINES = [
   '*   /who            who is online',
   '*   /me waves       says "* alice waves"',
   '*   /nick newname   changes your name (the others are told)',
+  "*   /whois bob      bob's key fingerprint, to compare with bob out of band",
+  '*   /trust bob      accepts the new key bob signs with (after a warning)',
   '*   /quit           leaves (as Ctrl-D does)',
   '*   /help           this list',
   '*   //text          sends "/text" (a line that starts with /)',
@@ -35,6 +39,12 @@ export function parseTyped(line: string): Typed {
       return { kind: 'who' };
     case 'quit':
       return { kind: 'quit' };
+    case 'whois':
+    case 'trust': {
+      const name = rest.trim();
+      if (name === '') return { kind: 'error', line: `! /${word} needs a name, e.g. /${word} bob` };
+      return { kind: word, name };
+    }
     case 'me':
       return rest.trim() === ''
         ? { kind: 'error', line: '! /me needs an action, e.g. /me waves' }
