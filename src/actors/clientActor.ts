@@ -38,7 +38,7 @@ import { RecentTokens } from './recentTokens.ts';
 import { type AnswerEnd, ResumeState } from './resumeState.ts';
 import { Roster } from './roster.ts';
 import { showPlaintext } from './showPlaintext.ts';
-import type { PinState } from './pinnedNames.ts';
+import type { Pin, PinState } from './pinnedNames.ts';
 import { SignedNames } from './signedNames.ts';
 
 export const CLIENT_ACTOR_DEFAULTS = {
@@ -95,6 +95,8 @@ export interface ClientInputs {
   readonly typed: Observable<string>;
   /** The connection to the hub: up, frames, down (and up again after a reconnect). */
   readonly link: Observable<LinkEvent>;
+  /** The pinned names, each time the pins file is edited (by hand, or by another client). */
+  readonly pinEdits?: Observable<readonly Pin[]>;
 }
 
 /**
@@ -124,7 +126,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
     return bound;
   };
 
-  return ({ typed, link }) =>
+  return ({ typed, link, pinEdits }) =>
     defer(() => {
       let up = false;
       /** Times the link came up: the first is "connected", the later ones reconnects. */
@@ -560,6 +562,12 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       return merge(
         // Our own name is pinned to our key too: someone else signing with it then stands out.
         signer === undefined ? EMPTY : defer(() => of(...names.self(name, signer))),
+        (pinEdits ?? EMPTY).pipe(
+          mergeMap((pins) => {
+            names.reload(pins);
+            return EMPTY;
+          }),
+        ),
         answerTimeout,
         // Every link event restarts the keepalive timer: silence is measured from the last frame.
         link.pipe(

@@ -8,6 +8,11 @@ import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
 import { HubLink } from '../streams/hubLink.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
 import { openTerminal } from '../streams/terminal.ts';
+import type { Signer } from '../crypto/identity.ts';
+import { emptyPins, type Pin } from '../actors/pinnedNames.ts';
+import { parsePinnedNames, PinnedNamesFileError, readPinnedNamesText, savePin } from './pinnedNamesFile.ts';
+import { Observable } from 'rxjs';
+import { unwatchFile, watchFile } from 'node:fs';
 
 /** The hub's default frame limit: a longer token would be refused, so it is not sent. */
 const MAX_OUTGOING_FRAME_BYTES = HUB_DEFAULTS.maxFrameBytes;
@@ -24,7 +29,19 @@ const HELLO_TIMEOUT_MS = 5_000;
  * exit status: 0 when input ended and everything was sent, 1 when the hub could not be reached
  * (at start, or at all with --no-reconnect) or lines were left unsent.
  */
-export async function runClient(config: ClientConfig & { name: string }, ring: KeyRing): Promise<number> {
+export async function runClient(
+  config: ClientConfig & { name: string; pinnedNamesFile: string },
+  ring: KeyRing,
+  identity?: Signer,
+): Promise<number> {
+  let pins: ReturnType<typeof loadPins>;
+  try {
+    pins = loadPins(config.pinnedNamesFile);
+  } catch (error) {
+    if (!(error instanceof PinnedNamesFileError)) throw error;
+    process.stderr.write(`fernet-chat-client: ${error.message}\n`);
+    return 2;
+  }
   let first: Awaited<ReturnType<typeof connectSocket>>;
   try {
     first = await connectSocket(config.host, config.port);
@@ -57,7 +74,10 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
     idleMs: seedFraming ? 0 : config.idleSeconds * 1000,
     pongTimeoutMs: config.pongTimeoutSeconds * 1000,
     history: config.history,
+    ...(identity === undefined ? {} : { identity }),
+    pins: emptyPins(pins),
   });
+  const edits = pinEdits(config.pinnedNamesFile);
 
   return new Promise<number>((resolve) => {
     let ending = false;
@@ -86,7 +106,7 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
         },
       }),
     );
-    const outputs = actor({ typed: terminal.lines, link: linkEvents }).pipe(quietWarnings());
+    const outputs = actor({ typed: terminal.lines, link: linkEvents, pinEdits: edits }).pipe(quietWarnings());
     const subscription = outputs.subscribe({
       next: (output) => {
         switch (output.type) {
@@ -101,6 +121,14 @@ export async function runClient(config: ClientConfig & { name: string }, ring: K
             return;
           case 'renamed':
             terminal.setPrompt(promptFor(output.name));
+            return;
+          case 'pin':
+            try {
+              savePin(config.pinnedNamesFile, output.pin);
+            } catch (error) {
+              if (!(error instanceof PinnedNamesFileError)) throw error;
+              terminal.notify(`! ${error.message}: the pin holds until the client exits`);
+            }
             return;
           case 'warn':
           case 'status':
@@ -163,3 +191,31 @@ function onSecondEof(leave: () => void): () => void {
 function promptFor(name: string): string {
   return `${name}> `;
 }
+
+/** The pins of the pinned-names file; lines it cannot use are said on stderr, and left out. */
+function loadPins(path: string): readonly Pin[] {
+  const { pins, problems } = parsePinnedNames(readPinnedNamesText(path));
+  for (const problem of problems) process.stderr.write(`fernet-chat-client: ${path}: ${problem}; left out\n`);
+  return pins;
+}
+
+/**
+ * The pins each time the file changes: an edit by hand (or another client's pin) takes effect
+ * without a restart. Polled, as fs.watch misses a file replaced by rename on some systems.
+ */
+function pinEdits(path: string): Observable<readonly Pin[]> {
+  return new Observable<readonly Pin[]>((subscriber) => {
+    const changed = () => {
+      try {
+        subscriber.next(parsePinnedNames(readPinnedNamesText(path)).pins);
+      } catch {
+        // Unreadable for a moment (being replaced): the next change brings it.
+      }
+    };
+    watchFile(path, { interval: PIN_FILE_POLL_MS, persistent: false }, changed);
+    return () => unwatchFile(path, changed);
+  });
+}
+
+/** How often the pinned-names file is looked at for edits. */
+const PIN_FILE_POLL_MS = 1_000;
