@@ -24,7 +24,7 @@ import { FernetError } from '../crypto/fernetError.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
 import type { FernetKey } from '../crypto/fernetKey.ts';
-import { type Signer, verifySignature } from '../crypto/identity.ts';
+import { ed25519Verifier, type Signer } from '../crypto/identity.ts';
 import { roomOf, signEnvelope, type Verifier } from '../protocol/signedEnvelope.ts';
 import { type Envelope, type EnvelopeKind, envelopeSchema } from '../protocol/envelope.ts';
 import { tokenDigest } from '../protocol/frameDigest.ts';
@@ -144,7 +144,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       /** true: (re)start the wait for a history answer; false: it is over. */
       const answerWait = new Subject<boolean>();
       const names = new SignedNames({
-        verify: options.verify ?? verifySignature,
+        verify: options.verify ?? ed25519Verifier(),
         ...(options.pins === undefined ? {} : { pins: options.pins }),
       });
       const signer = options.identity;

@@ -101,3 +101,30 @@ export function verifySignature(publicKey: Buffer, message: Buffer, signature: B
     return false;
   }
 }
+
+/** Public keys kept ready by a verifier: more than the signers of any one room. */
+const KEYS_KEPT = 256;
+
+/**
+ * A verifier that keeps the public keys it has seen as key objects: turning 32 raw bytes into
+ * one (decompressing the curve point) costs about as much as the check itself, and a room has
+ * few signers. The oldest is forgotten past KEYS_KEPT.
+ */
+export function ed25519Verifier(): (publicKey: Buffer, message: Buffer, signature: Buffer) => boolean {
+  const kept = new Map<string, KeyObject | undefined>();
+  return (publicKey, message, signature) => {
+    if (publicKey.length !== PUBLIC_KEY_BYTES || signature.length !== SIGNATURE_BYTES) return false;
+    const id = publicKey.toString('base64url');
+    let key = kept.get(id);
+    if (key === undefined && !kept.has(id)) {
+      try {
+        key = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+      } catch {
+        key = undefined; // not a point on the curve: it never verifies
+      }
+      if (kept.size >= KEYS_KEPT) kept.delete(kept.keys().next().value!);
+      kept.set(id, key);
+    }
+    return key !== undefined && verify(null, message, key, signature);
+  };
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FernetKey } from '../../src/crypto/fernetKey.ts';
-import { Identity, verifySignature } from '../../src/crypto/identity.ts';
+import { ed25519Verifier, Identity, verifySignature } from '../../src/crypto/identity.ts';
 import type { Envelope } from '../../src/protocol/envelope.ts';
 import { checkSignature, roomOf, signedBytes, signEnvelope } from '../../src/protocol/signedEnvelope.ts';
 import { FIXED_SECONDS, FIXED_TIME, OTHER_KEY, TEST_KEY, testId } from '../support/testKey.ts';
