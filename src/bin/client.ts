@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import type { ClientConfig } from '../config/clientConfig.ts';
 import { Identity, identityFingerprint } from '../crypto/identity.ts';
 import { IdentityFileError, readIdentityFile, writeIdentityFile } from '../crypto/identityFile.ts';
+import type { Signing } from '../client/runClient.ts';
 import { runClient } from '../client/runClient.ts';
 import { clientConfigSchema } from '../config/clientConfig.ts';
 import { ConfigError } from '../config/configError.ts';
@@ -30,9 +31,9 @@ await runCommand(
       throw error;
     }
     const name = config.name ?? (await chooseName());
-    const identity = await identityFor(config);
+    const signing = await identityFor(config);
     const pinnedNamesFile = config.pinnedNamesFile ?? join(dirname(config.keyFile), 'pinned-names');
-    return runClient({ ...config, name, pinnedNamesFile }, ring, identity);
+    return runClient({ ...config, name, pinnedNamesFile }, ring, signing);
   },
 );
 
@@ -69,22 +70,19 @@ function loginName(): string | undefined {
  * terminal its absence is said in one line and the client goes on unsigned: the others see its
  * lines marked as unsigned, which is what they are.
  */
-async function identityFor(config: ClientConfig): Promise<Identity | undefined> {
+async function identityFor(config: ClientConfig): Promise<Signing> {
   const path = config.identityFile ?? join(dirname(config.keyFile), 'identity.key');
   try {
-    return readIdentityFile(path);
+    return { identity: readIdentityFile(path) };
   } catch (error) {
     if (!(error instanceof IdentityFileError)) throw error;
     if (error.code !== 'not-found' || config.identityFile !== undefined)
       throw new ConfigError([error.message]);
   }
   const make = `npm run keygen -- --identity ${path}`;
-  if (!process.stdin.isTTY || !process.stdout.isTTY) {
-    process.stderr.write(
-      `fernet-chat-client: no identity key at ${path}, so your lines go out unsigned (the others see them marked ~); to sign them, first run: ${make}\n`,
-    );
-    return undefined;
-  }
+  const unsigned = `! no identity key at ${path}, so your lines go out unsigned (the others see them marked ~); to sign them, first run: ${make}`;
+  // Said once connected, among the chat's lines: a client that cannot connect has nothing to sign.
+  if (!process.stdin.isTTY || !process.stdout.isTTY) return { unsigned };
   process.stdout.write(
     `No identity key at ${path}. It is a key of your own that signs what you send, so that the others\n` +
       'know your lines are yours (and see anyone else who takes your name). Kept apart from the chat key.\n',
@@ -93,8 +91,7 @@ async function identityFor(config: ClientConfig): Promise<Identity | undefined> 
     const answer = (await ask(process.stdin, process.stdout, 'Make one now? [Y/n] '))?.trim().toLowerCase();
     if (answer === undefined) throw new ConfigError([`no identity made (make one with: ${make})`]);
     if (answer === 'n' || answer === 'no') {
-      process.stdout.write(`Going on unsigned: the others see your lines marked ~. Later: ${make}\n`);
-      return undefined;
+      return { unsigned };
     }
     if (answer !== '' && answer !== 'y' && answer !== 'yes') continue;
     const identity = Identity.generate();
@@ -107,6 +104,6 @@ async function identityFor(config: ClientConfig): Promise<Identity | undefined> 
     process.stdout.write(
       `Wrote ${path} (mode 0600). Your identity fingerprint: ${identityFingerprint(identity.publicKey)}\n`,
     );
-    return identity;
+    return { identity };
   }
 }

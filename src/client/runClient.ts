@@ -14,11 +14,17 @@ import { parsePinnedNames, PinnedNamesFileError, readPinnedNamesText, savePin } 
 import { Observable } from 'rxjs';
 import { unwatchFile, watchFile } from 'node:fs';
 
+/** What signs our lines, or why nothing does (said once connected). */
+export interface Signing {
+  readonly identity?: Signer;
+  readonly unsigned?: string;
+}
+
 /** The hub's default frame limit: a longer token would be refused, so it is not sent. */
 const MAX_OUTGOING_FRAME_BYTES = HUB_DEFAULTS.maxFrameBytes;
 /**
  * In chunk framing the seed's programs take one recv(4096) to be one message, so a token and its
- * LF must fit in 4096 bytes (about 2,880 bytes of text): a longer one would reach them in pieces.
+ * LF must fit in 4096 bytes (about 2,700 bytes of signed text): a longer one would reach them in pieces.
  */
 const MAX_SEED_FRAME_BYTES = 4096 - 1;
 /** How long a hub may take to say `#hello` before the client says it is none. */
@@ -32,7 +38,7 @@ const HELLO_TIMEOUT_MS = 5_000;
 export async function runClient(
   config: ClientConfig & { name: string; pinnedNamesFile: string },
   ring: KeyRing,
-  identity?: Signer,
+  { identity, unsigned }: Signing = {},
 ): Promise<number> {
   let pins: ReturnType<typeof loadPins>;
   try {
@@ -55,6 +61,7 @@ export async function runClient(
   const terminal = openTerminal(process.stdin, process.stdout, process.stderr, promptFor(config.name));
   // People holding the same key see the same fingerprint: the way to check a key by voice.
   terminal.notify(`* key fingerprint ${fingerprint(ring.primary)}`);
+  if (unsigned !== undefined) terminal.notify(unsigned);
   const link = new HubLink(first, {
     host: config.host,
     port: config.port,

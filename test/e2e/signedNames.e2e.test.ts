@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Identity } from '../../src/crypto/identity.ts';
 import { roomOf, signEnvelope } from '../../src/protocol/signedEnvelope.ts';
-import { type BinProcess, START_TIMEOUT_MS, stopAll, startTestClient } from '../support/bins.ts';
+import { type BinProcess, START_TIMEOUT_MS, startBin, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { type HubUnderTest, startTestHub } from '../support/hub.ts';
-import { testIdentityFile } from '../support/testIdentity.ts';
+import { freshPinsFile, testIdentityFile } from '../support/testIdentity.ts';
 import { envelope, testId, testRing, useTestKeyFile } from '../support/testKey.ts';
 import { Receiver } from '../robustness/support/receiver.ts';
 
@@ -159,5 +159,31 @@ describe('signed names over real sockets', () => {
     bob2.write('and now?\n');
     await alice.waitForLine('stdout', 'bob: and now?');
     raw.destroy();
+  }, 60_000);
+
+  it('without an identity and a terminal: says what to run once connected, and its lines are marked unsigned', async () => {
+    const hub = await startTestHub();
+    const alice = await join(hub, 'alice');
+    // No identity file, none beside the key file: a bot on a pipe.
+    const bot = startBin('client', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(hub.port),
+      '--key-file',
+      key.path,
+      '--name',
+      'bot',
+      '--pinned-names-file',
+      freshPinsFile(),
+    ]);
+    const notice = await bot.waitForLine('stderr', '! no identity key at ', START_TIMEOUT_MS);
+    expect(notice).toMatch(
+      /^! no identity key at .*identity\.key, so your lines go out unsigned \(the others see them marked ~\); to sign them, first run: npm run keygen -- --identity .*identity\.key$/,
+    );
+    bot.write('beep\n');
+    await alice.waitForLine('stdout', '~bot: beep');
+    bot.endInput();
+    expect((await bot.waitForExit()).code).toBe(0);
   }, 60_000);
 });

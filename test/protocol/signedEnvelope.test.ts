@@ -66,11 +66,15 @@ describe('signed envelopes', () => {
       // Not a point on the curve: OpenSSL refuses the key, and so do we, without throwing.
       { key: Buffer.alloc(32, 0xff).toString('base64url').slice(0, 43) },
     ];
+    // The client's verifier, which keeps key objects, judges as the plain one, twice over.
+    const kept = ed25519Verifier();
     for (const change of changes)
-      expect(check({ ...signed, ...change }), JSON.stringify(change)).toMatchObject({
-        ok: false,
-        code: 'bad-signature',
-      });
+      for (const verify of [verifySignature, kept, kept])
+        expect(
+          checkSignature({ ...signed, ...change }, roomOf(key), FIXED_SECONDS, verify),
+          JSON.stringify(change),
+        ).toMatchObject({ ok: false, code: 'bad-signature' });
+    expect(checkSignature(signed, roomOf(key), FIXED_SECONDS, kept)).toMatchObject({ ok: true });
     expect(check(signed, roomOf(FernetKey.parse(OTHER_KEY)))).toMatchObject({
       ok: false,
       code: 'bad-signature',
