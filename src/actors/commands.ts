@@ -1,5 +1,6 @@
 import { nameSchema } from '../protocol/envelope.ts';
 import { displayText } from '../text/displayText.ts';
+import { invisibleIn } from '../text/nameLooks.ts';
 
 /** What a typed line asks for. Lines that start with `/` are commands and never sent as text. */
 export type Typed =
@@ -52,9 +53,13 @@ export function parseTyped(line: string): Typed {
     case 'nick': {
       if (rest.trim() === '') return { kind: 'error', line: '! /nick needs a name, e.g. /nick bob' };
       const name = nameSchema.safeParse(rest);
-      return name.success
+      if (!name.success)
+        return { kind: 'error', line: `! not a name: ${name.error.issues[0]?.message ?? 'invalid'}` };
+      // The others refuse a signed name that hides characters (signedNames.ts): say so here.
+      const hidden = invisibleIn(name.data);
+      return hidden === undefined
         ? { kind: 'nick', name: name.data }
-        : { kind: 'error', line: `! not a name: ${name.error.issues[0]?.message ?? 'invalid'}` };
+        : { kind: 'error', line: `! not a name: it holds an invisible character (${hidden})` };
     }
     default:
       return {

@@ -5,6 +5,7 @@ import type { ClientConfig } from '../config/clientConfig.ts';
 import { Identity, identityFingerprint } from '../crypto/identity.ts';
 import { IdentityFileError, readIdentityFile, writeIdentityFile } from '../crypto/identityFile.ts';
 import type { Signing } from '../client/runClient.ts';
+import { invisibleIn } from '../text/nameLooks.ts';
 import { runClient } from '../client/runClient.ts';
 import { clientConfigSchema } from '../config/clientConfig.ts';
 import { ConfigError } from '../config/configError.ts';
@@ -32,6 +33,11 @@ await runCommand(
     }
     const name = config.name ?? (await chooseName());
     const signing = await identityFor(config);
+    const hidden = invisibleIn(name);
+    if (hidden !== undefined && signing.identity !== undefined)
+      throw new ConfigError([
+        `name ${JSON.stringify(name)} holds an invisible character (${hidden}): the others would refuse every line signed with it`,
+      ]);
     const pinnedNamesFile = config.pinnedNamesFile ?? join(dirname(config.keyFile), 'pinned-names');
     return runClient({ ...config, name, pinnedNamesFile }, ring, signing);
   },

@@ -3,6 +3,7 @@ import { TestScheduler } from 'rxjs/testing';
 import { describe, expect, it } from 'vitest';
 import { clientActor } from '../../src/actors/clientActor.ts';
 import type { ClientOutput, LinkEvent } from '../../src/actors/clientOutput.ts';
+import { parseTyped } from '../../src/actors/commands.ts';
 import { emptyPins } from '../../src/actors/pinnedNames.ts';
 import {
   Identity,
@@ -149,5 +150,15 @@ describe('client actor with an identity and pins (marble)', () => {
         },
       });
     });
+  });
+
+  it('/nick refuses a name with an invisible character, which the others would refuse once signed', () => {
+    expect(parseTyped('/nick bob\u200b')).toEqual({
+      kind: 'error',
+      line: '! not a name: it holds an invisible character (U+200B)',
+    });
+    expect(parseTyped('/nick Zoë')).toEqual({ kind: 'nick', name: 'Zoë' });
+    expect(parseTyped('/whois')).toEqual({ kind: 'error', line: '! /whois needs a name, e.g. /whois bob' });
+    expect(parseTyped('/trust  bob ')).toEqual({ kind: 'trust', name: 'bob' });
   });
 });
