@@ -565,7 +565,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         (pinEdits ?? EMPTY).pipe(
           mergeMap((pins) => {
             names.reload(pins);
-            return EMPTY;
+            return of<ClientOutput>({
+              type: 'show',
+              line: `* took the edit of the pinned names: ${pins.length === 1 ? '1 name' : `${pins.length} names`} pinned now`,
+            });
           }),
         ),
         answerTimeout,

@@ -143,12 +143,13 @@ export function readPinnedNamesText(path: string): string {
  * Sets one pin in the file, read again just before: other clients sharing the file, and hand
  * edits, keep theirs. Written to a temporary file and renamed, so that a reader never sees half.
  */
-export function savePin(path: string, pin: Pin): void {
+export function savePin(path: string, pin: Pin): string {
   const text = withPin(readPinnedNamesText(path), pin);
   const temporary = `${path}.${process.pid}.tmp`;
   try {
     writeFileSync(temporary, text, { mode: 0o600 });
     renameSync(temporary, path);
+    return text;
   } catch (error) {
     rmSync(temporary, { force: true });
     const code = (error as NodeJS.ErrnoException).code;

@@ -84,7 +84,9 @@ export async function runClient(
     ...(identity === undefined ? {} : { identity }),
     pins: emptyPins(pins),
   });
-  const edits = pinEdits(config.pinnedNamesFile);
+  /** What we wrote last: the file changing to it is our own pin, not an edit. */
+  let written: string | undefined;
+  const edits = pinEdits(config.pinnedNamesFile, () => written);
 
   return new Promise<number>((resolve) => {
     let ending = false;
@@ -131,7 +133,7 @@ export async function runClient(
             return;
           case 'pin':
             try {
-              savePin(config.pinnedNamesFile, output.pin);
+              written = savePin(config.pinnedNamesFile, output.pin);
             } catch (error) {
               if (!(error instanceof PinnedNamesFileError)) throw error;
               terminal.notify(`! ${error.message}: the pin holds until the client exits`);
@@ -210,11 +212,12 @@ function loadPins(path: string): readonly Pin[] {
  * The pins each time the file changes: an edit by hand (or another client's pin) takes effect
  * without a restart. Polled, as fs.watch misses a file replaced by rename on some systems.
  */
-function pinEdits(path: string): Observable<readonly Pin[]> {
+function pinEdits(path: string, ours: () => string | undefined): Observable<readonly Pin[]> {
   return new Observable<readonly Pin[]>((subscriber) => {
     const changed = () => {
       try {
-        subscriber.next(parsePinnedNames(readPinnedNamesText(path)).pins);
+        const text = readPinnedNamesText(path);
+        if (text !== ours()) subscriber.next(parsePinnedNames(text).pins);
       } catch {
         // Unreadable for a moment (being replaced): the next change brings it.
       }

@@ -1,4 +1,6 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readIdentityFile } from '../../src/crypto/identityFile.ts';
 import { Identity } from '../../src/crypto/identity.ts';
 import { roomOf, signEnvelope } from '../../src/protocol/signedEnvelope.ts';
 import { type BinProcess, START_TIMEOUT_MS, startBin, stopAll, startTestClient } from '../support/bins.ts';
@@ -185,5 +187,35 @@ describe('signed names over real sockets', () => {
     await alice.waitForLine('stdout', '~bot: beep');
     bot.endInput();
     expect((await bot.waitForExit()).code).toBe(0);
+  }, 60_000);
+
+  it('an edit of the pinned-names file takes effect in a running client: the new key is accepted', async () => {
+    const hub = await startTestHub();
+    const pins = freshPinsFile();
+    const alice = await join(
+      hub,
+      'alice',
+      '--identity-file',
+      testIdentityFile('alice'),
+      '--pinned-names-file',
+      pins,
+    );
+    const bob = await join(hub, 'bob');
+    bob.write('one\n');
+    await alice.waitForLine('stdout', 'bob: one');
+    await eventually(
+      () => readFileSync(pins, 'utf8').includes(' bob\n') || undefined,
+      () => 'alice to pin bob in her file',
+    );
+    const laptop = testIdentityFile('bob, edited in');
+    const bob2 = await join(hub, 'bob', '--identity-file', laptop);
+    bob2.write('two\n');
+    await alice.waitForLine('stdout', /^bob \(new key [0-9a-f]{4}\): two$/);
+    // By hand: bob's line gets the key he read out to alice.
+    const newKey = readIdentityFile(laptop).publicKey.toString('base64url');
+    writeFileSync(pins, readFileSync(pins, 'utf8').replace(/^\S+ bob$/m, `${newKey} bob`));
+    await alice.waitForLine('stdout', '* took the edit of the pinned names: 2 names pinned now', 10_000);
+    bob2.write('three\n');
+    await alice.waitForLine('stdout', 'bob: three');
   }, 60_000);
 });
