@@ -4,8 +4,9 @@ import type { Signer } from '../crypto/identity.ts';
 import type { Envelope } from './envelope.ts';
 
 /**
- * Checks an Ed25519 signature over `message` by `publicKey` (32 raw bytes). Node's is sync; the
- * browser's (Web Crypto) is async, and would be awaited where this is called.
+ * Checks an Ed25519 signature over `message` by `publicKey` (32 raw bytes). Node's is sync. Web
+ * Crypto's is async: a browser client would await it in an order-keeping stage before the client
+ * actor and pass the actor a verifier that looks the answers up (docs/protocol.md).
  */
 export type Verifier = (publicKey: Buffer, message: Buffer, signature: Buffer) => boolean;
 
