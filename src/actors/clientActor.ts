@@ -23,6 +23,9 @@ import {
 import { FernetError } from '../crypto/fernetError.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
+import type { FernetKey } from '../crypto/fernetKey.ts';
+import { ed25519Verifier, type Signer } from '../crypto/identity.ts';
+import { roomOf, signEnvelope, type Verifier } from '../protocol/signedEnvelope.ts';
 import { type Envelope, type EnvelopeKind, envelopeSchema } from '../protocol/envelope.ts';
 import { tokenDigest } from '../protocol/frameDigest.ts';
 import { notice, type ParsedNotice, parseNotice } from '../protocol/notice.ts';
@@ -35,6 +38,8 @@ import { RecentTokens } from './recentTokens.ts';
 import { type AnswerEnd, ResumeState } from './resumeState.ts';
 import { Roster } from './roster.ts';
 import { showPlaintext } from './showPlaintext.ts';
+import type { Pin, PinState } from './pinnedNames.ts';
+import { SignedNames } from './signedNames.ts';
 
 export const CLIENT_ACTOR_DEFAULTS = {
   /** Lines kept while disconnected; more are refused with a warning. */
@@ -57,6 +62,15 @@ export const CLIENT_ACTOR_DEFAULTS = {
 export interface ClientActorOptions {
   readonly ring: KeyRing;
   readonly name: string;
+  /** Signs what we send (envelope v2); without one we send v1, unsigned. */
+  readonly identity?: Signer;
+  /**
+   * Names pinned so far: given, senders are pinned on first use and marked when unsigned or
+   * signing with another key (signedNames.ts); absent, signatures are checked but not pinned.
+   */
+  readonly pins?: PinState;
+  /** Checks a signature; Node's by default. */
+  readonly verify?: Verifier;
   /** Tokens longer than this are not sent (the hub would refuse them). */
   readonly maxFrameBytes: number;
   /** Oldest token accepted, in seconds; 0 accepts any age (but still refuses the far future). */
@@ -81,6 +95,8 @@ export interface ClientInputs {
   readonly typed: Observable<string>;
   /** The connection to the hub: up, frames, down (and up again after a reconnect). */
   readonly link: Observable<LinkEvent>;
+  /** The pinned names, each time the pins file is edited (by hand, or by another client). */
+  readonly pinEdits?: Observable<readonly Pin[]>;
 }
 
 /**
@@ -102,8 +118,15 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
   // Python's Fernet checks the future only along with a TTL; "no TTL" is an unreachable one here.
   const ttlSeconds = options.ttlSeconds > 0 ? options.ttlSeconds : Number.MAX_SAFE_INTEGER;
   const ourFingerprint = fingerprint(options.ring.primary);
+  const rooms = new WeakMap<FernetKey, Buffer>();
+  /** The room a key's signatures are bound to, worked out once per key. */
+  const room = (key: FernetKey): Buffer => {
+    let bound = rooms.get(key);
+    if (bound === undefined) rooms.set(key, (bound = roomOf(key)));
+    return bound;
+  };
 
-  return ({ typed, link }) =>
+  return ({ typed, link, pinEdits }) =>
     defer(() => {
       let up = false;
       /** Times the link came up: the first is "connected", the later ones reconnects. */
@@ -120,6 +143,11 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       });
       /** true: (re)start the wait for a history answer; false: it is over. */
       const answerWait = new Subject<boolean>();
+      const names = new SignedNames({
+        verify: options.verify ?? ed25519Verifier(),
+        ...(options.pins === undefined ? {} : { pins: options.pins }),
+      });
+      const signer = options.identity;
 
       const seal = (
         kind: EnvelopeKind,
@@ -127,7 +155,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         extra: EnvelopeExtra = {},
         from = name,
       ): ClientOutput => {
-        const envelope: Envelope = {
+        const unsigned: Envelope = {
           v: 1,
           kind,
           from,
@@ -138,6 +166,8 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           ...(roster.self === undefined ? {} : { peer: roster.self }),
           ...extra,
         };
+        const envelope =
+          signer === undefined ? unsigned : signEnvelope(unsigned, room(options.ring.primary), signer);
         const frame = options.ring.encrypt(JSON.stringify(envelope), { now: unixNow() });
         if (frame.length > options.maxFrameBytes) {
           const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
@@ -195,6 +225,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             name = command.name;
             if (roster.self !== undefined) roster.see(roster.self, name);
             return concat(
+              signer === undefined ? EMPTY : of(...names.self(name, signer)),
               sendOrKeep(sealed),
               of<ClientOutput[]>(
                 { type: 'renamed', name },
@@ -204,6 +235,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           }
           case 'who':
             return of({ type: 'show', line: whoLine(roster, name) });
+          case 'whois':
+            return of(...names.whois(command.name, { name, ...(signer === undefined ? {} : { signer }) }));
+          case 'trust':
+            return of(...names.trust(command.name));
           case 'help':
             return of(...HELP_LINES.map((text): ClientOutput => ({ type: 'show', line: text })));
           case 'error':
@@ -301,13 +336,27 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         }
       };
 
+      /**
+       * Who sent an envelope (signedNames.ts). A signed envelope's id is remembered too: someone
+       * with the key could put a signed envelope into a new token, which a token digest misses.
+       */
+      const identified = (envelope: Envelope, opened: { key: FernetKey; issuedAt: number }) => {
+        const who = names.identify(envelope, room(opened.key), opened.issuedAt);
+        if (who.show === undefined || envelope.v !== 2 || recent.remember(`id ${envelope.id}`)) return who;
+        return {
+          notes: [{ type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' } as const],
+        };
+      };
+
       const onLive = (frame: string, digest: string): Observable<ClientOutput> => {
         const opened = open(frame);
         if (Array.isArray(opened)) return of(...opened);
         if (!recent.remember(digest))
           return of({ type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' });
         const envelope = envelopeOf(opened.plaintext);
-        return envelope === undefined ? of(showPlaintext(opened.plaintext)) : onEnvelope(envelope);
+        if (envelope === undefined) return of(showPlaintext(opened.plaintext));
+        const who = identified(envelope, opened);
+        return who.show === undefined ? of(...who.notes) : concat(of(...who.notes), onEnvelope(who.show));
       };
 
       /** A frame of a history answer: a line marked as earlier, which changes nothing about now. */
@@ -324,9 +373,12 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           // Bare text has no time of its own; the token's is as good as the sender's clock.
           shown = { ...plain, earlier: new Date(opened.issuedAt * 1000).toISOString() };
         } else {
-          const line = earlierLine(envelope);
-          if (line === undefined) return EMPTY;
+          const who = identified(envelope, opened);
+          const line = who.show === undefined ? undefined : earlierLine(who.show);
+          if (line === undefined) return of(...who.notes);
           shown = { type: 'show', ...line, earlier: envelope.at };
+          resume.countShown();
+          return of(...who.notes, shown);
         }
         resume.countShown();
         return of(shown);
@@ -508,6 +560,17 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       );
 
       return merge(
+        // Our own name is pinned to our key too: someone else signing with it then stands out.
+        signer === undefined ? EMPTY : defer(() => of(...names.self(name, signer))),
+        (pinEdits ?? EMPTY).pipe(
+          mergeMap((pins) => {
+            names.reload(pins);
+            return of<ClientOutput>({
+              type: 'show',
+              line: `* took the edit of the pinned names: ${pins.length === 1 ? '1 name' : `${pins.length} names`} pinned now`,
+            });
+          }),
+        ),
         answerTimeout,
         // Every link event restarts the keepalive timer: silence is measured from the last frame.
         link.pipe(

@@ -1,5 +1,6 @@
 import type { FernetErrorCode } from '../crypto/fernetError.ts';
 import type { Envelope } from '../protocol/envelope.ts';
+import type { Pin } from './pinnedNames.ts';
 import type { Sender } from '../text/lineStyle.ts';
 
 // LinkEvent is made by the hub link (src/streams), so it is defined there; re-exported for the actor.
@@ -26,7 +27,10 @@ export type LineKind =
   | 'waiting'
   | 'command'
   | 'key-hint'
-  | 'history';
+  | 'history'
+  | `signature:${'bad-signature' | 'lifted'}`
+  /** About who signs as whom: never summarised (quietWarnings), each is once per name and key. */
+  | 'identity';
 
 /** The field of the envelope a malformed message is wrong in, or the envelope as a whole. */
 export type EnvelopeField = keyof Envelope | 'envelope';
@@ -50,5 +54,7 @@ export type ClientOutput =
   | { readonly type: 'restore'; readonly text: string }
   /** The user's name is now `name` (`/nick`): the prompt says so. */
   | { readonly type: 'renamed'; readonly name: string }
+  /** Pin `pin.name` to `pin.key` in the pinned-names file (a first sight, or `/trust`). */
+  | { readonly type: 'pin'; readonly pin: Pin }
   /** Input has ended: flush and exit. `unsent` lines never reached the hub. */
   | { readonly type: 'done'; readonly unsent: number };

@@ -25,6 +25,9 @@ const COUNTED = {
   command: ['command refused', 'commands refused'],
   'key-hint': ['hint about keys', 'hints about keys'],
   history: ['note about earlier messages', 'notes about earlier messages'],
+  'signature:bad-signature': ['message with a bad signature', 'messages with a bad signature'],
+  'signature:lifted': ['signed message sent again later', 'signed messages sent again later'],
+  identity: ['note about names and keys', 'notes about names and keys'],
 } as const;
 
 /** Why a token could not be opened, in the words of the first warning, shortened. */
@@ -65,7 +68,12 @@ export function quietWarnings(
 ): MonoTypeOperatorFunction<ClientOutput> {
   return summariseRepeats<ClientOutput, LineKind>({
     windowMs,
-    kindOf: (output) => (output.type === 'warn' || output.type === 'status' ? output.kind : undefined),
+    // Warnings about names and keys are each once per name and key, and the second impostor's
+    // must not hide in a count behind the first's.
+    kindOf: (output) =>
+      (output.type === 'warn' || output.type === 'status') && output.kind !== 'identity'
+        ? output.kind
+        : undefined,
     summary: (kind, count) => ({
       type: 'warn',
       kind,

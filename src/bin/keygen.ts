@@ -3,12 +3,14 @@ import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { FernetKey } from '../crypto/fernetKey.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
+import { Identity, identityFingerprint } from '../crypto/identity.ts';
+import { IdentityFileError, writeIdentityFile } from '../crypto/identityFile.ts';
 import { KeyFileError, readKeyFile, writeKeyFile } from '../crypto/keyFile.ts';
 import { admissionKeyOf } from '../crypto/admissionKey.ts';
-import { ConfigError } from '../config/configError.ts';
 import { parseSeedKey, SEED_KEY_MAX_BYTES } from '../crypto/seedKey.ts';
 import { SeedKeyError } from '../crypto/seedKeyError.ts';
 import { runCommand } from './runMain.ts';
+import { ConfigError } from '../config/configError.ts';
 
 const keygenSchema = z.strictObject({
   fromSeed: z
@@ -17,6 +19,13 @@ const keygenSchema = z.strictObject({
     .optional()
     .describe(
       "import the key of the seed's Python chat from its pickled chave.key (read as data: nothing in it is run)",
+    ),
+  identity: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'write a new identity (an Ed25519 key of your own, which signs what you send) to this file instead of a chat key',
     ),
   admission: z
     .string()
@@ -34,12 +43,14 @@ await runCommand(
   {
     name: 'fernet-chat-keygen',
     usage:
-      'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]\n       fernet-chat-keygen --admission KEYFILE > admit.keys',
+      'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]\n       fernet-chat-keygen --identity FILE\n       fernet-chat-keygen --admission KEYFILE > admit.keys',
     summary:
       'Writes a new Fernet key to FILE (default chat.key) with mode 0600. It never overwrites a file.\n' +
       'Share the file with the people you chat with over a channel you trust; anyone with it can read the chat.\n' +
       "With --from-seed, the key is not new but the one in the seed program's chave.key, so that fernet-chat\n" +
       'and the Python chat can read each other.\n' +
+      'With --identity, a key of your own instead: the client signs what you send with it, so that the others\n' +
+      'know a line is yours. Keep it to yourself; give people its fingerprint to compare with /whois.\n' +
       "With --admission, it prints the public admission key of each key in KEYFILE, one a line: the hub's\n" +
       '--admit file, which admits holders of those keys and decrypts nothing.',
     schema: keygenSchema,
@@ -50,11 +61,18 @@ await runCommand(
   },
   async (config, positionals) => {
     if (config.admission !== undefined) {
-      if (positionals.length > 0 || config.fromSeed !== undefined)
+      if (positionals.length > 0 || config.fromSeed !== undefined || config.identity !== undefined)
         throw new ConfigError([
-          '--admission reads a key file and writes nothing: give it no FILE and no --from-seed',
+          '--admission reads a key file and writes nothing: give it no FILE, no --from-seed and no --identity',
         ]);
       return printAdmissionKeys(config.admission);
+    }
+    if (config.identity !== undefined) {
+      if (positionals.length > 0 || config.fromSeed !== undefined)
+        throw new ConfigError([
+          '--identity FILE makes an identity alone: give no other file and no --from-seed',
+        ]);
+      return writeIdentity(config.identity);
     }
     const file = positionals[0] ?? 'chat.key';
     const seed = config.fromSeed;
@@ -83,6 +101,21 @@ await runCommand(
     return 0;
   },
 );
+
+/** Writes a new identity, mode 0600, never over a file; prints what people compare. */
+function writeIdentity(path: string): number {
+  const identity = Identity.generate();
+  try {
+    writeIdentityFile(path, identity);
+  } catch (error) {
+    if (!(error instanceof IdentityFileError)) throw error;
+    process.stderr.write(`fernet-chat-keygen: ${error.message}\n`);
+    return 1;
+  }
+  process.stdout.write(`wrote a new identity to ${path} (mode 0600); keep it to yourself\n`);
+  process.stdout.write(`identity fingerprint ${identityFingerprint(identity.publicKey)}\n`);
+  return 0;
+}
 
 /** Prints one `--admit` line per key of a key file, with its fingerprint as a comment. */
 function printAdmissionKeys(path: string): number {

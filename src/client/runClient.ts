@@ -9,12 +9,23 @@ import { HubLink } from '../streams/hubLink.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
 import { answerChallenge } from '../crypto/answerChallenge.ts';
 import { openTerminal } from '../streams/terminal.ts';
+import type { Signer } from '../crypto/identity.ts';
+import { emptyPins, type Pin } from '../actors/pinnedNames.ts';
+import { parsePinnedNames, PinnedNamesFileError, readPinnedNamesText, savePin } from './pinnedNamesFile.ts';
+import { Observable } from 'rxjs';
+import { unwatchFile, watchFile } from 'node:fs';
+
+/** What signs our lines, or why nothing does (said once connected). */
+export interface Signing {
+  readonly identity?: Signer;
+  readonly unsigned?: string;
+}
 
 /** The hub's default frame limit: a longer token would be refused, so it is not sent. */
 const MAX_OUTGOING_FRAME_BYTES = HUB_DEFAULTS.maxFrameBytes;
 /**
  * In chunk framing the seed's programs take one recv(4096) to be one message, so a token and its
- * LF must fit in 4096 bytes (about 2,880 bytes of text): a longer one would reach them in pieces.
+ * LF must fit in 4096 bytes (about 2,700 bytes of signed text): a longer one would reach them in pieces.
  */
 const MAX_SEED_FRAME_BYTES = 4096 - 1;
 /** How long a hub may take to say `#hello` before the client says it is none. */
@@ -26,12 +37,21 @@ const HELLO_TIMEOUT_MS = 5_000;
  * (at start, or at all with --no-reconnect) or lines were left unsent.
  */
 export async function runClient(
-  config: ClientConfig & { name: string },
+  config: ClientConfig & { name: string; pinnedNamesFile: string },
   ring: KeyRing,
+  { identity, unsigned }: Signing = {},
   /** The PEM of --tls-ca, read by the bin. */
   tlsCa?: string,
 ): Promise<number> {
   const tls = config.tls || tlsCa !== undefined ? (tlsCa === undefined ? {} : { ca: tlsCa }) : undefined;
+  let pins: ReturnType<typeof loadPins>;
+  try {
+    pins = loadPins(config.pinnedNamesFile);
+  } catch (error) {
+    if (!(error instanceof PinnedNamesFileError)) throw error;
+    process.stderr.write(`fernet-chat-client: ${error.message}\n`);
+    return 2;
+  }
   let first: Awaited<ReturnType<typeof connectSocket>>;
   try {
     first = await connectSocket(config.host, config.port, undefined, tls);
@@ -45,6 +65,7 @@ export async function runClient(
   const terminal = openTerminal(process.stdin, process.stdout, process.stderr, promptFor(config.name));
   // People holding the same key see the same fingerprint: the way to check a key by voice.
   terminal.notify(`* key fingerprint ${fingerprint(ring.primary)}`);
+  if (unsigned !== undefined) terminal.notify(unsigned);
   const link = new HubLink(first, {
     host: config.host,
     port: config.port,
@@ -67,7 +88,12 @@ export async function runClient(
     idleMs: seedFraming ? 0 : config.idleSeconds * 1000,
     pongTimeoutMs: config.pongTimeoutSeconds * 1000,
     history: config.history,
+    ...(identity === undefined ? {} : { identity }),
+    pins: emptyPins(pins),
   });
+  /** What we wrote last: the file changing to it is our own pin, not an edit. */
+  let written: string | undefined;
+  const edits = pinEdits(config.pinnedNamesFile, () => written);
 
   return new Promise<number>((resolve) => {
     let ending = false;
@@ -96,7 +122,7 @@ export async function runClient(
         },
       }),
     );
-    const outputs = actor({ typed: terminal.lines, link: linkEvents }).pipe(quietWarnings());
+    const outputs = actor({ typed: terminal.lines, link: linkEvents, pinEdits: edits }).pipe(quietWarnings());
     const subscription = outputs.subscribe({
       next: (output) => {
         switch (output.type) {
@@ -111,6 +137,14 @@ export async function runClient(
             return;
           case 'renamed':
             terminal.setPrompt(promptFor(output.name));
+            return;
+          case 'pin':
+            try {
+              written = savePin(config.pinnedNamesFile, output.pin);
+            } catch (error) {
+              if (!(error instanceof PinnedNamesFileError)) throw error;
+              terminal.notify(`! ${error.message}: the pin holds until the client exits`);
+            }
             return;
           case 'warn':
           case 'status':
@@ -173,3 +207,32 @@ function onSecondEof(leave: () => void): () => void {
 function promptFor(name: string): string {
   return `${name}> `;
 }
+
+/** The pins of the pinned-names file; lines it cannot use are said on stderr, and left out. */
+function loadPins(path: string): readonly Pin[] {
+  const { pins, problems } = parsePinnedNames(readPinnedNamesText(path));
+  for (const problem of problems) process.stderr.write(`fernet-chat-client: ${path}: ${problem}; left out\n`);
+  return pins;
+}
+
+/**
+ * The pins each time the file changes: an edit by hand (or another client's pin) takes effect
+ * without a restart. Polled, as fs.watch misses a file replaced by rename on some systems.
+ */
+function pinEdits(path: string, ours: () => string | undefined): Observable<readonly Pin[]> {
+  return new Observable<readonly Pin[]>((subscriber) => {
+    const changed = () => {
+      try {
+        const text = readPinnedNamesText(path);
+        if (text !== ours()) subscriber.next(parsePinnedNames(text).pins);
+      } catch {
+        // Unreadable for a moment (being replaced): the next change brings it.
+      }
+    };
+    watchFile(path, { interval: PIN_FILE_POLL_MS, persistent: false }, changed);
+    return () => unwatchFile(path, changed);
+  });
+}
+
+/** How often the pinned-names file is looked at for edits. */
+const PIN_FILE_POLL_MS = 1_000;

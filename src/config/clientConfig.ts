@@ -26,6 +26,20 @@ export const clientConfigSchema = z.strictObject({
     .min(1)
     .default(CLIENT_DEFAULTS.keyFile)
     .describe('key file (made by npm run keygen; mode 0600)'),
+  identityFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'your identity key, which signs what you send (default: identity.key beside the key file; made by npm run keygen -- --identity FILE, mode 0600)',
+    ),
+  pinnedNamesFile: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'the names pinned to the keys they sign with, one per line (default: pinned-names beside the key file)',
+    ),
   name: nameSchema.optional().describe('your name in the chat (asked for when missing on a terminal)'),
   framing: framingSchema.default('line').describe("'line', or 'chunk' to talk to the seed's Python server"),
   ttlSeconds: z

@@ -34,6 +34,8 @@ export interface OpenedToken {
   issuedAt: number;
   /** The token's HMAC, 32 bytes. */
   signature: Buffer;
+  /** The key that opened it: signed envelopes are bound to it (protocol/signedEnvelope.ts). */
+  key: FernetKey;
 }
 
 /** Encrypts to a Fernet token, byte for byte what Python's Fernet.encrypt_at_time() writes. */
@@ -81,7 +83,7 @@ export function openWithKeys(
   for (const key of keys) {
     if (!timingSafeEqual(sign(key, body), signature)) continue;
     const plaintext = decryptBody(key, body);
-    if (plaintext) return { plaintext, issuedAt, signature };
+    if (plaintext) return { plaintext, issuedAt, signature, key };
     // MultiFernet moves on to the next key here too.
     signedButUndecryptable = true;
   }

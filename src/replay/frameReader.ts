@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NEVER, Subject } from 'rxjs';
 import { clientActor } from '../actors/clientActor.ts';
+import { emptyPins, type Pin } from '../actors/pinnedNames.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { parseHistoryRequest } from '../protocol/historyRequest.ts';
 import { parseNotice } from '../protocol/notice.ts';
@@ -45,6 +46,7 @@ export function clientFrameReader(
   ring: KeyRing,
   ttlSeconds: number,
   asked?: string,
+  own: readonly Pin[] = [],
 ): ConnectionReader & { close(): void } {
   const request = asked === undefined ? undefined : parseHistoryRequest(asked);
   let now = new Date(0);
@@ -59,6 +61,10 @@ export function clientFrameReader(
     idleMs: 0,
     history: request?.kind === 'history' ? request.count : 0,
     clock: () => now,
+    // Names pinned on first sight, in this connection's replay only, from its own names (which
+    // its client pinned first, ownNames.ts): signed and unsigned lines and new keys show as the
+    // client showed them, as if its pins file started empty.
+    pins: emptyPins(own),
   });
   const subscription = actor({ typed: NEVER, link }).subscribe((output) => {
     if (output.type === 'show')

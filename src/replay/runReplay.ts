@@ -4,6 +4,8 @@ import { type ReplayConfig, splitHostPort } from '../config/replayConfig.ts';
 import { KeyFileError } from '../crypto/keyFile.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { parseRecording } from '../recording/parseRecording.ts';
+import type { Pin } from '../actors/pinnedNames.ts';
+import { ownNames } from './ownNames.ts';
 import { clientFrameReader, type ConnectionReader, fingerprintReader } from './frameReader.ts';
 import { historyRequests } from './historyRequests.ts';
 import { lineDiff } from './lineDiff.ts';
@@ -40,9 +42,11 @@ export async function runReplay(config: ReplayConfig, file: string, out: ReplayO
 
   const readers: Array<{ close(): void }> = [];
   const asked = historyRequests(recording);
+  let own: Map<number, Pin[]> | undefined;
   const readerFor = (peer: number): ConnectionReader => {
     if (ring === undefined) return fingerprintReader;
-    const reader = clientFrameReader(ring, config.ttlSeconds, asked.get(peer));
+    own ??= ownNames(recording, ring);
+    const reader = clientFrameReader(ring, config.ttlSeconds, asked.get(peer), own.get(peer));
     readers.push(reader);
     return reader;
   };

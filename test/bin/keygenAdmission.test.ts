@@ -54,7 +54,7 @@ describe('keygen --admission', () => {
     const run = await runBin('keygen', ['--admission', keyFile, join(dir, 'new.key')]);
     expect(run.exit.code).toBe(2);
     expect(run.stderr).toBe(
-      'fernet-chat-keygen: --admission reads a key file and writes nothing: give it no FILE and no --from-seed\n',
+      'fernet-chat-keygen: --admission reads a key file and writes nothing: give it no FILE, no --from-seed and no --identity\n',
     );
   });
 });

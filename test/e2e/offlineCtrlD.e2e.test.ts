@@ -3,6 +3,7 @@ import { stopAll } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { haveScript, ScriptTty } from '../support/scriptTty.ts';
+import { testIdentityFile } from '../support/testIdentity.ts';
 import { tempDir, writeTestKeyFile } from '../support/testKey.ts';
 
 if (!haveScript) console.warn('Ctrl-D terminal test skipped: util-linux `script` is not installed');
@@ -23,7 +24,7 @@ describe.skipIf(!haveScript)('Ctrl-D while offline, on a terminal (needs util-li
     const hub = await startTestHub();
     const key = writeTestKeyFile(dir.dir);
     tty = new ScriptTty(
-      `node --import tsx src/bin/client.ts --host 127.0.0.1 --port ${hub.port} --key-file ${key} --name alice`,
+      `node --import tsx src/bin/client.ts --host 127.0.0.1 --port ${hub.port} --key-file ${key} --name alice --identity-file ${testIdentityFile('alice')}`,
     );
     await tty.shows('* connected as #', 15_000);
     hub.bin.kill('SIGKILL');

@@ -18,6 +18,7 @@ describe('the session fixtures', () => {
   it('are all there', () => {
     expect(FIXTURES).toEqual([
       'bad-input',
+      'forged-name',
       'joins-and-leaves',
       'late-joiner-and-reconnect',
       'python-tokens',

@@ -120,8 +120,8 @@ describe('a recorded session with a late joiner and a resume', () => {
     expect(sectionOf(3).slice(0, 6)).toEqual([
       `#hello fernet-chat/1 3 3 ${alice.epoch} ${tokenDigest(t3)}`,
       '#history-start',
-      `${earlier} alice: two`,
-      `${earlier} alice: three`,
+      `${earlier} ~alice: two`,
+      `${earlier} ~alice: three`,
       '#history-end 2 complete',
       '* ---- earlier messages above ----',
     ]);
@@ -130,13 +130,13 @@ describe('a recorded session with a late joiner and a resume', () => {
     expect(sectionOf(3).slice(6, 9)).toEqual([
       '#error bad-request one history or resume request per connection',
       '#left 2 2 quit',
-      'alice: four',
+      '~alice: four',
     ]);
     expect(sectionOf(4).slice(0, 6)).toEqual([
       `#hello fernet-chat/1 4 3 ${alice.epoch} ${tokenDigest(t5)}`,
       '#history-start',
-      `${earlier} alice: four`,
-      `${earlier} alice: five`,
+      `${earlier} ~alice: four`,
+      `${earlier} ~alice: five`,
       '#history-end 2 complete',
       '* 2 messages while you were away',
     ]);
@@ -147,7 +147,7 @@ describe('a recorded session with a late joiner and a resume', () => {
       '#error bad-request #history takes one count of frames, e.g. #history 50',
       '* some messages may have been missed (the hub refused the request)',
       '#history-start',
-      ...['one', 'two', 'three', 'four', 'five'].map((text) => `${earlier} alice: ${text}`),
+      ...['one', 'two', 'three', 'four', 'five'].map((text) => `${earlier} ~alice: ${text}`),
       '#history-end 5 gap',
       '#bye shutdown',
     ]);

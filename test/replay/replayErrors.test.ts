@@ -64,8 +64,8 @@ describe('fernet-chat-replay on bad input', () => {
     const { exit, stdout } = await runReplayBin([files.recording, '--key', files.key, '--expect', expected]);
     expect(exit.code).toBe(1);
     expect(stdout).toContain(`--- ${expected}\n+++ replay of ${files.recording} (virtual time)\n@@ `);
-    expect(stdout).toMatch(/^- {2}\+\d+\.\d{3}s {2}bob: see you monday$/m);
-    expect(stdout).toMatch(/^\+ {2}\+\d+\.\d{3}s {2}bob: see you tomorrow$/m);
+    expect(stdout).toMatch(/^- {2}\+\d+\.\d{3}s {2}~bob: see you monday$/m);
+    expect(stdout).toMatch(/^\+ {2}\+\d+\.\d{3}s {2}~bob: see you tomorrow$/m);
   });
 
   it("keeps the client's rule for keys others can read, except a fixture's throw-away key", async () => {

@@ -38,8 +38,15 @@ function changeOneByte(token: string, at: number): string {
   return token.slice(0, at) + (token[at] === 'A' ? 'B' : 'A') + token.slice(at + 1);
 }
 
+/**
+ * Not forged-name: there a frame's lines depend on the frames before it (the first frame of a
+ * new key for a name brings the warning), so one frame made unreadable moves a warning to the
+ * next. Its tampered and forged frames are what the session itself is about.
+ */
+const TAMPERED = FIXTURES.filter((name) => name !== 'forged-name');
+
 describe('one byte changed in a recorded token', () => {
-  describe.each(FIXTURES)('%s', (name) => {
+  describe.each(TAMPERED)('%s', (name) => {
     const files = fixture(name);
     const text = readFileSync(files.recording, 'utf8');
     const original = readFileSync(files.transcript, 'utf8').split('\n');

@@ -386,7 +386,7 @@ describe('bad input to the client', () => {
     const shownSentinel = tokenOf(envelope({ from: 'eve', text: `sentinel ${n}` }), testRing, now);
     const warnedSentinel = tokenOf(envelope({ from: 'eve', text: 'stale' }), testRing, now - 2 * 86_400);
     mallory.write(`${token}\n${shownSentinel}\n${warnedSentinel}\n`);
-    await alice.waitForLine('stdout', `eve: sentinel ${n}`);
+    await alice.waitForLine('stdout', `~eve: sentinel ${n}`);
     await eventually(
       () => alice.lines('stderr').slice(err).some(isSentinel),
       () => `the warning sentinel\n${alice.describe()}`,
@@ -397,7 +397,7 @@ describe('bad input to the client', () => {
     const stdout = alice.lines('stdout').slice(out);
     const stderr = alice.lines('stderr').slice(err);
     return {
-      shown: stdout.slice(0, stdout.indexOf(`eve: sentinel ${n}`)),
+      shown: stdout.slice(0, stdout.indexOf(`~eve: sentinel ${n}`)),
       warned: stderr.slice(0, stderr.findIndex(isSentinel)),
     };
   }
@@ -453,7 +453,9 @@ describe('bad input to the client', () => {
       [{ from: 42 }, 'from'],
       [{ text: ['a'] }, 'text'],
       [{ kind: 'shout' }, 'kind'],
-      [{ v: 2 }, 'v'],
+      [{ v: 3 }, 'v'],
+      // v2 is a signed envelope: without its key (and signature) it is malformed.
+      [{ v: 2 }, 'key'],
       [{ id: 'not-a-uuid' }, 'id'],
       [{ at: 'yesterday' }, 'at'],
     ] as const) {
@@ -493,7 +495,8 @@ describe('bad input to the client', () => {
       ),
     ]);
     const inEnvelope = await aliceGets(tokenOf(json, testRing, now));
-    expect(inEnvelope.shown).toEqual(['eve: \ufffd\ufffd\ufffd']);
+    // eve's envelopes are v1: unsigned, so marked ~.
+    expect(inEnvelope.shown).toEqual(['~eve: \ufffd\ufffd\ufffd']);
     const bare = await aliceGets(tokenOf(Buffer.from([0x68, 0x69, 0xff, 0x00]), testRing, now));
     expect(bare.shown).toEqual(['?: hi\ufffd\\x00']);
     expect(bare.warned).toEqual([]);
@@ -572,7 +575,7 @@ describe('bad input to the client', () => {
       const started = Date.now();
       hub.write(`${lines.join('\n')}\n`);
 
-      await dave.waitForLine('stdout', 'eve: after the flood', 30_000);
+      await dave.waitForLine('stdout', '~eve: after the flood', 30_000);
       const seconds = (Date.now() - started) / 1000;
       const warned = () => dave.lines('stderr').filter((line) => line.startsWith('!'));
       /** The first warning of a kind, and the counts of the rest (`! 41 more … in the last second`). */
@@ -602,7 +605,7 @@ describe('bad input to the client', () => {
       );
       // Per kind: the first warning, one count a second while the flood lasts, one before the message.
       expect(warned().length, dave.describe()).toBeLessThanOrEqual(3 * (2 + Math.ceil(seconds)));
-      expect(dave.lines('stdout')).toEqual(['eve: before the flood', 'eve: after the flood']);
+      expect(dave.lines('stdout')).toEqual(['~eve: before the flood', '~eve: after the flood']);
       expect(dave.exit).toBeUndefined();
     } finally {
       fake.close();

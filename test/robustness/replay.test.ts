@@ -61,9 +61,10 @@ describe('token age (TTL, default 24 h) and clock skew (60 s)', () => {
     mallory.write(`${token('from the future', now + 120, 2)}\n`);
     mallory.write(`${token('a little ahead', now + 30, 3)}\n`);
     mallory.write(`${token('an hour old', now - 3600, 4)}\n`);
-    await alice.waitForLine('stdout', 'eve: an hour old');
+    await alice.waitForLine('stdout', '~eve: an hour old');
 
-    expect(alice.lines('stdout')).toEqual(['eve: a little ahead', 'eve: an hour old']);
+    // eve's envelopes are v1: unsigned, so marked ~.
+    expect(alice.lines('stdout')).toEqual(['~eve: a little ahead', '~eve: an hour old']);
     const warnings = alice.lines('stderr').filter((line) => line.startsWith('!'));
     expect(warnings).toEqual([
       '! unreadable message: too old (older than the TTL)',
@@ -87,12 +88,12 @@ describe('token age (TTL, default 24 h) and clock skew (60 s)', () => {
     mallory.write(`${token('from the future', now + 3600, 2)}\n`);
     mallory.write(`${token('two minutes old', now - 120, 3)}\n`);
     mallory.write(`${token('fresh', now, 4)}\n`);
-    await anyAge.waitForLine('stdout', 'eve: fresh');
-    await strict.waitForLine('stdout', 'eve: fresh');
-    const said = (client: BinProcess) => client.lines('stdout').filter((line) => line.startsWith('eve:'));
-    expect(said(anyAge)).toEqual(['eve: from last year', 'eve: two minutes old', 'eve: fresh']);
+    await anyAge.waitForLine('stdout', '~eve: fresh');
+    await strict.waitForLine('stdout', '~eve: fresh');
+    const said = (client: BinProcess) => client.lines('stdout').filter((line) => line.startsWith('~eve:'));
+    expect(said(anyAge)).toEqual(['~eve: from last year', '~eve: two minutes old', '~eve: fresh']);
     expect(count(anyAge.lines('stderr'), 'dated 60 min in the future')).toBe(1);
-    expect(said(strict)).toEqual(['eve: fresh']);
+    expect(said(strict)).toEqual(['~eve: fresh']);
     expect(count(strict.lines('stderr'), 'too old')).toBe(2);
     expect(count(strict.lines('stderr'), 'dated 60 min in the future')).toBe(1);
     mallory.destroy();

@@ -1,6 +1,7 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { eventually } from './eventually.ts';
+import { identityArgs } from './testIdentity.ts';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 // An absolute URL, so that a bin started in a temporary directory still finds tsx.
@@ -127,9 +128,24 @@ export function startBin(name: BinName, args: readonly string[] = [], options: B
   return bin;
 }
 
-/** The client's flags for a hub on 127.0.0.1, a key file and a name, and any more flags. */
+/**
+ * The client's flags for a hub on 127.0.0.1, a key file and a name, and any more flags; with the
+ * person's identity (one per name) and pins of its own, unless `more` names an identity file.
+ */
 export function clientArgs(port: number, keyFile: string, name: string, ...more: string[]): string[] {
-  return ['--host', '127.0.0.1', '--port', String(port), '--key-file', keyFile, '--name', name, ...more];
+  const identity = more.includes('--identity-file') ? [] : identityArgs(name);
+  return [
+    '--host',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--key-file',
+    keyFile,
+    '--name',
+    name,
+    ...identity,
+    ...more,
+  ];
 }
 
 /** Starts the real client bin against a hub on 127.0.0.1, with a key file, a name and any more flags. */
