@@ -11,11 +11,12 @@ export const DIGEST_PATTERN = /^[A-Za-z0-9_-]{16}$/;
 
 /** The digest of `bytes[start, end)`, a token's text without its LF. */
 export function frameDigest(bytes: Buffer, start = 0, end = bytes.length): string {
-  return createHash('sha256')
-    .update(bytes.subarray(start, end))
-    .digest()
-    .subarray(0, DIGEST_BYTES)
-    .toString('base64url');
+  return frameDigestBytes(bytes, start, end).toString('base64url');
+}
+
+/** The same digest as its DIGEST_BYTES bytes, for keeping many without a string each. */
+export function frameDigestBytes(bytes: Buffer, start = 0, end = bytes.length): Buffer {
+  return createHash('sha256').update(bytes.subarray(start, end)).digest().subarray(0, DIGEST_BYTES);
 }
 
 /** The digest of a token given as text (a token is ASCII). */

@@ -33,6 +33,14 @@ describe('room history', () => {
     expect(view?.toString()).toBe('b\nc\n');
   });
 
+  it('keeps runs of every size intact as the ring grows and wraps', () => {
+    const history = new RoomHistory({ ...roomy, frames: 1_000, bytes: 64 << 20 });
+    const frames = Array.from({ length: 1_500 }, (_, i) => `${i}`.padStart(i % 7 === 0 ? 20_000 : 149, '.'));
+    for (const frame of frames) history.append(runOf(frame), 1, 0);
+    expect(texts(history.slice(0, 1_500, Infinity).runs)).toEqual(frames.slice(500));
+    expect(history.digestOf(1_500)).toBe(tokenDigest(frames[1_499]!));
+  });
+
   it('evicts the oldest frames past the frame limit, cutting into a run', () => {
     const history = filled({ ...roomy, frames: 4 }, ['a', 'b'], ['c'], ['d', 'e']);
     expect([history.oldest, history.newest]).toEqual([2, 5]);
@@ -98,6 +106,19 @@ describe('room history', () => {
     const tiny = filled({ ...roomy, bytes: 3 }, ['toolong']);
     expect(tiny.size.frames).toBe(0);
     expect(tiny.seqOf(tokenDigest('toolong'))).toBe(1);
+  });
+
+  it('still names the last frame evicted once its run has gone, and hashes it then', () => {
+    const history = new RoomHistory({ ...roomy, maxAgeMs: 100 });
+    const frame = (n: number) => `${n}`.padEnd(3000, 'f');
+    for (let n = 1; n <= 42; n++) history.append(runOf(frame(n)), 1, n <= 21 ? 0 : 500);
+    history.expire(550); // frames 1-21 go, with their runs
+    for (let n = 43; n <= 63; n++) history.append(runOf(frame(n)), 1, 600);
+    // No digest was asked for before: frame 21 is hashed now, from its bytes.
+    expect(history.seqOf(tokenDigest(frame(21)))).toBe(21);
+    expect(texts(history.slice(21, 63, Infinity).runs)).toEqual(
+      Array.from({ length: 42 }, (_, i) => frame(22 + i)),
+    );
   });
 
   it('cuts an answer at the byte limit, keeping the newest frames, and says so', () => {
@@ -205,7 +226,9 @@ type Op =
 
 const frameText = fc.oneof(
   { weight: 20, arbitrary: fc.stringMatching(/^[a-e]{1,40}$/) },
-  // Now and then a frame long enough to be kept as it came, not packed.
+  // Frames that reach the byte limit within a few dozen.
+  { weight: 4, arbitrary: fc.integer({ min: 1_000, max: 6_000 }).map((n) => `${n}`.padEnd(n, 'm')) },
+  // Now and then a long one.
   { weight: 1, arbitrary: fc.integer({ min: 16_000, max: 40_000 }).map((n) => 'L'.repeat(n)) },
 );
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -234,12 +257,18 @@ describe('room history against a model of it', () => {
   it('keeps, evicts, slices and names frames as an array of every frame would', () => {
     fc.assert(
       fc.property(
-        fc.record({ frames: fc.integer({ min: 1, max: 30 }), bytes: fc.integer({ min: 1, max: 120_000 }) }),
+        fc.record({
+          // Few frames, so that they are evicted often; or enough that the ring has to grow.
+          frames: fc.oneof(fc.integer({ min: 1, max: 30 }), fc.integer({ min: 31, max: 400 })),
+          bytes: fc.integer({ min: 1, max: 120_000 }),
+        }),
         fc.array(op, { maxLength: 120 }),
         (limits, ops) => {
           const full = { ...limits, maxAgeMs: 500 };
           const history = new RoomHistory(full);
           const model = new ModelHistory(full);
+          // Every answer given, with what it held: it must not change as the history moves on.
+          const answers: { runs: Buffer[]; texts: string[] }[] = [];
           let now = 0;
           for (const o of ops) {
             if (o.kind === 'append') {
@@ -257,6 +286,7 @@ describe('room history against a model of it', () => {
               expect({ texts: texts(slice.runs), frames: slice.frames, missing: slice.missing }).toEqual(
                 expected,
               );
+              answers.push({ runs: slice.runs, texts: expected.texts });
             } else {
               const seq = model.next - 1 - o.back;
               const text = model.textOf(seq);
@@ -269,6 +299,7 @@ describe('room history against a model of it', () => {
             ]);
             expect(history.size).toEqual({ frames: model.kept.length, bytes: model.bytes });
           }
+          for (const answer of answers) expect(texts(answer.runs)).toEqual(answer.texts);
         },
       ),
       { numRuns: 300 },
