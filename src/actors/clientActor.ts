@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import {
   asyncScheduler,
+  catchError,
   concat,
   concatMap,
   defer,
@@ -22,7 +22,8 @@ import {
 } from 'rxjs';
 import { FernetError } from '../crypto/fernetError.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
-import { fingerprint } from '../crypto/fingerprint.ts';
+import type { OpenedToken } from '../crypto/fernetToken.ts';
+import { type ClientCodec, ringCodec } from './clientCodec.ts';
 import { type Envelope, type EnvelopeKind, envelopeSchema } from '../protocol/envelope.ts';
 import { tokenDigest } from '../protocol/frameDigest.ts';
 import { notice, type ParsedNotice, parseNotice } from '../protocol/notice.ts';
@@ -55,7 +56,10 @@ export const CLIENT_ACTOR_DEFAULTS = {
 } as const;
 
 export interface ClientActorOptions {
-  readonly ring: KeyRing;
+  /** The keys, used at once (Node's crypto): the terminal client's. Give this or `codec`. */
+  readonly ring?: KeyRing;
+  /** A codec whose answers may come later (Web Crypto): the page's. */
+  readonly codec?: ClientCodec;
   readonly name: string;
   /** Tokens longer than this are not sent (the hub would refuse them). */
   readonly maxFrameBytes: number;
@@ -92,7 +96,7 @@ export interface ClientInputs {
  */
 export function clientActor(options: ClientActorOptions): (inputs: ClientInputs) => Observable<ClientOutput> {
   const clock = options.clock ?? (() => new Date());
-  const newId = options.newId ?? randomUUID;
+  const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
   const scheduler = options.scheduler ?? asyncScheduler;
   const idleMs = options.idleMs ?? CLIENT_ACTOR_DEFAULTS.idleMs;
   const pongTimeoutMs = options.pongTimeoutMs ?? CLIENT_ACTOR_DEFAULTS.pongTimeoutMs;
@@ -101,7 +105,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
   const unixNow = () => Math.floor(clock().getTime() / 1000);
   // Python's Fernet checks the future only along with a TTL; "no TTL" is an unreachable one here.
   const ttlSeconds = options.ttlSeconds > 0 ? options.ttlSeconds : Number.MAX_SAFE_INTEGER;
-  const ourFingerprint = fingerprint(options.ring.primary);
+  if (options.codec === undefined && options.ring === undefined)
+    throw new TypeError('clientActor needs a ring or a codec');
+  const codec = options.codec ?? ringCodec(options.ring!);
+  const ourFingerprint = codec.fingerprint;
 
   return ({ typed, link }) =>
     defer(() => {
@@ -121,12 +128,16 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       /** true: (re)start the wait for a history answer; false: it is over. */
       const answerWait = new Subject<boolean>();
 
+      /**
+       * The envelope as a frame to send, or a warning; with an asynchronous codec it comes later,
+       * and everything that depends on it (sending, a rename) waits for it.
+       */
       const seal = (
         kind: EnvelopeKind,
         text: string,
         extra: EnvelopeExtra = {},
         from = name,
-      ): ClientOutput => {
+      ): Observable<ClientOutput> => {
         const envelope: Envelope = {
           v: 1,
           kind,
@@ -138,18 +149,21 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           ...(roster.self === undefined ? {} : { peer: roster.self }),
           ...extra,
         };
-        const frame = options.ring.encrypt(JSON.stringify(envelope), { now: unixNow() });
-        if (frame.length > options.maxFrameBytes) {
-          const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
-          return {
-            type: 'warn',
-            kind: 'too-long',
-            line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
-          };
-        }
-        // A resume answer brings our own lines back: known, they are dropped silently.
-        recent.remember(tokenDigest(frame));
-        return { type: 'send', frame };
+        return codec.seal(JSON.stringify(envelope), unixNow()).pipe(
+          map((frame): ClientOutput => {
+            if (frame.length > options.maxFrameBytes) {
+              const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
+              return {
+                type: 'warn',
+                kind: 'too-long',
+                line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
+              };
+            }
+            // A resume answer brings our own lines back: known, they are dropped silently.
+            recent.remember(tokenDigest(frame));
+            return { type: 'send', frame };
+          }),
+        );
       };
 
       /** Sends now, or keeps the frame until the link is up again. */
@@ -173,10 +187,14 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       };
 
       /** Sends a typed line; one too long to send goes back to the input line, to be cut. */
-      const sendTyped = (line: string, sealed: ClientOutput): Observable<ClientOutput> =>
-        sealed.type === 'warn' && sealed.kind === 'too-long'
-          ? of<ClientOutput[]>(sealed, { type: 'restore', text: line })
-          : sendOrKeep(sealed);
+      const sendTyped = (line: string, sealing: Observable<ClientOutput>): Observable<ClientOutput> =>
+        sealing.pipe(
+          mergeMap((sealed) =>
+            sealed.type === 'warn' && sealed.kind === 'too-long'
+              ? of<ClientOutput[]>(sealed, { type: 'restore', text: line })
+              : sendOrKeep(sealed),
+          ),
+        );
 
       const onTyped = (line: string): Observable<ClientOutput> => {
         const command = parseTyped(line);
@@ -190,16 +208,19 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             return sendTyped(line, seal('message', command.text, { action: true }));
           case 'nick': {
             const was = name;
-            const sealed = seal('join', '', { was: name }, command.name);
-            if (sealed.type !== 'send') return of(sealed);
-            name = command.name;
-            if (roster.self !== undefined) roster.see(roster.self, name);
-            return concat(
-              sendOrKeep(sealed),
-              of<ClientOutput[]>(
-                { type: 'renamed', name },
-                { type: 'show', line: `* you are now ${displayText(name)} (were ${displayText(was)})` },
-              ),
+            return seal('join', '', { was: name }, command.name).pipe(
+              mergeMap((sealed) => {
+                if (sealed.type !== 'send') return of(sealed);
+                name = command.name;
+                if (roster.self !== undefined) roster.see(roster.self, name);
+                return concat(
+                  sendOrKeep(sealed),
+                  of<ClientOutput[]>(
+                    { type: 'renamed', name },
+                    { type: 'show', line: `* you are now ${displayText(name)} (were ${displayText(was)})` },
+                  ),
+                );
+              }),
             );
           }
           case 'who':
@@ -253,7 +274,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             // In a big room every join would bring an answer from everyone, each relayed to
             // everyone (N² frames): there newcomers learn names from messages instead.
             const small = roster.online <= MAX_ROOM_FOR_ANSWERS;
-            const answer = up && small ? of(seal('join', '', { here: true })) : EMPTY;
+            const answer = up && small ? seal('join', '', { here: true }) : EMPTY;
             return concat(show(`* ${seen.label} joined`, seen.label), answer);
           }
           case 'leave': {
@@ -276,12 +297,18 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       };
 
       /** The token opened, or what to say about one that cannot be. */
-      const open = (frame: string): ReturnType<KeyRing['open']> | ClientOutput[] => {
-        try {
-          const opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
-          unreadableInARow = 0;
-          return opened;
-        } catch (error) {
+      const open = (frame: string): Observable<OpenedToken | ClientOutput[]> =>
+        codec.open(frame, { ttlSeconds, now: unixNow }).pipe(
+          map((opened) => {
+            unreadableInARow = 0;
+            return opened;
+          }),
+          catchError((error: unknown) => of(unreadable(error, frame))),
+        );
+
+      /** The warning for a token that cannot be opened, and a hint after a run of them. */
+      const unreadable = (error: unknown, frame: string): ClientOutput[] => {
+        {
           if (!(error instanceof FernetError)) throw error;
           const warning: ClientOutput = {
             type: 'warn',
@@ -301,35 +328,44 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         }
       };
 
-      const onLive = (frame: string, digest: string): Observable<ClientOutput> => {
-        const opened = open(frame);
-        if (Array.isArray(opened)) return of(...opened);
-        if (!recent.remember(digest))
-          return of({ type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' });
-        const envelope = envelopeOf(opened.plaintext);
-        return envelope === undefined ? of(showPlaintext(opened.plaintext)) : onEnvelope(envelope);
-      };
+      const onLive = (frame: string, digest: string): Observable<ClientOutput> =>
+        open(frame).pipe(
+          mergeMap((opened) => {
+            if (Array.isArray(opened)) return of(...opened);
+            if (!recent.remember(digest))
+              return of<ClientOutput>({
+                type: 'warn',
+                kind: 'replay',
+                line: '! dropped a repeated message (replay)',
+              });
+            const envelope = envelopeOf(opened.plaintext);
+            return envelope === undefined ? of(showPlaintext(opened.plaintext)) : onEnvelope(envelope);
+          }),
+        );
 
       /** A frame of a history answer: a line marked as earlier, which changes nothing about now. */
       const onEarlier = (frame: string, digest: string): Observable<ClientOutput> => {
         // Shown or sent already (our own lines come back in a resume): no news, and no replay.
         if (!recent.remember(digest)) return EMPTY;
-        const opened = open(frame);
-        if (Array.isArray(opened)) return of(...opened);
-        const envelope = envelopeOf(opened.plaintext);
-        let shown: ClientOutput;
-        if (envelope === undefined) {
-          const plain = showPlaintext(opened.plaintext);
-          if (plain.type !== 'show') return of(plain);
-          // Bare text has no time of its own; the token's is as good as the sender's clock.
-          shown = { ...plain, earlier: new Date(opened.issuedAt * 1000).toISOString() };
-        } else {
-          const line = earlierLine(envelope);
-          if (line === undefined) return EMPTY;
-          shown = { type: 'show', ...line, earlier: envelope.at };
-        }
-        resume.countShown();
-        return of(shown);
+        return open(frame).pipe(
+          mergeMap((opened): Observable<ClientOutput> => {
+            if (Array.isArray(opened)) return of(...opened);
+            const envelope = envelopeOf(opened.plaintext);
+            let shown: ClientOutput;
+            if (envelope === undefined) {
+              const plain = showPlaintext(opened.plaintext);
+              if (plain.type !== 'show') return of(plain);
+              // Bare text has no time of its own; the token's is as good as the sender's clock.
+              shown = { ...plain, earlier: new Date(opened.issuedAt * 1000).toISOString() };
+            } else {
+              const line = earlierLine(envelope);
+              if (line === undefined) return EMPTY;
+              shown = { type: 'show', ...line, earlier: envelope.at };
+            }
+            resume.countShown();
+            return of(shown);
+          }),
+        );
       };
 
       /** A data frame: live, held until the history answer ends, or part of the answer. */
@@ -432,7 +468,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
                     },
                   ]
                 : [];
-            return of(...request, seal('join', ''), ...kept, ...sent);
+            return concat(of(...request), seal('join', ''), of(...kept, ...sent));
           }
           case 'down':
             up = false;
@@ -467,7 +503,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
 
       const cameUp = new Subject<void>();
       const goodbye = (): Observable<ClientOutput> =>
-        of(seal('leave', ''), { type: 'done', unsent: 0 } as const);
+        concat(seal('leave', ''), of({ type: 'done', unsent: 0 } as const));
       // Input can end before the hub has said hello (a short pipe) or while reconnecting: then
       // what waits is sent when the link comes up, if it does within the pong timeout. With
       // nothing waiting there is nothing to wait for: the others saw the connection go already.
@@ -507,23 +543,30 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         mergeMap(() => giveUp(`the hub did not answer within ${historyWaitMs / 1000} s`)),
       );
 
+      // Every link event restarts the keepalive timer: silence is measured from the last frame.
+      const linkSeen = new Subject<LinkEvent>();
       return merge(
         answerTimeout,
-        // Every link event restarts the keepalive timer: silence is measured from the last frame.
+        linkSeen.pipe(switchMap(keepalive)),
         link.pipe(
           // No link, no answer to wait for: the output ends with the link and the typing.
           tap({
+            next: (event) => linkSeen.next(event),
             complete: () => {
               answerWait.next(false);
               answerWait.complete();
+              linkSeen.complete();
             },
           }),
-          switchMap((event) => concat(onLink(event), announceUp(event), keepalive(event))),
+          // In order, each event's outputs before the next event's: with an asynchronous codec
+          // a frame is still being opened when the next one comes, and must not be cut off.
+          concatMap((event) => concat(onLink(event), announceUp(event))),
         ),
         concat(
           typed.pipe(
             takeWhile((line) => parseTyped(line).kind !== 'quit'),
-            mergeMap(onTyped),
+            // In order too: a line sealed later must not overtake one typed before it.
+            concatMap(onTyped),
           ),
           finish,
         ),

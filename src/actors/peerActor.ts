@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
 import { VIEW_FACTOR } from '../config/memoryBudget.ts';
@@ -11,6 +10,7 @@ import { addressKey } from './addressKey.ts';
 import type { FlushScheduler } from './flushScheduler.ts';
 import { FloodGate } from './floodGate.ts';
 import type { HubEvent, PeerId } from '../streams/hubEvent.ts';
+import type { Transport } from '../streams/transport.ts';
 import type { InputBudget } from './inputBudget.ts';
 import { TokenBucket } from './tokenBucket.ts';
 
@@ -101,7 +101,7 @@ const CLOSING_READ_BYTES = 64 * 1024;
 const ignore = (): void => {};
 
 /**
- * One TCP connection of the hub.
+ * One connection of the hub: TCP, or a WebSocket through its Transport.
  *
  * Inbound: `events` is the connection as hub events, from `joined` to `left`, with flood control
  * that pauses reading (TCP then slows the sender; nothing is dropped). The socket's reads go
@@ -152,7 +152,8 @@ export class PeerActor {
 
   constructor(
     readonly id: PeerId,
-    private readonly socket: Socket,
+    /** A TCP socket, or a WebSocket adapted to one (src/streams/transport.ts). */
+    private readonly socket: Transport,
     /** Shared by every peer of a hub. */
     private readonly options: PeerOptions,
   ) {

@@ -40,6 +40,9 @@ export const HUB_DEFAULTS = {
   historyFrames: 500,
   historySeconds: 3_600,
   historyBytes: 16 * 1024 * 1024,
+  /** The web page and its WebSocket: on, on loopback like the TCP port, at --port + 1. */
+  web: true,
+  webHost: '127.0.0.1',
 } as const;
 
 /** Clients refuse tokens older than their TTL, 24 h by default: history older is no use to them. */
@@ -161,6 +164,24 @@ export const hubConfigSchema = z
       .min(0)
       .default(HUB_DEFAULTS.historyBytes)
       .describe('bytes of frames the hub keeps in all (0: no history)'),
+    web: z
+      .boolean()
+      .default(HUB_DEFAULTS.web)
+      .describe('serve the web client: its page over HTTP and its WebSocket at /ws (--no-web: TCP only)'),
+    webHost: z.string().min(1).default(HUB_DEFAULTS.webHost).describe('address the web client is served on'),
+    webPort: port
+      .optional()
+      .describe('HTTP port of the web client (default: --port + 1; a free one with --port 0)'),
+    webOrigins: z
+      .string()
+      .default('')
+      .refine((text) => webOriginsOf(text) !== undefined, {
+        message:
+          'must be origins such as https://chat.example.org, comma-separated (scheme, host and port only)',
+      })
+      .describe(
+        "origins besides the page's own (http://127.0.0.1:PORT, http://localhost:PORT) whose pages may open the WebSocket, comma-separated",
+      ),
     unlimited: z
       .boolean()
       .default(false)
@@ -179,6 +200,23 @@ export const hubConfigSchema = z
   });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
+
+/**
+ * The origins in --web-origins, as browsers write them in `Origin` (`https://host:port`, no path
+ * or slash); undefined if one is not such an origin.
+ */
+export function webOriginsOf(text: string): string[] | undefined {
+  const origins = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const origin of origins) {
+    if (!URL.canParse(origin)) return undefined;
+    const url = new URL(origin);
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) return undefined;
+  }
+  return origins;
+}
 
 /** The limits in force, once `--unlimited` is applied. */
 export function effectiveLimits(config: HubConfig): HubConfig {
