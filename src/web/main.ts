@@ -72,6 +72,12 @@ function start(): void {
       keyInput.value = text.trim();
     });
   });
+  // Enter joins from the key box too (Shift+Enter starts a new line, for a file of several keys).
+  keyInput.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || event.shiftKey) return;
+    event.preventDefault();
+    joinForm.requestSubmit();
+  });
   joinForm.addEventListener('submit', (event) => {
     event.preventDefault();
     void join();
