@@ -47,7 +47,7 @@ export function tokenHeader(now: number, iv: Buffer): Buffer {
   const header = Buffer.alloc(HEADER_BYTES);
   header[0] = VERSION;
   header.writeBigUInt64BE(BigInt(now), 1);
-  iv.copy(header, 9);
+  header.set(iv, 9);
   return header;
 }
 

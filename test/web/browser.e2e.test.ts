@@ -1,6 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ROOT } from '../support/bins.ts';
+import { KeyRing } from '../../src/crypto/keyRing.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type BinProcess, startTestClient, stopAll } from '../support/bins.ts';
+import { runPythonScript, skipReason as pythonMissing } from '../interop/python.ts';
 import { startTestHub } from '../support/hub.ts';
 import { OTHER_KEY, TEST_KEY, tempDir, writeTestKeyFile } from '../support/testKey.ts';
 import { launchChromium, skipBrowser } from './support/chromium.ts';
@@ -156,5 +162,141 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect(again.webUrl).toBe(first.webUrl);
     // While the hub was away the browser said so of each attempt; nothing else went wrong.
     expect(web.problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([]);
+  });
+});
+
+describe.skipIf(skipBrowser)('Fernet on Web Crypto inside Chromium', () => {
+  /** webFernet.ts bundled as the page bundles it (the same shims), to run in the page's origin. */
+  async function fernetBundle(): Promise<string> {
+    const web = joinPath(ROOT, 'src', 'web');
+    const result = await build({
+      entryPoints: [joinPath(ROOT, 'test', 'web', 'support', 'fernetInPage.ts')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      alias: { 'node:crypto': joinPath(web, 'nodeCryptoShim.ts') },
+      inject: [joinPath(web, 'bufferShim.ts')],
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0]!.text;
+  }
+  const fixture = (path: string) => readFileSync(joinPath(ROOT, 'fixtures', path), 'utf8');
+
+  it('makes the spec tokens, opens the spec and Python tokens, refuses the invalid ones alike, and Python opens its tokens', async () => {
+    const hub = await startHub();
+    // The hub's page origin, for a secure context; the test's script is added past the CSP,
+    // which (rightly) lets no inline script in.
+    const context = await browser.newContext({ bypassCSP: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(hub.webUrl);
+    await page.addScriptTag({ content: await fernetBundle() });
+    const generate = JSON.parse(fixture('fernet-spec/generate.json')) as Record<string, unknown>[];
+    const verify = JSON.parse(fixture('fernet-spec/verify.json')) as Record<string, unknown>[];
+    const invalid = JSON.parse(fixture('fernet-spec/invalid.json')) as Record<string, unknown>[];
+    const python = JSON.parse(fixture('python/tokens.json')).tokens as {
+      token: string;
+      plaintext_base64: string;
+    }[];
+    const keyFile = fixture('python/fixture.key');
+    const texts = ['from Chromium', 'olá 🎉', 'x'.repeat(3000)];
+    const results = await page.evaluate(
+      async ({ generate, verify, invalid, python, keyFile, texts, testKey }) => {
+        type Ring = {
+          encrypt(p: string, o?: { now?: number; iv?: Uint8Array }): Promise<string>;
+          open(
+            t: string,
+            o?: { ttlSeconds?: number; now?: () => number },
+          ): Promise<{ plaintext: Uint8Array }>;
+        };
+        const { FernetKey, parseKeyText, WebKeyRing } = (
+          globalThis as unknown as {
+            fernetInPage: {
+              FernetKey: { parse(text: string): unknown };
+              parseKeyText(text: string): unknown[];
+              WebKeyRing: { import(keys: unknown[]): Promise<Ring> };
+            };
+          }
+        ).fernetInPage;
+        const seconds = (iso: unknown) => Date.parse(String(iso)) / 1000;
+        const ringOf = (secret: unknown) => WebKeyRing.import([FernetKey.parse(String(secret))]);
+        const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+        const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+        const made = [];
+        for (const v of generate)
+          made.push(
+            await (
+              await ringOf(v.secret)
+            ).encrypt(String(v.src), {
+              now: seconds(v.now),
+              iv: new Uint8Array(v.iv as number[]),
+            }),
+          );
+        const verified = [];
+        for (const v of verify)
+          verified.push(
+            text(
+              (
+                await (
+                  await ringOf(v.secret)
+                ).open(String(v.token), { ttlSeconds: Number(v.ttl_sec), now: () => seconds(v.now) })
+              ).plaintext,
+            ),
+          );
+        const refused = [];
+        for (const v of invalid) {
+          try {
+            await (
+              await ringOf(v.secret)
+            ).open(String(v.token), { ttlSeconds: Number(v.ttl_sec), now: () => seconds(v.now) });
+            refused.push('no error');
+          } catch (error) {
+            refused.push((error as { code?: string }).code ?? String(error));
+          }
+        }
+        const ring = await WebKeyRing.import(parseKeyText(keyFile));
+        const fromPython = [];
+        for (const t of python) fromPython.push(base64((await ring.open(t.token)).plaintext));
+        const ours = await ringOf(testKey);
+        const forPython = [];
+        for (const t of texts) forPython.push(await ours.encrypt(t));
+        return {
+          made,
+          verified,
+          refused,
+          fromPython,
+          forPython,
+          secure: (globalThis as unknown as { isSecureContext: boolean }).isSecureContext,
+        };
+      },
+      { generate, verify, invalid, python, keyFile, texts, testKey: TEST_KEY },
+    );
+    expect(results.secure).toBe(true);
+    expect(results.made).toEqual(generate.map((v) => v.token));
+    expect(results.verified).toEqual(verify.map((v) => v.src));
+    // The same codes as the Node codec gives each invalid token.
+    const nodeCodes = invalid.map((v) => {
+      try {
+        KeyRing.parse(String(v.secret)).open(String(v.token), {
+          ttlSeconds: Number(v.ttl_sec),
+          now: () => Date.parse(String(v.now)) / 1000,
+        });
+        return 'no error';
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    });
+    expect(nodeCodes).not.toContain('no error');
+    expect(results.refused).toEqual(nodeCodes);
+    expect(results.fromPython).toEqual(python.map((t) => t.plaintext_base64));
+    if (pythonMissing !== undefined) return console.warn(`not asking Python: ${pythonMissing}`);
+    const ops = results.forPython.map((token) => ({ op: 'decrypt', keys: [TEST_KEY], token }));
+    const answer = JSON.parse(await runPythonScript('fernet_oracle.py', JSON.stringify({ ops }))) as {
+      results: { ok: boolean; plaintext?: string }[];
+    };
+    expect(answer.results.map((r) => Buffer.from(r.plaintext ?? '', 'base64').toString('utf8'))).toEqual(
+      texts,
+    );
   });
 });
