@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import { ROOT } from '../support/bins.ts';
 import { KeyRing } from '../../src/crypto/keyRing.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { type BinProcess, startTestClient, stopAll } from '../support/bins.ts';
+import { type BinProcess, runBin, startTestClient, stopAll } from '../support/bins.ts';
 import { runPythonScript, skipReason as pythonMissing } from '../interop/python.ts';
 import { startTestHub } from '../support/hub.ts';
 import { OTHER_KEY, TEST_KEY, tempDir, writeTestKeyFile } from '../support/testKey.ts';
@@ -126,6 +126,27 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     await shown(stranger, /unreadable message: not encrypted with any of our keys/);
     expect(await stranger.page.locator('#messages').textContent()).not.toContain('a secret for the group');
     expect([...web.problems, ...late.problems, ...stranger.problems]).toEqual([]);
+  });
+
+  it("joins from keygen's link: the key comes from the #fragment, which then leaves the address bar", async () => {
+    const hub = await startHub();
+    const made = await runBin('keygen', ['--link', hub.webUrl, joinPath(dir, 'linked.key')]);
+    expect(made.exit.code).toBe(0);
+    const link = /^(http:\/\/\S+#key=\S+)$/m.exec(made.stdout)![1]!;
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(link);
+    expect(new URL(page.url()).hash).toBe('');
+    expect(await page.inputValue('#key')).toBe(new URL(link).hash.slice('#key='.length));
+    await page.fill('#name', 'linda');
+    await page.press('#name', 'Enter');
+    await page.locator('#messages li', { hasText: /connected as #\d+/ }).waitFor({ timeout: 15_000 });
+    // The key text is gone from the page once it is a CryptoKey; session storage was not asked for.
+    expect(await page.inputValue('#key')).toBe('');
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    const fingerprint = /^key fingerprint (.+)$/m.exec(made.stdout)![1]!;
+    expect(await page.locator('#fingerprint').textContent()).toBe(`key ${fingerprint}`);
   });
 
   it('shows hostile text as text: nothing it holds runs, no element is made of it', async () => {
