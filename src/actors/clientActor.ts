@@ -72,6 +72,11 @@ export interface ClientActorOptions {
   readonly replayMemory?: number;
   /** Earlier messages to ask for on the first connection (0: none); reconnects resume anyway. */
   readonly history?: number;
+  /**
+   * Show our own messages as they are sent. A terminal has them on screen already (the typed
+   * line stays); a page's input box empties, so the page asks for them.
+   */
+  readonly echo?: boolean;
   readonly maxHeldFrames?: number;
   readonly maxHeldBytes?: number;
   readonly historyWaitMs?: number;
@@ -187,13 +192,30 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       };
 
       /** Sends a typed line; one too long to send goes back to the input line, to be cut. */
-      const sendTyped = (line: string, sealing: Observable<ClientOutput>): Observable<ClientOutput> =>
+      const sendTyped = (
+        line: string,
+        sealing: Observable<ClientOutput>,
+        /** How the line shows as ours, where `echo` asks for it: `alice: hi`, `* alice waves`. */
+        echo: (label: string) => string,
+      ): Observable<ClientOutput> =>
         sealing.pipe(
-          mergeMap((sealed) =>
-            sealed.type === 'warn' && sealed.kind === 'too-long'
-              ? of<ClientOutput[]>(sealed, { type: 'restore', text: line })
-              : sendOrKeep(sealed),
-          ),
+          mergeMap((sealed) => {
+            if (sealed.type === 'warn' && sealed.kind === 'too-long')
+              return of<ClientOutput[]>(sealed, { type: 'restore', text: line });
+            if (options.echo !== true || sealed.type !== 'send') return sendOrKeep(sealed);
+            const label = displayText(name);
+            const shown = echo(label);
+            const ours: ClientOutput = {
+              type: 'show',
+              line: shown,
+              sender: {
+                name: label,
+                start: shown.startsWith(`${label}: `) ? 0 : 2,
+                at: clock().toISOString(),
+              },
+            };
+            return concat(sendOrKeep(sealed), of(ours));
+          }),
         );
 
       const onTyped = (line: string): Observable<ClientOutput> => {
@@ -203,9 +225,17 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           case 'quit':
             return EMPTY;
           case 'say':
-            return sendTyped(line, seal('message', command.text));
+            return sendTyped(
+              line,
+              seal('message', command.text),
+              (label) => `${label}: ${displayText(command.text)}`,
+            );
           case 'me':
-            return sendTyped(line, seal('message', command.text, { action: true }));
+            return sendTyped(
+              line,
+              seal('message', command.text, { action: true }),
+              (label) => `* ${label} ${displayText(command.text)}`,
+            );
           case 'nick': {
             const was = name;
             return seal('join', '', { was: name }, command.name).pipe(

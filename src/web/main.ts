@@ -125,6 +125,7 @@ async function join(): Promise<void> {
     maxFrameBytes: HUB_DEFAULTS.maxFrameBytes,
     ttlSeconds: CLIENT_DEFAULTS.ttlSeconds,
     history: CLIENT_DEFAULTS.history,
+    echo: true,
   });
   say(`* key fingerprint ${ring.fingerprint}`, 'status');
   const subscription = actor({ typed, link: link.events })

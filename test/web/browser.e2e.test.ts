@@ -104,6 +104,8 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     await shown(web, 'tom: hello from the terminal');
     await say(web, 'hello from the browser — olá 🎉');
     await tom.waitForLine('stdout', /wendy: hello from the browser — olá 🎉$/, 15_000);
+    // Her own line shows on her page, as the terminal keeps what was typed on screen.
+    await shown(web, 'wendy: hello from the browser — olá 🎉');
     // The sender's name is an element of its own, in its colour class; the time is shown.
     const name = web.page.locator('#messages li', { hasText: 'tom: hello' }).locator('.name');
     expect(await name.textContent()).toBe('tom');
