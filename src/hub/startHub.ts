@@ -18,7 +18,7 @@ import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 import { readPage } from './webPage.ts';
-import { startWebServer, type WebServer } from './webServer.ts';
+import { startWebServer, WEB_LIMITS, type WebServer } from './webServer.ts';
 
 export interface RunningHub {
   readonly address: AddressInfo;
@@ -283,6 +283,7 @@ async function webServerOf(
     port: config.webPort ?? (config.port === 0 ? 0 : tcpPort + 1),
     maxFrameBytes: config.maxFrameBytes,
     extraOrigins: webOriginsOf(config.webOrigins) ?? [],
+    ...(config.unlimited ? { maxPendingPerAddress: WEB_LIMITS.maxPendingConnections } : {}),
     ...(page === undefined ? {} : { page }),
     log,
   });

@@ -19,8 +19,12 @@ export const WEB_LIMITS = {
    * holds this many sockets, never more, and no peer slot.
    */
   maxPendingConnections: 256,
-  /** The same from one address (an IPv4 address or an IPv6 /64), so that one cannot take them all. */
-  maxPendingPerAddress: 16,
+  /**
+   * The same from one address (an IPv4 address or an IPv6 /64), so that one cannot take them all.
+   * A healthy upgrade is pending for one round trip: 32 at once is a whole office behind one NAT
+   * reconnecting after a hub restart. `--unlimited` (benchmarks) lifts it to the total.
+   */
+  maxPendingPerAddress: 32,
   /** A request (the upgrade's included) must have arrived whole within this time. */
   requestTimeoutMs: 10_000,
   /** Longest request head; Node's default, said here on purpose. */
@@ -37,6 +41,8 @@ export interface WebServerOptions {
   /** The page's files; undefined: not built, and `/` says so. */
   readonly page?: ReadonlyMap<string, PageFile>;
   readonly log: (record: LogRecord) => void;
+  /** WEB_LIMITS.maxPendingPerAddress unless given (--unlimited gives the total). */
+  readonly maxPendingPerAddress?: number;
 }
 
 export interface WebServer {
@@ -92,7 +98,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   server.on('connection', (socket: Socket) => {
     const key = addressKey(socket.remoteAddress ?? '?');
     const fromThere = perAddress.get(key) ?? 0;
-    if (pending.size >= WEB_LIMITS.maxPendingConnections || fromThere >= WEB_LIMITS.maxPendingPerAddress) {
+    const perAddressLimit = options.maxPendingPerAddress ?? WEB_LIMITS.maxPendingPerAddress;
+    if (pending.size >= WEB_LIMITS.maxPendingConnections || fromThere >= perAddressLimit) {
       options.log({ event: 'refused', reason: 'web-pending', remote: key, online: -1 });
       socket.destroy();
       return;
