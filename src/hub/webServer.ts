@@ -73,6 +73,8 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
     requestTimeout: WEB_LIMITS.requestTimeoutMs,
     headersTimeout: WEB_LIMITS.requestTimeoutMs,
     maxHeaderSize: WEB_LIMITS.maxHeaderBytes,
+    // How often Node looks for requests past their timeout (30 s by default).
+    connectionsCheckingInterval: 1_000,
   });
   const sockets = new WebSocketServer({
     noServer: true,

@@ -49,6 +49,13 @@ const MAX_SHOWN_LINES = 2_000;
 let session: { typed: Subject<string>; subscription: Subscription; link: WebSocketLink } | undefined;
 
 function start(): void {
+  // Browsers give Web Crypto only to secure contexts: https, localhost and 127.0.0.1.
+  if (globalThis.crypto?.subtle === undefined) {
+    joinError.textContent =
+      'this page cannot encrypt here: browsers allow Web Crypto only over https or on localhost';
+    joinForm.querySelector('button')?.setAttribute('disabled', '');
+    return;
+  }
   // A key in the link: taken, then removed from the address bar (and so from its history).
   const fromLink = keyOfFragment(location.hash);
   if (fromLink !== undefined) {
