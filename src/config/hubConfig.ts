@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
 
 /** The hub's limits, each a named default, chosen on purpose (see the README's limits table). */
 export const HUB_DEFAULTS = {
@@ -48,8 +49,7 @@ export const HUB_DEFAULTS = {
 /** Clients refuse tokens older than their TTL, 24 h by default: history older is no use to them. */
 export const MAX_HISTORY_SECONDS = 86_400;
 
-/** A client's queue this many times maxQueueBytes is dropped as a slow consumer, whatever the cause. */
-export const QUEUE_HARD_LIMIT_FACTOR = 16;
+export { QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
 
 /** What `--unlimited` lifts, for benchmarks: the protections against a hostile or runaway client. */
 export const UNLIMITED = {
