@@ -102,6 +102,18 @@ describe('the hub over WebSocket', () => {
     await watcher.waitForCount(3, 1);
   });
 
+  it('keeps WebSocket peers alive with the protocol keepalive: #ping, and #bye idle for one that never answers', async () => {
+    const { wsUrl } = await webHub({ idleSeconds: 0.3, pongTimeoutSeconds: 0.3 });
+    const answering = await wsPeer(wsUrl);
+    const silent = await wsPeer(wsUrl);
+    await answering.waitForNotice('#ping');
+    answering.send('#pong');
+    await silent.waitForNotice('#bye idle', 5_000);
+    expect((await silent.waitForClose()).code).toBe(1000);
+    await answering.waitForNotice(/^#left \d+ 1 idle$/);
+    expect(answering.closed).toBeUndefined();
+  });
+
   it('drops a WebSocket reader that stops reading as a slow consumer; the TCP reader gets everything', async () => {
     const { tcpPort, wsUrl } = await webHub({
       unlimited: true,
