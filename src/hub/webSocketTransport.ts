@@ -72,11 +72,14 @@ export class WebSocketTransport extends EventEmitter implements Transport {
 
   /** One text message per LF-ended frame (the LF is the message's end, not part of it). */
   write(data: Buffer): boolean {
+    // A run of several frames (one relayed read) goes out as one writev of all their messages.
+    this.socket.cork();
     let start = 0;
     for (let end = data.indexOf(LF); end !== -1; end = data.indexOf(LF, start)) {
       this.ws.send(data.subarray(start, end), { binary: false });
       start = end + 1;
     }
+    this.socket.uncork();
     return this.socket.writableLength === 0 || !this.socket.writableNeedDrain;
   }
 
