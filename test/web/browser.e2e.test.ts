@@ -57,8 +57,13 @@ interface WebUser {
 }
 
 /** Opens the page, joins as `name` with `key` (typed into the form, as a person pastes it). */
-async function join(url: string, name: string, key = TEST_KEY): Promise<WebUser> {
-  const context = await browser.newContext();
+async function join(
+  url: string,
+  name: string,
+  key = TEST_KEY,
+  viewport?: { width: number; height: number },
+): Promise<WebUser> {
+  const context = await browser.newContext(viewport === undefined ? {} : { viewport });
   contexts.push(context);
   const page = await context.newPage();
   const problems: string[] = [];
@@ -153,7 +158,7 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
 
   it('shows hostile text as text: nothing it holds runs, no element is made of it', async () => {
     const hub = await startHub();
-    const web = await join(hub.webUrl, 'wendy');
+    const web = await join(hub.webUrl, 'wendy', TEST_KEY, { width: 360, height: 640 }); // a phone
     const tom = await terminal(hub.port, 'tom');
     const hostile = '<img src=x onerror=alert(1)><script>alert(2)</script><b>bold</b>';
     tom.write(`${hostile}\n`);
@@ -163,6 +168,9 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect(await list.textContent()).toContain(hostile);
     // No dialog, no error, no CSP refusal (an inline handler would have been one).
     expect(web.problems).toEqual([]);
+    // At phone width nothing runs off the side, and the list is announced to screen readers.
+    expect(await web.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    expect(await list.getAttribute('aria-live')).toBe('polite');
   });
 
   it('reconnects after the hub restarts, and the chat goes on both ways', async () => {
