@@ -63,6 +63,11 @@ if (process.argv.includes('--force') || stale()) {
     { stdio: 'inherit' },
   );
   if (tsc.status !== 0) process.exit(tsc.status ?? 1);
+  // The web client's page, served by the hub (src/hub/webPage.ts), where its sources are.
+  if (existsSync(join(root, 'src', 'web', 'main.ts'))) {
+    const web = spawnSync(process.execPath, [join(root, 'scripts', 'build-web.mjs')], { stdio: 'inherit' });
+    if (web.status !== 0) process.exit(web.status ?? 1);
+  }
   // The bins are run by path (npm link, a global install, dist/bin/hub.js): tsc keeps their
   // shebang line but not an executable mode.
   const bins = join(root, 'dist', 'bin');

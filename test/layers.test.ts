@@ -12,7 +12,7 @@ import { sourceFiles } from './support/sourceFiles.ts';
 const LAYERS: readonly (readonly string[])[] = [
   ['text', 'crypto', 'protocol', 'config', 'streams'],
   ['actors', 'recording'],
-  ['hub', 'client', 'replay', 'bench'],
+  ['hub', 'client', 'replay', 'bench', 'web'],
   ['bin'],
 ];
 

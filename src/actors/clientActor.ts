@@ -1,6 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import {
   asyncScheduler,
+  catchError,
   concat,
   concatMap,
   defer,
@@ -22,10 +22,11 @@ import {
 } from 'rxjs';
 import { FernetError } from '../crypto/fernetError.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
-import { fingerprint } from '../crypto/fingerprint.ts';
 import type { FernetKey } from '../crypto/fernetKey.ts';
 import { ed25519Verifier, type Signer } from '../crypto/identity.ts';
 import { roomOf, signEnvelope, type Verifier } from '../protocol/signedEnvelope.ts';
+import type { OpenedToken } from '../crypto/fernetToken.ts';
+import { type ClientCodec, ringCodec } from './clientCodec.ts';
 import { type Envelope, type EnvelopeKind, envelopeSchema } from '../protocol/envelope.ts';
 import { tokenDigest } from '../protocol/frameDigest.ts';
 import { notice, type ParsedNotice, parseNotice } from '../protocol/notice.ts';
@@ -60,7 +61,10 @@ export const CLIENT_ACTOR_DEFAULTS = {
 } as const;
 
 export interface ClientActorOptions {
-  readonly ring: KeyRing;
+  /** The keys, used at once (Node's crypto): the terminal client's. Give this or `codec`. */
+  readonly ring?: KeyRing;
+  /** A codec whose answers may come later (Web Crypto): the page's. */
+  readonly codec?: ClientCodec;
   readonly name: string;
   /** Signs what we send (envelope v2); without one we send v1, unsigned. */
   readonly identity?: Signer;
@@ -82,6 +86,11 @@ export interface ClientActorOptions {
   readonly replayMemory?: number;
   /** Earlier messages to ask for on the first connection (0: none); reconnects resume anyway. */
   readonly history?: number;
+  /**
+   * Show our own messages as they are sent. A terminal has them on screen already (the typed
+   * line stays); a page's input box empties, so the page asks for them.
+   */
+  readonly echo?: boolean;
   readonly maxHeldFrames?: number;
   readonly maxHeldBytes?: number;
   readonly historyWaitMs?: number;
@@ -108,7 +117,7 @@ export interface ClientInputs {
  */
 export function clientActor(options: ClientActorOptions): (inputs: ClientInputs) => Observable<ClientOutput> {
   const clock = options.clock ?? (() => new Date());
-  const newId = options.newId ?? randomUUID;
+  const newId = options.newId ?? (() => globalThis.crypto.randomUUID());
   const scheduler = options.scheduler ?? asyncScheduler;
   const idleMs = options.idleMs ?? CLIENT_ACTOR_DEFAULTS.idleMs;
   const pongTimeoutMs = options.pongTimeoutMs ?? CLIENT_ACTOR_DEFAULTS.pongTimeoutMs;
@@ -117,7 +126,10 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
   const unixNow = () => Math.floor(clock().getTime() / 1000);
   // Python's Fernet checks the future only along with a TTL; "no TTL" is an unreachable one here.
   const ttlSeconds = options.ttlSeconds > 0 ? options.ttlSeconds : Number.MAX_SAFE_INTEGER;
-  const ourFingerprint = fingerprint(options.ring.primary);
+  if (options.codec === undefined && options.ring === undefined)
+    throw new TypeError('clientActor needs a ring or a codec');
+  const codec = options.codec ?? ringCodec(options.ring!);
+  const ourFingerprint = codec.fingerprint;
   const rooms = new WeakMap<FernetKey, Buffer>();
   /** The room a key's signatures are bound to, worked out once per key. */
   const room = (key: FernetKey): Buffer => {
@@ -149,12 +161,16 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       });
       const signer = options.identity;
 
+      /**
+       * The envelope as a frame to send, or a warning; with an asynchronous codec it comes later,
+       * and everything that depends on it (sending, a rename) waits for it.
+       */
       const seal = (
         kind: EnvelopeKind,
         text: string,
         extra: EnvelopeExtra = {},
         from = name,
-      ): ClientOutput => {
+      ): Observable<ClientOutput> => {
         const unsigned: Envelope = {
           v: 1,
           kind,
@@ -167,19 +183,22 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           ...extra,
         };
         const envelope =
-          signer === undefined ? unsigned : signEnvelope(unsigned, room(options.ring.primary), signer);
-        const frame = options.ring.encrypt(JSON.stringify(envelope), { now: unixNow() });
-        if (frame.length > options.maxFrameBytes) {
-          const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
-          return {
-            type: 'warn',
-            kind: 'too-long',
-            line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
-          };
-        }
-        // A resume answer brings our own lines back: known, they are dropped silently.
-        recent.remember(tokenDigest(frame));
-        return { type: 'send', frame };
+          signer === undefined ? unsigned : signEnvelope(unsigned, room(codec.primary), signer);
+        return codec.seal(JSON.stringify(envelope), unixNow()).pipe(
+          map((frame): ClientOutput => {
+            if (frame.length > options.maxFrameBytes) {
+              const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
+              return {
+                type: 'warn',
+                kind: 'too-long',
+                line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
+              };
+            }
+            // A resume answer brings our own lines back: known, they are dropped silently.
+            recent.remember(tokenDigest(frame));
+            return { type: 'send', frame };
+          }),
+        );
       };
 
       /** Sends now, or keeps the frame until the link is up again. */
@@ -203,10 +222,31 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       };
 
       /** Sends a typed line; one too long to send goes back to the input line, to be cut. */
-      const sendTyped = (line: string, sealed: ClientOutput): Observable<ClientOutput> =>
-        sealed.type === 'warn' && sealed.kind === 'too-long'
-          ? of<ClientOutput[]>(sealed, { type: 'restore', text: line })
-          : sendOrKeep(sealed);
+      const sendTyped = (
+        line: string,
+        sealing: Observable<ClientOutput>,
+        /** How the line shows as ours, where `echo` asks for it: `alice: hi`, `* alice waves`. */
+        echo: (label: string) => string,
+      ): Observable<ClientOutput> =>
+        sealing.pipe(
+          mergeMap((sealed) => {
+            if (sealed.type === 'warn' && sealed.kind === 'too-long')
+              return of<ClientOutput[]>(sealed, { type: 'restore', text: line });
+            if (options.echo !== true || sealed.type !== 'send') return sendOrKeep(sealed);
+            const label = displayText(name);
+            const shown = echo(label);
+            const ours: ClientOutput = {
+              type: 'show',
+              line: shown,
+              sender: {
+                name: label,
+                start: shown.startsWith(`${label}: `) ? 0 : 2,
+                at: clock().toISOString(),
+              },
+            };
+            return concat(sendOrKeep(sealed), of(ours));
+          }),
+        );
 
       const onTyped = (line: string): Observable<ClientOutput> => {
         const command = parseTyped(line);
@@ -215,22 +255,33 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           case 'quit':
             return EMPTY;
           case 'say':
-            return sendTyped(line, seal('message', command.text));
+            return sendTyped(
+              line,
+              seal('message', command.text),
+              (label) => `${label}: ${displayText(command.text)}`,
+            );
           case 'me':
-            return sendTyped(line, seal('message', command.text, { action: true }));
+            return sendTyped(
+              line,
+              seal('message', command.text, { action: true }),
+              (label) => `* ${label} ${displayText(command.text)}`,
+            );
           case 'nick': {
             const was = name;
-            const sealed = seal('join', '', { was: name }, command.name);
-            if (sealed.type !== 'send') return of(sealed);
-            name = command.name;
-            if (roster.self !== undefined) roster.see(roster.self, name);
-            return concat(
-              signer === undefined ? EMPTY : of(...names.self(name, signer)),
-              sendOrKeep(sealed),
-              of<ClientOutput[]>(
-                { type: 'renamed', name },
-                { type: 'show', line: `* you are now ${displayText(name)} (were ${displayText(was)})` },
-              ),
+            return seal('join', '', { was: name }, command.name).pipe(
+              mergeMap((sealed) => {
+                if (sealed.type !== 'send') return of(sealed);
+                name = command.name;
+                if (roster.self !== undefined) roster.see(roster.self, name);
+                return concat(
+                  signer === undefined ? EMPTY : of(...names.self(name, signer)),
+                  sendOrKeep(sealed),
+                  of<ClientOutput[]>(
+                    { type: 'renamed', name },
+                    { type: 'show', line: `* you are now ${displayText(name)} (were ${displayText(was)})` },
+                  ),
+                );
+              }),
             );
           }
           case 'who':
@@ -288,7 +339,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             // In a big room every join would bring an answer from everyone, each relayed to
             // everyone (N² frames): there newcomers learn names from messages instead.
             const small = roster.online <= MAX_ROOM_FOR_ANSWERS;
-            const answer = up && small ? of(seal('join', '', { here: true })) : EMPTY;
+            const answer = up && small ? seal('join', '', { here: true }) : EMPTY;
             return concat(show(`* ${seen.label} joined`, seen.label), answer);
           }
           case 'leave': {
@@ -311,12 +362,18 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
       };
 
       /** The token opened, or what to say about one that cannot be. */
-      const open = (frame: string): ReturnType<KeyRing['open']> | ClientOutput[] => {
-        try {
-          const opened = options.ring.open(frame, { ttlSeconds, now: unixNow });
-          unreadableInARow = 0;
-          return opened;
-        } catch (error) {
+      const open = (frame: string): Observable<OpenedToken | ClientOutput[]> =>
+        codec.open(frame, { ttlSeconds, now: unixNow }).pipe(
+          map((opened) => {
+            unreadableInARow = 0;
+            return opened;
+          }),
+          catchError((error: unknown) => of(unreadable(error, frame))),
+        );
+
+      /** The warning for a token that cannot be opened, and a hint after a run of them. */
+      const unreadable = (error: unknown, frame: string): ClientOutput[] => {
+        {
           if (!(error instanceof FernetError)) throw error;
           const warning: ClientOutput = {
             type: 'warn',
@@ -340,7 +397,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
        * Who sent an envelope (signedNames.ts). A signed envelope's id is remembered too: someone
        * with the key could put a signed envelope into a new token, which a token digest misses.
        */
-      const identified = (envelope: Envelope, opened: { key: FernetKey; issuedAt: number }) => {
+      const identified = (envelope: Envelope, opened: OpenedToken) => {
         const who = names.identify(envelope, room(opened.key), opened.issuedAt);
         if (who.show === undefined || envelope.v !== 2 || recent.remember(`id ${envelope.id}`)) return who;
         return {
@@ -348,40 +405,47 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         };
       };
 
-      const onLive = (frame: string, digest: string): Observable<ClientOutput> => {
-        const opened = open(frame);
-        if (Array.isArray(opened)) return of(...opened);
-        if (!recent.remember(digest))
-          return of({ type: 'warn', kind: 'replay', line: '! dropped a repeated message (replay)' });
-        const envelope = envelopeOf(opened.plaintext);
-        if (envelope === undefined) return of(showPlaintext(opened.plaintext));
-        const who = identified(envelope, opened);
-        return who.show === undefined ? of(...who.notes) : concat(of(...who.notes), onEnvelope(who.show));
-      };
+      const onLive = (frame: string, digest: string): Observable<ClientOutput> =>
+        open(frame).pipe(
+          mergeMap((opened) => {
+            if (Array.isArray(opened)) return of(...opened);
+            if (!recent.remember(digest))
+              return of<ClientOutput>({
+                type: 'warn',
+                kind: 'replay',
+                line: '! dropped a repeated message (replay)',
+              });
+            const envelope = envelopeOf(opened.plaintext);
+            if (envelope === undefined) return of(showPlaintext(opened.plaintext));
+            const who = identified(envelope, opened);
+            const notes: Observable<ClientOutput> = from(who.notes);
+            return who.show === undefined ? notes : concat(notes, onEnvelope(who.show));
+          }),
+        );
 
       /** A frame of a history answer: a line marked as earlier, which changes nothing about now. */
       const onEarlier = (frame: string, digest: string): Observable<ClientOutput> => {
         // Shown or sent already (our own lines come back in a resume): no news, and no replay.
         if (!recent.remember(digest)) return EMPTY;
-        const opened = open(frame);
-        if (Array.isArray(opened)) return of(...opened);
-        const envelope = envelopeOf(opened.plaintext);
-        let shown: ClientOutput;
-        if (envelope === undefined) {
-          const plain = showPlaintext(opened.plaintext);
-          if (plain.type !== 'show') return of(plain);
-          // Bare text has no time of its own; the token's is as good as the sender's clock.
-          shown = { ...plain, earlier: new Date(opened.issuedAt * 1000).toISOString() };
-        } else {
-          const who = identified(envelope, opened);
-          const line = who.show === undefined ? undefined : earlierLine(who.show);
-          if (line === undefined) return of(...who.notes);
-          shown = { type: 'show', ...line, earlier: envelope.at };
-          resume.countShown();
-          return of(...who.notes, shown);
-        }
-        resume.countShown();
-        return of(shown);
+        return open(frame).pipe(
+          mergeMap((opened): Observable<ClientOutput> => {
+            if (Array.isArray(opened)) return of(...opened);
+            const envelope = envelopeOf(opened.plaintext);
+            if (envelope === undefined) {
+              const plain = showPlaintext(opened.plaintext);
+              if (plain.type !== 'show') return of(plain);
+              resume.countShown();
+              // Bare text has no time of its own; the token's is as good as the sender's clock.
+              return of({ ...plain, earlier: new Date(opened.issuedAt * 1000).toISOString() });
+            }
+            const who = identified(envelope, opened);
+            const line = who.show === undefined ? undefined : earlierLine(who.show);
+            const notes: Observable<ClientOutput> = from(who.notes);
+            if (line === undefined) return notes;
+            resume.countShown();
+            return concat(notes, of<ClientOutput[]>({ type: 'show', ...line, earlier: envelope.at }));
+          }),
+        );
       };
 
       /** A data frame: live, held until the history answer ends, or part of the answer. */
@@ -484,7 +548,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
                     },
                   ]
                 : [];
-            return of(...request, seal('join', ''), ...kept, ...sent);
+            return concat(of(...request), seal('join', ''), of(...kept, ...sent));
           }
           case 'down':
             up = false;
@@ -519,7 +583,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
 
       const cameUp = new Subject<void>();
       const goodbye = (): Observable<ClientOutput> =>
-        of(seal('leave', ''), { type: 'done', unsent: 0 } as const);
+        concat(seal('leave', ''), of({ type: 'done', unsent: 0 } as const));
       // Input can end before the hub has said hello (a short pipe) or while reconnecting: then
       // what waits is sent when the link comes up, if it does within the pong timeout. With
       // nothing waiting there is nothing to wait for: the others saw the connection go already.
@@ -559,6 +623,8 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
         mergeMap(() => giveUp(`the hub did not answer within ${historyWaitMs / 1000} s`)),
       );
 
+      // Every link event restarts the keepalive timer: silence is measured from the last frame.
+      const linkSeen = new Subject<LinkEvent>();
       return merge(
         // Our own name is pinned to our key too: someone else signing with it then stands out.
         signer === undefined ? EMPTY : defer(() => of(...names.self(name, signer))),
@@ -572,21 +638,26 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           }),
         ),
         answerTimeout,
-        // Every link event restarts the keepalive timer: silence is measured from the last frame.
+        linkSeen.pipe(switchMap(keepalive)),
         link.pipe(
           // No link, no answer to wait for: the output ends with the link and the typing.
           tap({
+            next: (event) => linkSeen.next(event),
             complete: () => {
               answerWait.next(false);
               answerWait.complete();
+              linkSeen.complete();
             },
           }),
-          switchMap((event) => concat(onLink(event), announceUp(event), keepalive(event))),
+          // In order, each event's outputs before the next event's: with an asynchronous codec
+          // a frame is still being opened when the next one comes, and must not be cut off.
+          concatMap((event) => concat(onLink(event), announceUp(event))),
         ),
         concat(
           typed.pipe(
             takeWhile((line) => parseTyped(line).kind !== 'quit'),
-            mergeMap(onTyped),
+            // In order too: a line sealed later must not overtake one typed before it.
+            concatMap(onTyped),
           ),
           finish,
         ),

@@ -1,6 +1,15 @@
-import type { Socket } from 'node:net';
 import { Observable, type Subscriber } from 'rxjs';
-import { QUEUE_HARD_LIMIT_FACTOR } from '../config/hubConfig.ts';
+import {
+  CATCH_UP_MS,
+  CLOSING_READ_BYTES,
+  DEFAULT_STUCK_MS,
+  EAGER_FLUSH_BYTES,
+  FIRST_CATCH_UP_MS,
+  LINGER_MS,
+  MAX_WRITE_BYTES,
+  QUEUE_HARD_LIMIT_FACTOR,
+  WRITE_HIGH_WATER_BYTES,
+} from '../config/queueLimits.ts';
 import { VIEW_FACTOR } from '../config/memoryBudget.ts';
 import { notice } from '../protocol/notice.ts';
 import { classifyFrameEvent } from '../streams/classifyFrames.ts';
@@ -11,6 +20,7 @@ import { addressKey } from './addressKey.ts';
 import type { FlushScheduler } from './flushScheduler.ts';
 import { FloodGate } from './floodGate.ts';
 import type { HubEvent, PeerId } from '../streams/hubEvent.ts';
+import type { Transport } from '../streams/transport.ts';
 import type { InputBudget } from './inputBudget.ts';
 import { TokenBucket } from './tokenBucket.ts';
 
@@ -58,31 +68,13 @@ export interface PeerOptions {
   readonly onGone?: (peer: PeerActor) => void;
 }
 
-/**
- * Bytes in the socket's own buffer past which its writes count as backed up. The socket keeps
- * Node's default high-water mark (16 KiB), which also bounds what it reads ahead while paused;
- * with batched writes, 16 KiB is one turn of a busy room, not a sign of a slow reader.
- */
-export const WRITE_HIGH_WATER_BYTES = 256 * 1024;
-
-/** A batch this big is written at once instead of at the end of the event-loop turn. */
-const EAGER_FLUSH_BYTES = 64 * 1024;
-/** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
-const MAX_WRITE_BYTES = 256 * 1024;
-/**
- * The longest the hub waits for one peer to catch up (`waitFor`): a reader that keeps up with a busy
- * room catches up in milliseconds, and a stuck one holds the room this long once, then grows to its
- * hard limit.
- */
-export const CATCH_UP_MS = 500;
-/**
- * The wait for a reader that has never been seen to read (see `reads`): long enough for a busy
- * but healthy one to show that it reads (a drain, which makes the wait CATCH_UP_MS), short
- * enough that a wave of connections that never read cannot hold the room with their waits.
- */
-export const FIRST_CATCH_UP_MS = 100;
-/** A reader that takes nothing at all for this long is stuck, even while the hub is overloaded. */
-export const DEFAULT_STUCK_MS = 5_000;
+// The outbound queue's and a closing peer's limits are gathered in src/config/queueLimits.ts.
+export {
+  CATCH_UP_MS,
+  DEFAULT_STUCK_MS,
+  FIRST_CATCH_UP_MS,
+  WRITE_HIGH_WATER_BYTES,
+} from '../config/queueLimits.ts';
 
 /** The hub's answer when a peer falls behind (see PeerOptions.waitFor). */
 export type WaitVerdict = 'wait' | 'later' | 'no';
@@ -91,17 +83,11 @@ export type WaitVerdict = 'wait' | 'later' | 'no';
 export const PauseReason = { Flood: 1, Backpressure: 2, Closing: 4 } as const;
 export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];
 
-/** How long a closing peer gets to take its last bytes before the socket is destroyed. */
-const LINGER_MS = 2_000;
-
-/** What a closing peer may still send (read and dropped) before the hub stops reading it. */
-const CLOSING_READ_BYTES = 64 * 1024;
-
 /** Errors are reported through `events`; this keeps a late one from becoming an uncaught exception. */
 const ignore = (): void => {};
 
 /**
- * One TCP connection of the hub.
+ * One connection of the hub: TCP, or a WebSocket through its Transport.
  *
  * Inbound: `events` is the connection as hub events, from `joined` to `left`, with flood control
  * that pauses reading (TCP then slows the sender; nothing is dropped). The socket's reads go
@@ -152,7 +138,8 @@ export class PeerActor {
 
   constructor(
     readonly id: PeerId,
-    private readonly socket: Socket,
+    /** A TCP socket, or a WebSocket adapted to one (src/streams/transport.ts). */
+    private readonly socket: Transport,
     /** Shared by every peer of a hub. */
     private readonly options: PeerOptions,
   ) {

@@ -15,7 +15,9 @@
  * flight per sender. A sender whose socket has more than 256 KiB unsent is skipped (the hub is
  * pushing back) and that is counted, so backpressure is told apart from a slow generator.
  */
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
+import WebSocket from 'ws';
 import { performance } from 'node:perf_hooks';
 import { RunAccounting } from './accounting.ts';
 import type { Histogram } from './histogram.ts';
@@ -31,6 +33,8 @@ const READ_BUF = 64 * 1024;
 export interface SessionOptions {
   host: string;
   port: number;
+  /** 'websocket': each client is a WebSocket to /ws, one message per line (default 'tcp') */
+  transport?: 'tcp' | 'websocket';
   clients: number;
   /** approximate line length, LF included */
   size: number;
@@ -145,9 +149,48 @@ export interface RunResult {
   machine: { other: number; irq: number; steal: number; noisy: boolean } | null;
 }
 
+/** What the generator needs of a client's connection: a TCP socket, or a WebSocket's adapter. */
+type ClientSocket = Pick<
+  net.Socket,
+  'write' | 'destroy' | 'writableLength' | 'destroyed' | 'on' | 'off' | 'once'
+>;
+
+/**
+ * A WebSocket client as a ClientSocket: each LF-ended line written goes as one text message.
+ * `close` is the WebSocket's; there is no `drain` (the pump's 5 ms timer covers a full buffer).
+ */
+class WsClientSocket extends EventEmitter {
+  constructor(private readonly ws: WebSocket) {
+    super();
+    ws.on('close', () => this.emit('close'));
+  }
+
+  write(data: Buffer): boolean {
+    let start = 0;
+    for (let end = data.indexOf(LF); end !== -1; end = data.indexOf(LF, start)) {
+      this.ws.send(data.subarray(start, end), { binary: false });
+      start = end + 1;
+    }
+    return true;
+  }
+
+  destroy(): this {
+    this.ws.terminate();
+    return this;
+  }
+
+  get writableLength(): number {
+    return this.ws.bufferedAmount;
+  }
+
+  get destroyed(): boolean {
+    return this.ws.readyState === WebSocket.CLOSED;
+  }
+}
+
 interface Client {
   i: number;
-  socket: net.Socket | null;
+  socket: ClientSocket | null;
   live: boolean;
   ready: boolean;
   carry: Buffer | null;
@@ -287,6 +330,7 @@ export class LoadSession {
   }
 
   private openClient(i: number, settle: (ok: boolean, err?: Error) => void): void {
+    if (this.opts.transport === 'websocket') return this.openWebSocketClient(i, settle);
     const c: Client = {
       i,
       socket: null,
@@ -324,6 +368,61 @@ export class LoadSession {
       } else if (!this.firstError) this.firstError = `client ${i}: ${err.code ?? err.message}`;
     });
     socket.on('close', () => {
+      if (c.live) {
+        c.live = false;
+        this.liveCount--;
+        if (c.ready) {
+          c.ready = false;
+          this.readyCount--;
+        }
+        this.disconnects++;
+        if (!this.firstError) this.firstError = `client ${i}: hub closed the connection`;
+      }
+      if (!settled) {
+        settled = true;
+        settle(false, new Error('closed before connecting'));
+      }
+    });
+  }
+
+  /**
+   * A client over WebSocket (`ws`, as the hub's tests use it): each message it gets is read as
+   * one line, and each line it writes goes as one text message, so the receive and send paths
+   * are the TCP ones.
+   */
+  private openWebSocketClient(i: number, settle: (ok: boolean, err?: Error) => void): void {
+    const c: Client = {
+      i,
+      socket: null,
+      live: false,
+      ready: false,
+      carry: null,
+      carryLen: 0,
+      skipping: false,
+    };
+    this.clients[i] = c;
+    let settled = false;
+    const ws = new WebSocket(`ws://${this.opts.host}:${this.opts.port}/ws`, { perMessageDeflate: false });
+    c.socket = new WsClientSocket(ws) as unknown as ClientSocket;
+    ws.on('open', () => {
+      c.live = true;
+      this.liveCount++;
+      settled = true;
+      settle(true);
+    });
+    ws.on('message', (data: Buffer) => {
+      if (data.length >= READ_BUF) return void this.malformed++;
+      data.copy(this.readBuf, 0);
+      this.readBuf[data.length] = LF;
+      this.onRead(c, data.length + 1, this.readBuf);
+    });
+    ws.on('error', (err: Error) => {
+      if (!settled) {
+        settled = true;
+        settle(false, err);
+      } else if (!this.firstError) this.firstError = `client ${i}: ${err.message}`;
+    });
+    ws.on('close', () => {
       if (c.live) {
         c.live = false;
         this.liveCount--;

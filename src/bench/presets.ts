@@ -1,6 +1,14 @@
 /** The benchmark's presets (issue 6): what load each one offers, and how long it runs. */
-export type PresetName = 'small' | 'room' | 'crowd' | 'max' | 'overload' | 'idle';
-export const PRESET_NAMES: readonly PresetName[] = ['small', 'room', 'crowd', 'max', 'overload', 'idle'];
+export type PresetName = 'small' | 'room' | 'crowd' | 'max' | 'websocket' | 'overload' | 'idle';
+export const PRESET_NAMES: readonly PresetName[] = [
+  'small',
+  'room',
+  'crowd',
+  'max',
+  'websocket',
+  'overload',
+  'idle',
+];
 
 export type PresetKind = 'fixed' | 'max' | 'overload' | 'idle';
 
@@ -48,6 +56,13 @@ export const PRESETS: Record<PresetName, Preset> = {
     name: 'max',
     kind: 'max',
     description: 'N=100, 10 senders: highest paced msg/s with p99 < 50 ms and zero loss (search)',
+    params: { ...base, clients: 100, senders: 10, rate: 2000, warmupS: 0.5, durationS: 3 },
+  },
+  websocket: {
+    name: 'websocket',
+    kind: 'max',
+    description:
+      'max over WebSocket: N=100 WebSocket clients, 10 senders; the ws relay is the baseline, our TCP path beside',
     params: { ...base, clients: 100, senders: 10, rate: 2000, warmupS: 0.5, durationS: 3 },
   },
   overload: {

@@ -10,8 +10,16 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { hasCommand } from './procstat.ts';
 
-export type RelayName = 'ours' | 'ours-nohistory' | 'batching' | 'plain' | 'ncat';
-export const RELAY_NAMES: readonly RelayName[] = ['ours', 'ours-nohistory', 'batching', 'plain', 'ncat'];
+export type RelayName = 'ours' | 'ours-nohistory' | 'ours-ws' | 'batching' | 'plain' | 'ncat' | 'ws';
+export const RELAY_NAMES: readonly RelayName[] = [
+  'ours',
+  'ours-nohistory',
+  'ours-ws',
+  'batching',
+  'plain',
+  'ncat',
+  'ws',
+];
 /** Without --relays: our hub as it ships, and every baseline. */
 export const DEFAULT_RELAYS: readonly RelayName[] = ['ours', 'batching', 'plain', 'ncat'];
 
@@ -21,7 +29,20 @@ export const RELAY_LABELS: Record<RelayName, string> = {
   batching: 'batching relay',
   plain: 'plain relay',
   ncat: 'ncat --broker',
+  'ours-ws': 'hub over WebSocket',
+  ws: 'ws broadcast relay',
 };
+
+/** The websocket preset's relays: our hub and the ws relay over WebSocket, our TCP path beside. */
+export const WEBSOCKET_RELAYS: readonly RelayName[] = ['ours-ws', 'ws', 'ours', 'batching'];
+
+/** How the load generator's clients reach a relay: TCP lines, or one WebSocket message per frame. */
+export type Transport = 'tcp' | 'websocket';
+
+/** `ours-ws` is our hub reached at its web listener's /ws; `ws` the `ws` package's plain relay. */
+export function relayTransport(name: RelayName | 'target'): Transport {
+  return name === 'ours-ws' || name === 'ws' ? 'websocket' : 'tcp';
+}
 
 /** The repository root (src/bench/ is two levels below it). */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -36,7 +57,7 @@ export const HUB_NO_HISTORY_ARGS: readonly string[] = ['--history-frames', '0'];
 
 /** Whether the relay is our hub (with history or without). */
 export function isOurHub(name: RelayName): boolean {
-  return name === 'ours' || name === 'ours-nohistory';
+  return name === 'ours' || name === 'ours-nohistory' || name === 'ours-ws';
 }
 
 export interface RelayHandle {
@@ -94,6 +115,7 @@ function commandFor(
   switch (name) {
     case 'ours':
     case 'ours-nohistory':
+    case 'ours-ws':
       return [
         node,
         ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir] : []),
@@ -106,11 +128,15 @@ function commandFor(
         HUB_UNLIMITED_FLAG,
         ...hubArgs,
         ...(name === 'ours-nohistory' ? HUB_NO_HISTORY_ARGS : []),
+        // The web listener beside the TCP one (a free port, as --port 0 gives), on the same host.
+        ...(name === 'ours-ws' ? ['--web-host', host] : []),
       ];
     case 'batching':
       return [node, ...entry('src/bench/relays/batchingRelay.ts'), '--host', host, '--port', String(port)];
     case 'plain':
       return [node, ...entry('src/bench/relays/plainRelay.ts'), '--host', host, '--port', String(port)];
+    case 'ws':
+      return [node, ...entry('src/bench/relays/wsRelay.ts'), '--host', host, '--port', String(port)];
     case 'ncat':
       // --max-conns: ncat's default is 100 connections
       return ['ncat', '--broker', '--listen', '--max-conns', '20000', host, String(port)];
@@ -142,6 +168,12 @@ function canConnect(host: string, port: number): Promise<boolean> {
 }
 
 const LISTENING = /event=listening\b.*?\bport=(\d+)/;
+
+/** The port of the hub's web listener, from its `event=web-listening url=http://host:port/` line. */
+export function webListeningPort(line: string): number | null {
+  const m = /\bevent=web-listening\b.*?\burl=\S*:(\d+)\//.exec(line);
+  return m?.[1] ? Number(m[1]) : null;
+}
 
 /** Parses the port from a logfmt line with `event=listening` and `port=<n>`; null otherwise. */
 export function listeningPort(line: string): number | null {
@@ -206,7 +238,7 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
         tail.push(line);
       }
       if (port === null) {
-        const p = listeningPort(line);
+        const p = name === 'ours-ws' ? webListeningPort(line) : listeningPort(line);
         if (p !== null) {
           port = p;
           onPort?.(p);

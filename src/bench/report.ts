@@ -218,6 +218,11 @@ export function presetTable(p: PresetResult): string {
   const bases = p.relays.filter((o) => o.relay !== 'ours' && o.relay !== 'target');
   const header = ['', ...p.relays.map((o) => o.label)];
   if (ours) for (const b of bases) header.push(`ours ÷ ${b.relay}`);
+  // Over WebSocket, our hub against the ws package's relay: the figure the websocket preset is for.
+  const oursWs = p.relays.find((o) => o.relay === 'ours-ws');
+  const wsBase = p.relays.find((o) => o.relay === 'ws');
+  const wsPair = oursWs && wsBase ? { ours: oursWs, base: wsBase } : undefined;
+  if (wsPair) header.push('ours-ws ÷ ws');
   const body: string[][] = [];
   for (const row of rows) {
     const line = [row.label];
@@ -233,6 +238,11 @@ export function presetTable(p: PresetResult): string {
           line.push(r === null ? '-' : `${r.toFixed(2)}×`);
         }
       }
+    if (wsPair) {
+      const { ours: a, base: b } = wsPair;
+      const r = row.ratio && a.status === 'ok' && b.status === 'ok' ? row.ratio(a, b) : null;
+      line.push(!row.ratio ? '' : r === null ? '-' : `${r.toFixed(2)}×`);
+    }
     body.push(line);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((l) => (l[i] ?? '').length)));

@@ -17,6 +17,7 @@ import {
   type RelayHandle,
   type RelayName,
   startRelay,
+  relayTransport,
   targetRelay,
   unavailable,
 } from './relayProcess.ts';
@@ -275,6 +276,7 @@ export class BenchRunner {
     const session = new LoadSession({
       host: h.host,
       port: h.port,
+      transport: relayTransport(h.name),
       clients: p.clients,
       size: p.size,
       connectConcurrency: this.cfg.connectConcurrency,

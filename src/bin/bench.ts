@@ -20,6 +20,7 @@ import { profilesIn, profileTable } from '../bench/profile.ts';
 import {
   DEFAULT_HUB_ENTRY,
   DEFAULT_RELAYS,
+  WEBSOCKET_RELAYS,
   HUB_NO_HISTORY_ARGS,
   HUB_UNLIMITED_FLAG,
   isOurHub,
@@ -40,7 +41,10 @@ relays: ours = the fernet-chat hub (${DEFAULT_HUB_ENTRY}, started with ${HUB_UNL
         limits such as flood control are switched off for the benchmark; it keeps history, as it
         ships); ours-nohistory = the same hub with ${HUB_NO_HISTORY_ARGS.join(' ')} (history off: not run
         unless asked for, e.g. --relays ours,ours-nohistory,batching); batching and plain = the
-        baseline node:net relays in src/bench/relays; ncat = \`ncat --broker\` (if installed).
+        baseline node:net relays in src/bench/relays; ncat = \`ncat --broker\` (if installed);
+        ours-ws = our hub with its clients on WebSocket (its web listener's /ws), and ws = a plain
+        broadcast relay on the ws package (src/bench/relays/wsRelay.ts): the websocket preset's
+        relays, with ours and batching beside them (${WEBSOCKET_RELAYS.join(',')}) unless --relays.
 
 load (override a preset):
   --clients N  --senders S  --rate MSG_PER_S (0 = max rate)  --size BYTES  --window MSGS
@@ -149,7 +153,9 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     else fail(`--preset: unknown preset ${JSON.stringify(p)} (one of ${PRESET_NAMES.join(', ')}, all)`);
   }
   const relays: RelayName[] = [];
-  for (const r of (v.relays ?? DEFAULT_RELAYS.join(',')).split(',').filter(Boolean)) {
+  // The websocket preset alone, without --relays: both WebSocket relays, and the TCP pair beside.
+  const defaultRelays = presets.every((p) => p === 'websocket') ? WEBSOCKET_RELAYS : DEFAULT_RELAYS;
+  for (const r of (v.relays ?? defaultRelays.join(',')).split(',').filter(Boolean)) {
     if (!(RELAY_NAMES as readonly string[]).includes(r))
       fail(`--relays: unknown relay ${JSON.stringify(r)} (one of ${RELAY_NAMES.join(', ')})`);
     relays.push(r as RelayName);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { z } from 'zod';
 import { FernetKey } from '../crypto/fernetKey.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
@@ -7,6 +7,8 @@ import { Identity, identityFingerprint } from '../crypto/identity.ts';
 import { IdentityFileError, writeIdentityFile } from '../crypto/identityFile.ts';
 import { KeyFileError, readKeyFile, writeKeyFile } from '../crypto/keyFile.ts';
 import { admissionKeyOf } from '../crypto/admissionKey.ts';
+import type { KeyRing } from '../crypto/keyRing.ts';
+import { keyLink } from '../protocol/keyLink.ts';
 import { parseSeedKey, SEED_KEY_MAX_BYTES } from '../crypto/seedKey.ts';
 import { SeedKeyError } from '../crypto/seedKeyError.ts';
 import { runCommand } from './runMain.ts';
@@ -34,6 +36,15 @@ const keygenSchema = z.strictObject({
     .describe(
       "print the public admission key of each key in this key file, for a hub's --admit file (writes nothing)",
     ),
+  link: z
+    .string()
+    .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), {
+      message: "must be the web client's address, such as http://127.0.0.1:10102/",
+    })
+    .optional()
+    .describe(
+      "also print a link to the web client at this address that carries the key in its #fragment (FILE's key if FILE exists: then nothing is written)",
+    ),
 });
 
 /** A file that cannot be imported: bad, hostile, missing or unreadable. Exit status 1. */
@@ -43,7 +54,7 @@ await runCommand(
   {
     name: 'fernet-chat-keygen',
     usage:
-      'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]\n       fernet-chat-keygen --identity FILE\n       fernet-chat-keygen --admission KEYFILE > admit.keys',
+      'fernet-chat-keygen [FILE]\n       fernet-chat-keygen --from-seed chave.key [FILE]\n       fernet-chat-keygen --identity FILE\n       fernet-chat-keygen --admission KEYFILE > admit.keys\n       fernet-chat-keygen --link http://127.0.0.1:10102/ [FILE]',
     summary:
       'Writes a new Fernet key to FILE (default chat.key) with mode 0600. It never overwrites a file.\n' +
       'Share the file with the people you chat with over a channel you trust; anyone with it can read the chat.\n' +
@@ -76,6 +87,8 @@ await runCommand(
     }
     const file = positionals[0] ?? 'chat.key';
     const seed = config.fromSeed;
+    if (config.link !== undefined && seed === undefined && existsSync(file))
+      return printLink(file, config.link);
     let key: FernetKey;
     try {
       key = seed === undefined ? FernetKey.generate() : FernetKey.fromBytes(importSeedKey(seed));
@@ -98,6 +111,7 @@ await runCommand(
     }
     // What the client shows at start: people compare it to check they hold the same key.
     process.stdout.write(`key fingerprint ${fingerprint(key)}\n`);
+    if (config.link !== undefined) process.stdout.write(linkLines(key, config.link));
     return 0;
   },
 );
@@ -133,6 +147,28 @@ function printAdmissionKeys(path: string): number {
   for (const key of ring.keys)
     process.stdout.write(`${admissionKeyOf(key).publicKey} # key ${fingerprint(key)}\n`);
   return 0;
+}
+
+/** The link for the key in an existing key file (its first key, the one that encrypts). */
+function printLink(file: string, page: string): number {
+  let ring: KeyRing;
+  try {
+    ring = readKeyFile(file);
+  } catch (error) {
+    if (!(error instanceof KeyFileError)) throw error;
+    process.stderr.write(`fernet-chat-keygen: ${error.message}\n`);
+    return 1;
+  }
+  process.stdout.write(`key fingerprint ${fingerprint(ring.primary)}\n${linkLines(ring.primary, page)}`);
+  return 0;
+}
+
+/**
+ * The link, and what it is: the fragment never reaches the hub (browsers do not send it), but
+ * whoever has the link can read the chat, as with the file.
+ */
+function linkLines(key: FernetKey, page: string): string {
+  return `web client link (it holds the key: share it as you would the key file):\n${keyLink(page, key.toString())}\n`;
 }
 
 /**

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HUB_NAME_PATTERN } from '../protocol/admission.ts';
+import { QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
 
 /** The hub's limits, each a named default, chosen on purpose (see the README's limits table). */
 export const HUB_DEFAULTS = {
@@ -43,13 +44,15 @@ export const HUB_DEFAULTS = {
   historyBytes: 16 * 1024 * 1024,
   /** Seconds a connection gets to answer the admission challenge (a client answers in milliseconds). */
   admitTimeoutSeconds: 5,
+  /** The web page and its WebSocket: on, on loopback like the TCP port, at --port + 1. */
+  web: true,
+  webHost: '127.0.0.1',
 } as const;
 
 /** Clients refuse tokens older than their TTL, 24 h by default: history older is no use to them. */
 export const MAX_HISTORY_SECONDS = 86_400;
 
-/** A client's queue this many times maxQueueBytes is dropped as a slow consumer, whatever the cause. */
-export const QUEUE_HARD_LIMIT_FACTOR = 16;
+export { QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
 
 /** What `--unlimited` lifts, for benchmarks: the protections against a hostile or runaway client. */
 export const UNLIMITED = {
@@ -164,6 +167,24 @@ export const hubConfigSchema = z
       .min(0)
       .default(HUB_DEFAULTS.historyBytes)
       .describe('bytes of frames the hub keeps in all (0: no history)'),
+    web: z
+      .boolean()
+      .default(HUB_DEFAULTS.web)
+      .describe('serve the web client: its page over HTTP and its WebSocket at /ws (--no-web: TCP only)'),
+    webHost: z.string().min(1).default(HUB_DEFAULTS.webHost).describe('address the web client is served on'),
+    webPort: port
+      .optional()
+      .describe('HTTP port of the web client (default: --port + 1; a free one with --port 0)'),
+    webOrigins: z
+      .string()
+      .default('')
+      .refine((text) => webOriginsOf(text) !== undefined, {
+        message:
+          'must be origins such as https://chat.example.org, comma-separated (scheme, host and port only)',
+      })
+      .describe(
+        "origins besides the page's own (http://127.0.0.1:PORT, http://localhost:PORT) whose pages may open the WebSocket, comma-separated",
+      ),
     unlimited: z
       .boolean()
       .default(false)
@@ -222,6 +243,23 @@ export const hubConfigSchema = z
   });
 
 export type HubConfig = z.infer<typeof hubConfigSchema>;
+
+/**
+ * The origins in --web-origins, as browsers write them in `Origin` (`https://host:port`, no path
+ * or slash); undefined if one is not such an origin.
+ */
+export function webOriginsOf(text: string): string[] | undefined {
+  const origins = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  for (const origin of origins) {
+    if (!URL.canParse(origin)) return undefined;
+    const url = new URL(origin);
+    if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.origin !== origin) return undefined;
+  }
+  return origins;
+}
 
 /** The limits in force, once `--unlimited` is applied. */
 export function effectiveLimits(config: HubConfig): HubConfig {

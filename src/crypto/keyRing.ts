@@ -1,6 +1,7 @@
 import { type EncryptOptions, encrypt, type OpenedToken, type OpenOptions, openWithKeys } from './fernet.ts';
 import { FernetError } from './fernetError.ts';
-import { FernetKey } from './fernetKey.ts';
+import type { FernetKey } from './fernetKey.ts';
+import { parseKeyText } from './keyText.ts';
 
 /**
  * Several keys, like Python's MultiFernet: the first (primary) encrypts, any of them decrypts.
@@ -19,21 +20,7 @@ export class KeyRing {
 
   /** Parses a key file: one key per line; blank lines and lines starting with '#' are skipped. */
   static parse(text: string): KeyRing {
-    const keys: FernetKey[] = [];
-    for (const [index, raw] of text.split('\n').entries()) {
-      const line = raw.trim();
-      if (line === '' || line.startsWith('#')) continue;
-      try {
-        keys.push(FernetKey.parse(line));
-      } catch (error) {
-        if (!(error instanceof FernetError)) throw error;
-        throw new FernetError('bad-key', `line ${index + 1}: ${error.message}`);
-      }
-    }
-    if (keys.length === 0) {
-      throw new FernetError('bad-key', 'no Fernet key found (the text has only blank lines and comments)');
-    }
-    return new KeyRing(keys);
+    return new KeyRing(parseKeyText(text));
   }
 
   get primary(): FernetKey {

@@ -1,18 +1,16 @@
 import type { PeerId } from '../streams/hubEvent.ts';
-import { FIRST_CATCH_UP_MS, PauseReason, type PeerActor, type WaitVerdict } from '../actors/peerActor.ts';
+import { PauseReason, type PeerActor, type WaitVerdict } from '../actors/peerActor.ts';
+import {
+  FIRST_CATCH_UP_MS,
+  NEW_READER_WAIT_BURST_MS,
+  NEW_READER_WAIT_MS_PER_SECOND,
+} from '../config/queueLimits.ts';
 import { TokenBucket } from '../actors/tokenBucket.ts';
 
 /** What backpressure needs of a peer: a way to pause its reading, and whether it has read. */
 export type Pausable = Pick<PeerActor, 'pauseReading' | 'seenReading'>;
 
-/**
- * How long, per second and at most at once, the room may be held for readers never seen reading
- * (FIRST_CATCH_UP_MS each): a wave of connections that never read would otherwise hold it for
- * one such wait after another. A healthy newcomer is waited for once, drains, and is then a
- * reader like any other.
- */
-export const NEW_READER_WAIT_MS_PER_SECOND = 100;
-export const NEW_READER_WAIT_BURST_MS = 2 * FIRST_CATCH_UP_MS;
+export { NEW_READER_WAIT_BURST_MS, NEW_READER_WAIT_MS_PER_SECOND } from '../config/queueLimits.ts';
 
 /**
  * Overload protection, as NATS does it: when outbound queues back up, the hub stops reading from

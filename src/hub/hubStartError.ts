@@ -36,26 +36,38 @@ export class HubStartError extends Error {
 }
 
 /** A failed `listen` as a HubStartError in our words, naming the setting to check. */
-export function listenError(error: NodeJS.ErrnoException, host: string, port: number): HubStartError {
+export function listenError(
+  error: NodeJS.ErrnoException,
+  host: string,
+  port: number,
+  /** The settings to name: the web listener has its own. */
+  flags = { host: '--host', port: '--port' },
+): HubStartError {
   // An IPv6 address is shown in brackets, so that its port stands apart.
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   const fail = (code: HubStartErrorCode, why: string) =>
     new HubStartError(code, `cannot listen on ${where}: ${why}`);
   switch (error.code) {
     case 'EADDRINUSE':
-      return fail('address-in-use', 'the address is already in use (is another hub running? try --port)');
+      return fail(
+        'address-in-use',
+        `the address is already in use (is another hub running? try ${flags.port})`,
+      );
     case 'EACCES':
-      return fail('permission-denied', 'permission denied (ports below 1024 need privileges; try --port)');
+      return fail(
+        'permission-denied',
+        `permission denied (ports below 1024 need privileges; try ${flags.port})`,
+      );
     case 'EADDRNOTAVAIL':
-      return fail('no-such-address', 'no such address on this machine (check --host)');
+      return fail('no-such-address', `no such address on this machine (check ${flags.host})`);
     case 'ENOTFOUND':
     case 'EAI_AGAIN':
     case 'EAI_FAIL':
-      return fail('unknown-host', 'no such host name or address (check --host)');
+      return fail('unknown-host', `no such host name or address (check ${flags.host})`);
     default:
       return fail(
         'listen-failed',
-        `the system refused (${error.code ?? error.message}; check --host and --port)`,
+        `the system refused (${error.code ?? error.message}; check ${flags.host} and ${flags.port})`,
       );
   }
 }

@@ -5,7 +5,7 @@ import { type AdmissionOptions, admissionGate } from '../actors/admissionGate.ts
 import { AdmitFileError, readAdmitFile } from '../crypto/admitList.ts';
 import { readTlsFiles, tlsKeyWarning } from './tlsFiles.ts';
 import { limitRawConnections } from './rawConnectionLimits.ts';
-import { interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
+import { EMPTY, interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { type HistoryOptions, historyOptionsOf } from '../actors/historyOptions.ts';
@@ -13,7 +13,7 @@ import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../streams/hubEvent.ts';
 import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
-import { effectiveLimits, type HubConfig } from '../config/hubConfig.ts';
+import { effectiveLimits, type HubConfig, webOriginsOf } from '../config/hubConfig.ts';
 import { summariseRepeats } from '../streams/summariseRepeats.ts';
 import { Backpressure } from './backpressure.ts';
 import { HubStartError, listenError } from './hubStartError.ts';
@@ -22,9 +22,13 @@ import { openHubRecorder } from '../recording/hubRecorder.ts';
 import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
+import { readPage } from './webPage.ts';
+import { startWebServer, WEB_LIMITS, type WebServer } from './webServer.ts';
 
 export interface RunningHub {
   readonly address: AddressInfo;
+  /** The web client's address (`http://127.0.0.1:10102/`), unless --no-web or chunk framing. */
+  readonly webUrl?: string;
   /** Rejects if the hub fails inside (a bug): it has then dropped everyone and stopped listening. */
   readonly failed: Promise<never>;
   /** Stops accepting, says `#bye <reason>` to everyone, waits for them to go (up to the grace period). */
@@ -67,6 +71,13 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   if (keyWarning !== undefined) log({ event: 'warning', detail: keyWarning });
 
   const lineFraming = config.framing === 'line';
+  let web: WebServer | undefined;
+  try {
+    web = lineFraming && config.web ? await webServerOf(config, address.port, log) : undefined;
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   const keepalive =
     lineFraming && config.idleSeconds > 0
       ? { idleMs: config.idleSeconds * 1000, pongTimeoutMs: config.pongTimeoutSeconds * 1000 }
@@ -78,12 +89,16 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     history !== undefined && history.limits.maxAgeMs > 0,
     admission?.options.timeoutMs,
   );
+  const closeListeners = () => {
+    server.close();
+    web?.close();
+  };
   const recording =
     config.record === undefined
       ? undefined
       : openHubRecorder(config.record, recordedHubOf(config, keepalive, history?.epoch), log);
   if (recording?.ok === false) {
-    server.close();
+    closeListeners();
     throw new HubStartError(recording.error.code, recording.error.message);
   }
   const recorder = recording?.recorder;
@@ -146,6 +161,10 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       edgeLogs.next({ event: 'accept-error', code: error.code ?? 'error', detail: error.message }),
     tls === undefined ? 'connection' : 'secureConnection',
   ).pipe(map((socket) => new PeerActor(nextId++, socket, peerOptions)));
+  // Browsers are peers like any other: the same admission, limits, queues and actor.
+  const webConnections = (web?.connections ?? EMPTY).pipe(
+    map((transport) => new PeerActor(nextId++, transport, peerOptions)),
+  );
 
   const events = merge(
     control,
@@ -157,7 +176,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
           startWith(0),
           map((): HubEvent => ({ type: 'tick', now: performance.now() })),
         ),
-    connections.pipe(
+    merge(connections, webConnections).pipe(
       mergeMap((peer) => {
         const refusal = admit(peer);
         if (refusal !== undefined) {
@@ -223,11 +242,11 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const abort = () => {
     for (const peer of peers.values()) peer.destroy();
     subscription.unsubscribe();
-    server.close();
+    closeListeners();
   };
   const stop = (reason = 'shutdown') => {
     stopping ??= new Promise<void>((resolve) => {
-      server.close();
+      closeListeners();
       // Past the grace period, so that the deadline below, not each peer's own timer, ends it.
       closingLingerMs = config.shutdownGraceMs + 1_000;
       control.next({ type: 'shutdown', reason });
@@ -245,8 +264,15 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     });
     return stopping;
   };
-  if (recorder === undefined) return { address, failed, stop, abort };
-  return { address, failed, stop: (reason) => stop(reason).then(() => recorder.close()), abort };
+  const webUrl = web === undefined ? {} : { webUrl: web.url };
+  if (recorder === undefined) return { address, ...webUrl, failed, stop, abort };
+  return {
+    address,
+    ...webUrl,
+    failed,
+    stop: (reason) => stop(reason).then(() => recorder.close()),
+    abort,
+  };
 }
 
 /**
@@ -322,4 +348,29 @@ function listen(server: Server, config: HubConfig): Promise<void> {
       resolve();
     });
   });
+}
+
+/**
+ * The web listener: on its own port (--port + 1 by default, a free one beside a free TCP port),
+ * its frames limited as the TCP port's are. A page that is not built is said once; the hub
+ * still relays for TCP and WebSocket clients.
+ */
+async function webServerOf(
+  config: HubConfig,
+  tcpPort: number,
+  log: (record: LogRecord) => void,
+): Promise<WebServer> {
+  const page = readPage();
+  if (page === undefined) log({ event: 'web-unbuilt', detail: 'dist/web is missing: run npm run build' });
+  const web = await startWebServer({
+    host: config.webHost,
+    port: config.webPort ?? (config.port === 0 ? 0 : tcpPort + 1),
+    maxFrameBytes: config.maxFrameBytes,
+    extraOrigins: webOriginsOf(config.webOrigins) ?? [],
+    ...(config.unlimited ? { maxPendingPerAddress: WEB_LIMITS.maxPendingConnections } : {}),
+    ...(page === undefined ? {} : { page }),
+    log,
+  });
+  log({ event: 'web-listening', url: web.url });
+  return web;
 }

@@ -7,7 +7,7 @@ import type { Framing } from './frameEvent.ts';
 import { forEachFrame } from './frameEvent.ts';
 import { FrameSplitter } from './frameSplitter.ts';
 import { displayText } from '../text/displayText.ts';
-import { parseNotice } from '../protocol/notice.ts';
+import { upEventOf } from './helloEvent.ts';
 
 export interface HubLinkOptions {
   readonly host: string;
@@ -98,18 +98,7 @@ export class HubLink {
           attempt = 0;
           lastSaid = '';
           if (again) options.onStatus('* reconnected');
-          const parsed = hello === undefined ? undefined : parseNotice(hello);
-          subscriber.next(
-            parsed?.kind === 'hello' && parsed.peer >= 0
-              ? {
-                  type: 'up',
-                  peer: parsed.peer,
-                  online: parsed.online,
-                  ...(parsed.epoch === undefined ? {} : { epoch: parsed.epoch }),
-                  ...(parsed.last === undefined ? {} : { last: parsed.last }),
-                }
-              : { type: 'up' },
-          );
+          subscriber.next(upEventOf(hello));
         };
         /** Something other than `#hello` came first: whatever listens there, it is no hub of ours. */
         const notAHub = (first: string) => {

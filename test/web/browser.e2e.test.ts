@@ -1,0 +1,335 @@
+import { readFileSync } from 'node:fs';
+import { join as joinPath } from 'node:path';
+import { build } from 'esbuild';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { ROOT } from '../support/bins.ts';
+import { KeyRing } from '../../src/crypto/keyRing.ts';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { type BinProcess, runBin, startTestClient, stopAll } from '../support/bins.ts';
+import { runPythonScript, skipReason as pythonMissing } from '../interop/python.ts';
+import { startTestHub } from '../support/hub.ts';
+import { OTHER_KEY, TEST_KEY, tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { launchChromium, skipBrowser } from './support/chromium.ts';
+
+// The web client in a real browser (Debian's Chromium, driven by playwright-core) and the
+// terminal client, through one real hub: both ways, a wrong key, a hub restart, history, and
+// hostile text. One browser for the file; a context (a fresh profile) per page.
+
+vi.setConfig({ testTimeout: 60_000 });
+
+let browser: Browser;
+let dir: string;
+let cleanup: () => void;
+let keyFile: string;
+const contexts: BrowserContext[] = [];
+
+beforeAll(async () => {
+  if (skipBrowser) return;
+  ({ dir, cleanup } = tempDir('fernet-chat-web-'));
+  keyFile = writeTestKeyFile(dir, 'chat.key');
+  browser = await launchChromium();
+}, 30_000);
+afterEach(async () => {
+  for (const context of contexts.splice(0)) await context.close();
+  await stopAll();
+});
+afterAll(async () => {
+  await browser?.close();
+  cleanup?.();
+});
+
+interface Hub {
+  readonly bin: BinProcess;
+  readonly port: number;
+  readonly webUrl: string;
+}
+
+async function startHub(args: string[] = []): Promise<Hub> {
+  const hub = await startTestHub(args);
+  const line = await hub.bin.waitForLine('stderr', /event=web-listening url=/, 10_000);
+  return { ...hub, webUrl: /url=(\S+)/.exec(line)![1]! };
+}
+
+interface WebUser {
+  readonly page: Page;
+  /** Everything the page said that a browser reports as a problem: errors, CSP refusals, dialogs. */
+  readonly problems: string[];
+}
+
+/** Opens the page, joins as `name` with `key` (typed into the form, as a person pastes it). */
+async function join(
+  url: string,
+  name: string,
+  key = TEST_KEY,
+  viewport?: { width: number; height: number },
+): Promise<WebUser> {
+  const context = await browser.newContext(viewport === undefined ? {} : { viewport });
+  contexts.push(context);
+  const page = await context.newPage();
+  const problems: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => problems.push(`pageerror: ${error.message}`));
+  page.on('dialog', (dialog) => {
+    problems.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  await page.goto(url);
+  await page.fill('#name', name);
+  await page.fill('#key', key);
+  await page.press('#key', 'Enter'); // keyboard only: Enter in the key box joins
+  await page.locator('#messages li', { hasText: /connected as #\d+/ }).waitFor({ timeout: 15_000 });
+  return { page, problems };
+}
+
+/** Types a line and sends it with Enter, as a person does. */
+async function say(user: WebUser, text: string): Promise<void> {
+  await user.page.fill('#say', text);
+  await user.page.press('#say', 'Enter');
+}
+
+async function shown(user: WebUser, text: string | RegExp, timeout = 15_000): Promise<void> {
+  await user.page.locator('#messages li', { hasText: text }).first().waitFor({ timeout });
+}
+
+async function terminal(port: number, name: string): Promise<BinProcess> {
+  const client = startTestClient(port, keyFile, name);
+  await client.waitForLine('stderr', /^\* connected as #\d+/, 15_000);
+  return client;
+}
+
+describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal client', () => {
+  it('chats both ways, shows earlier messages to a newcomer, and shows a wrong key as warnings, not plaintext', async () => {
+    const hub = await startHub();
+    const web = await join(hub.webUrl, 'wendy');
+    const tom = await terminal(hub.port, 'tom');
+    await shown(web, /tom joined/);
+    tom.write('hello from the terminal\n');
+    await shown(web, 'tom: hello from the terminal');
+    await say(web, 'hello from the browser — olá 🎉');
+    await tom.waitForLine('stdout', /wendy: hello from the browser — olá 🎉$/, 15_000);
+    // Her own line shows on her page, as the terminal keeps what was typed on screen.
+    await shown(web, 'wendy: hello from the browser — olá 🎉');
+    // The sender's name is an element of its own, in its colour class; the time is shown. tom
+    // signs (test clients have identities): his name shows bare only because the page checked
+    // his signature on Web Crypto (unsigned it would be ~tom; a bad signature, a warning).
+    const name = web.page.locator('#messages li', { hasText: 'tom: hello' }).locator('.name');
+    expect(await name.textContent()).toBe('tom');
+    expect(await name.getAttribute('class')).toMatch(/^name c\d+$/);
+    expect(
+      await web.page.locator('#messages li', { hasText: 'tom: hello' }).locator('time').textContent(),
+    ).toMatch(/^\d\d:\d\d$/);
+
+    // A newcomer sees what was said before it came, marked as earlier.
+    const late = await join(hub.webUrl, 'lena');
+    await shown(late, 'tom: hello from the terminal');
+    expect(
+      await late.page.locator('#messages li.earlier', { hasText: 'tom: hello from the terminal' }).count(),
+    ).toBe(1);
+
+    // Someone with another key sees that messages came and could not be read; never their text.
+    const stranger = await join(hub.webUrl, 'mallory', OTHER_KEY);
+    tom.write('a secret for the group\n');
+    await shown(web, 'tom: a secret for the group');
+    await shown(stranger, /unreadable message: not encrypted with any of our keys/);
+    expect(await stranger.page.locator('#messages').textContent()).not.toContain('a secret for the group');
+    expect([...web.problems, ...late.problems, ...stranger.problems]).toEqual([]);
+  });
+
+  it("joins from keygen's link: the key comes from the #fragment, which then leaves the address bar", async () => {
+    const hub = await startHub();
+    const made = await runBin('keygen', ['--link', hub.webUrl, joinPath(dir, 'linked.key')]);
+    expect(made.exit.code).toBe(0);
+    const link = /^(http:\/\/\S+#key=\S+)$/m.exec(made.stdout)![1]!;
+    const context = await browser.newContext();
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(link);
+    expect(new URL(page.url()).hash).toBe('');
+    expect(await page.inputValue('#key')).toBe(new URL(link).hash.slice('#key='.length));
+    await page.fill('#name', 'linda');
+    await page.press('#name', 'Enter');
+    await page.locator('#messages li', { hasText: /connected as #\d+/ }).waitFor({ timeout: 15_000 });
+    // The key text is gone from the page once it is a CryptoKey; session storage was not asked for.
+    expect(await page.inputValue('#key')).toBe('');
+    expect(await page.evaluate('sessionStorage.length')).toBe(0);
+    const fingerprint = /^key fingerprint (.+)$/m.exec(made.stdout)![1]!;
+    expect(await page.locator('#fingerprint').textContent()).toBe(`key ${fingerprint}`);
+  });
+
+  it('shows hostile text as text: nothing it holds runs, no element is made of it', async () => {
+    const hub = await startHub();
+    const web = await join(hub.webUrl, 'wendy', TEST_KEY, { width: 360, height: 640 }); // a phone
+    const tom = await terminal(hub.port, 'tom');
+    const hostile = '<img src=x onerror=alert(1)><script>alert(2)</script><b>bold</b>';
+    tom.write(`${hostile}\n`);
+    await shown(web, `tom: ${hostile}`);
+    const list = web.page.locator('#messages');
+    expect(await list.locator('img, script, b').count()).toBe(0);
+    expect(await list.textContent()).toContain(hostile);
+    // No dialog, no error, no CSP refusal (an inline handler would have been one).
+    expect(web.problems).toEqual([]);
+    // At phone width nothing runs off the side, and the list is announced to screen readers.
+    expect(await web.page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(360);
+    expect(await list.getAttribute('aria-live')).toBe('polite');
+  });
+
+  it('reconnects after the hub restarts, and the chat goes on both ways', async () => {
+    const first = await startHub();
+    const webPort = new URL(first.webUrl).port;
+    const web = await join(first.webUrl, 'wendy');
+    const tom = await terminal(first.port, 'tom');
+    await shown(web, /tom joined/);
+    first.bin.kill('SIGTERM');
+    await first.bin.waitForExit(10_000);
+    await shown(web, /lost the connection to the hub/);
+    const again = await startHub(['--port', String(first.port), '--web-port', webPort]);
+    // Wait for both to be back (the backoff may take a few seconds), then chat.
+    await shown(web, /reconnected/, 40_000);
+    await tom.waitForLine('stderr', /reconnected/, 40_000);
+    await say(web, 'back again');
+    await tom.waitForLine('stdout', /wendy: back again$/, 15_000);
+    tom.write('welcome back\n');
+    await shown(web, 'tom: welcome back');
+    expect(again.webUrl).toBe(first.webUrl);
+    // While the hub was away the browser said so of each attempt; nothing else went wrong.
+    expect(web.problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([]);
+  });
+});
+
+describe.skipIf(skipBrowser)('Fernet on Web Crypto inside Chromium', () => {
+  /** webFernet.ts bundled as the page bundles it (the same shims), to run in the page's origin. */
+  async function fernetBundle(): Promise<string> {
+    const web = joinPath(ROOT, 'src', 'web');
+    const result = await build({
+      entryPoints: [joinPath(ROOT, 'test', 'web', 'support', 'fernetInPage.ts')],
+      bundle: true,
+      write: false,
+      format: 'iife',
+      platform: 'browser',
+      alias: { 'node:crypto': joinPath(web, 'nodeCryptoShim.ts') },
+      inject: [joinPath(web, 'bufferShim.ts')],
+      logLevel: 'silent',
+    });
+    return result.outputFiles[0]!.text;
+  }
+  const fixture = (path: string) => readFileSync(joinPath(ROOT, 'fixtures', path), 'utf8');
+
+  it('makes the spec tokens, opens the spec and Python tokens, refuses the invalid ones alike, and Python opens its tokens', async () => {
+    const hub = await startHub();
+    // The hub's page origin, for a secure context; the test's script is added past the CSP,
+    // which (rightly) lets no inline script in.
+    const context = await browser.newContext({ bypassCSP: true });
+    contexts.push(context);
+    const page = await context.newPage();
+    await page.goto(hub.webUrl);
+    await page.addScriptTag({ content: await fernetBundle() });
+    const generate = JSON.parse(fixture('fernet-spec/generate.json')) as Record<string, unknown>[];
+    const verify = JSON.parse(fixture('fernet-spec/verify.json')) as Record<string, unknown>[];
+    const invalid = JSON.parse(fixture('fernet-spec/invalid.json')) as Record<string, unknown>[];
+    const python = JSON.parse(fixture('python/tokens.json')).tokens as {
+      token: string;
+      plaintext_base64: string;
+    }[];
+    const keyFile = fixture('python/fixture.key');
+    const texts = ['from Chromium', 'olá 🎉', 'x'.repeat(3000)];
+    const results = await page.evaluate(
+      async ({ generate, verify, invalid, python, keyFile, texts, testKey }) => {
+        type Ring = {
+          encrypt(p: string, o?: { now?: number; iv?: Uint8Array }): Promise<string>;
+          open(
+            t: string,
+            o?: { ttlSeconds?: number; now?: () => number },
+          ): Promise<{ plaintext: Uint8Array }>;
+        };
+        const { FernetKey, parseKeyText, WebKeyRing } = (
+          globalThis as unknown as {
+            fernetInPage: {
+              FernetKey: { parse(text: string): unknown };
+              parseKeyText(text: string): unknown[];
+              WebKeyRing: { import(keys: unknown[]): Promise<Ring> };
+            };
+          }
+        ).fernetInPage;
+        const seconds = (iso: unknown) => Date.parse(String(iso)) / 1000;
+        const ringOf = (secret: unknown) => WebKeyRing.import([FernetKey.parse(String(secret))]);
+        const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+        const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
+        const made = [];
+        for (const v of generate)
+          made.push(
+            await (
+              await ringOf(v.secret)
+            ).encrypt(String(v.src), {
+              now: seconds(v.now),
+              iv: new Uint8Array(v.iv as number[]),
+            }),
+          );
+        const verified = [];
+        for (const v of verify)
+          verified.push(
+            text(
+              (
+                await (
+                  await ringOf(v.secret)
+                ).open(String(v.token), { ttlSeconds: Number(v.ttl_sec), now: () => seconds(v.now) })
+              ).plaintext,
+            ),
+          );
+        const refused = [];
+        for (const v of invalid) {
+          try {
+            await (
+              await ringOf(v.secret)
+            ).open(String(v.token), { ttlSeconds: Number(v.ttl_sec), now: () => seconds(v.now) });
+            refused.push('no error');
+          } catch (error) {
+            refused.push((error as { code?: string }).code ?? String(error));
+          }
+        }
+        const ring = await WebKeyRing.import(parseKeyText(keyFile));
+        const fromPython = [];
+        for (const t of python) fromPython.push(base64((await ring.open(t.token)).plaintext));
+        const ours = await ringOf(testKey);
+        const forPython = [];
+        for (const t of texts) forPython.push(await ours.encrypt(t));
+        return {
+          made,
+          verified,
+          refused,
+          fromPython,
+          forPython,
+          secure: (globalThis as unknown as { isSecureContext: boolean }).isSecureContext,
+        };
+      },
+      { generate, verify, invalid, python, keyFile, texts, testKey: TEST_KEY },
+    );
+    expect(results.secure).toBe(true);
+    expect(results.made).toEqual(generate.map((v) => v.token));
+    expect(results.verified).toEqual(verify.map((v) => v.src));
+    // The same codes as the Node codec gives each invalid token.
+    const nodeCodes = invalid.map((v) => {
+      try {
+        KeyRing.parse(String(v.secret)).open(String(v.token), {
+          ttlSeconds: Number(v.ttl_sec),
+          now: () => Date.parse(String(v.now)) / 1000,
+        });
+        return 'no error';
+      } catch (error) {
+        return (error as { code: string }).code;
+      }
+    });
+    expect(nodeCodes).not.toContain('no error');
+    expect(results.refused).toEqual(nodeCodes);
+    expect(results.fromPython).toEqual(python.map((t) => t.plaintext_base64));
+    if (pythonMissing !== undefined) return console.warn(`not asking Python: ${pythonMissing}`);
+    const ops = results.forPython.map((token) => ({ op: 'decrypt', keys: [TEST_KEY], token }));
+    const answer = JSON.parse(await runPythonScript('fernet_oracle.py', JSON.stringify({ ops }))) as {
+      results: { ok: boolean; plaintext?: string }[];
+    };
+    expect(answer.results.map((r) => Buffer.from(r.plaintext ?? '', 'base64').toString('utf8'))).toEqual(
+      texts,
+    );
+  });
+});
