@@ -137,6 +137,48 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect([...web.problems, ...late.problems, ...stranger.problems]).toEqual([]);
   });
 
+  it('signs with a key kept in this browser: the terminal shows its lines as signed, and a reload keeps the key', async () => {
+    const hub = await startHub();
+    const tom = await terminal(hub.port, 'tom');
+    const web = await join(hub.webUrl, 'wendy');
+    const fingerprint = /with identity ((?:[0-9a-f]{4} ){7}[0-9a-f]{4})/.exec(
+      (await web.page.locator('#messages li', { hasText: 'you sign as wendy' }).textContent()) ?? '',
+    )?.[1];
+    expect(fingerprint).toBeDefined();
+    await say(web, 'signed in the browser');
+    // Bare: the terminal checked the page's signature and pinned wendy to its key (~wendy would
+    // be unsigned, "wendy (new key …)" another key).
+    expect(await tom.waitForLine('stdout', /wendy: signed in the browser$/, 15_000)).not.toMatch(/~wendy/);
+    tom.write('/whois wendy\n');
+    await tom.waitForLine('stdout', `wendy: ${fingerprint!} (pinned`, 15_000);
+
+    // The same browser after a reload: the join form shows the kept identity, which signs again.
+    await web.page.reload();
+    expect(await web.page.locator('#identity-fingerprint').textContent()).toBe(fingerprint);
+    await web.page.fill('#name', 'wendy');
+    await web.page.fill('#key', TEST_KEY);
+    await web.page.press('#key', 'Enter');
+    await shown(web, /connected as #\d+/);
+    await say(web, 'back after a reload');
+    expect(await tom.waitForLine('stdout', /wendy: back after a reload$/, 15_000)).not.toMatch(/~wendy/);
+    expect([...tom.lines('stdout'), ...tom.lines('stderr')].filter((line) => /new key/.test(line))).toEqual(
+      [],
+    );
+
+    // Forgotten on the join form: the next join signs with a new key.
+    await web.page.click('#leave');
+    await web.page.locator('#identity-line').waitFor({ state: 'visible' });
+    await web.page.click('#forget-identity');
+    await web.page.locator('#identity-line').waitFor({ state: 'hidden' });
+    await web.page.fill('#name', 'wendy');
+    await web.page.fill('#key', TEST_KEY);
+    await web.page.press('#key', 'Enter');
+    const again = await web.page.locator('#messages li', { hasText: 'you sign as wendy' }).textContent();
+    expect(again).toMatch(/with identity [0-9a-f ]{39}/);
+    expect(again).not.toContain(fingerprint);
+    expect(web.problems).toEqual([]);
+  });
+
   it("joins from keygen's link: the key comes from the #fragment, which then leaves the address bar", async () => {
     const hub = await startHub();
     const made = await runBin('keygen', ['--link', hub.webUrl, joinPath(dir, 'linked.key')]);
