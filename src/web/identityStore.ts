@@ -9,9 +9,9 @@ const DATABASE = 'fernet-chat';
 const STORE = 'identity';
 const SELF = 'self';
 
-/** What signs for this page, and a line to show when it could not be kept. */
+/** What signs for this page (none where the browser cannot), and a line to say what is amiss. */
 export interface PageIdentity {
-  readonly signer: WebSigner;
+  readonly signer?: WebSigner;
   readonly notice?: string;
 }
 
@@ -32,7 +32,16 @@ export async function keptIdentity(): Promise<WebSigner | undefined> {
 export async function identityForJoin(): Promise<PageIdentity> {
   const kept = await keptIdentity();
   if (kept !== undefined) return { signer: kept };
-  const made = await WebSigner.generate();
+  let made: WebSigner;
+  try {
+    made = await WebSigner.generate();
+  } catch {
+    // Browsers before Ed25519 in Web Crypto (Firefox 129, Safari 17, Chrome 137) still chat.
+    return {
+      notice:
+        '! this browser cannot make a signing key (no Ed25519 in its Web Crypto), so your lines go out unsigned and the others see them marked ~',
+    };
+  }
   try {
     // Another tab may have made one meanwhile: then that one is kept, and used here too.
     const pair = await withStore('readwrite', async (store) => {

@@ -140,7 +140,7 @@ async function join(): Promise<void> {
   const actor = clientActor({
     codec: signedCodec(ring, signatures),
     verify: signatures.verify,
-    identity: identity.signer,
+    ...(identity.signer === undefined ? {} : { identity: identity.signer }),
     // Pinned for this visit: our own name to our key, and the others' on first sight, so that
     // a second key for a name is warned about here as in the terminal (not yet kept across visits).
     pins: emptyPins(),
@@ -152,10 +152,11 @@ async function join(): Promise<void> {
   });
   say(`* key fingerprint ${ring.fingerprint}`, 'status');
   if (identity.notice !== undefined) say(identity.notice, 'warn');
-  say(
-    `* you sign as ${name.data} with identity ${identityFingerprint(identity.signer.publicKey)} (/whois ${name.data})`,
-    'status',
-  );
+  if (identity.signer !== undefined)
+    say(
+      `* you sign as ${name.data} with identity ${identityFingerprint(identity.signer.publicKey)} (/whois ${name.data})`,
+      'status',
+    );
   const subscription = actor({ typed, link: link.events })
     .pipe(quietWarnings())
     .subscribe((output) => onOutput(output, link));

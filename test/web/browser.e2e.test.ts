@@ -62,9 +62,12 @@ async function join(
   name: string,
   key = TEST_KEY,
   viewport?: { width: number; height: number },
+  /** Run in the page before its own script: to take away what some browsers lack. */
+  initScript?: string,
 ): Promise<WebUser> {
   const context = await browser.newContext(viewport === undefined ? {} : { viewport });
   contexts.push(context);
+  if (initScript !== undefined) await context.addInitScript({ content: initScript });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -177,6 +180,37 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect(again).toMatch(/with identity [0-9a-f ]{39}/);
     expect(again).not.toContain(fingerprint);
     expect(web.problems).toEqual([]);
+  });
+
+  it('still chats where the browser cannot keep a key (one for the visit) or make one (unsigned), and says so', async () => {
+    const hub = await startHub();
+    const tom = await terminal(hub.port, 'tom');
+    const noStore = await join(
+      hub.webUrl,
+      'nora',
+      TEST_KEY,
+      undefined,
+      "Object.defineProperty(window, 'indexedDB', { get: () => undefined });",
+    );
+    await shown(noStore, /cannot keep your identity \(no IndexedDB here\)/);
+    await say(noStore, 'signed for this visit');
+    expect(await tom.waitForLine('stdout', /nora: signed for this visit$/, 15_000)).not.toMatch(/~nora/);
+    // As in a browser without Ed25519 in Web Crypto (Firefox before 129, Safari before 17).
+    const noEd25519 = await join(
+      hub.webUrl,
+      'ursula',
+      TEST_KEY,
+      undefined,
+      `const generate = crypto.subtle.generateKey.bind(crypto.subtle);
+       crypto.subtle.generateKey = (algorithm, ...rest) =>
+         algorithm?.name === 'Ed25519'
+           ? Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'))
+           : generate(algorithm, ...rest);`,
+    );
+    await shown(noEd25519, /cannot make a signing key \(no Ed25519 in its Web Crypto\)/);
+    await say(noEd25519, 'unsigned but sent');
+    await tom.waitForLine('stdout', /~ursula: unsigned but sent$/, 15_000);
+    expect([...noStore.problems, ...noEd25519.problems]).toEqual([]);
   });
 
   it("joins from keygen's link: the key comes from the #fragment, which then leaves the address bar", async () => {
