@@ -3,7 +3,7 @@ import type { Signer } from './identity.ts';
 
 type CryptoKey = webcrypto.CryptoKey;
 
-/** The two halves of a Web Crypto Ed25519 identity, as IndexedDB keeps them (webIdentity.ts). */
+/** The two halves of a Web Crypto Ed25519 identity, as IndexedDB keeps them (web/identityStore.ts). */
 export interface WebKeyPair {
   readonly privateKey: CryptoKey;
   readonly publicKey: CryptoKey;
@@ -22,10 +22,11 @@ export class WebSigner implements Signer {
 
   /** A new key pair; its private key can never leave Web Crypto. */
   static async generate(): Promise<WebSigner> {
+    // Node's typings do not know Ed25519 makes a pair; browsers and Node 20 do.
     const pair = (await globalThis.crypto.subtle.generateKey({ name: 'Ed25519' }, false, [
       'sign',
       'verify',
-    ])) as CryptoKeyPairOf<CryptoKey>;
+    ])) as WebKeyPair;
     return WebSigner.of(pair);
   }
 
@@ -44,9 +45,4 @@ export class WebSigner implements Signer {
     );
     return Buffer.from(signature);
   }
-}
-
-interface CryptoKeyPairOf<K> {
-  readonly privateKey: K;
-  readonly publicKey: K;
 }
