@@ -157,6 +157,8 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
 
     // The same browser after a reload: the join form shows the kept identity, which signs again.
     await web.page.reload();
+    // Shown once IndexedDB has answered: the note's text is set as it is unhidden.
+    await web.page.locator('#identity-line').waitFor({ state: 'visible' });
     expect(await web.page.locator('#identity-fingerprint').textContent()).toBe(fingerprint);
     await web.page.fill('#name', 'wendy');
     await web.page.fill('#key', TEST_KEY);
