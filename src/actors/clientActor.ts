@@ -182,22 +182,28 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
           ...(roster.self === undefined ? {} : { peer: roster.self }),
           ...extra,
         };
-        const envelope =
-          signer === undefined ? unsigned : signEnvelope(unsigned, room(codec.primary), signer);
-        return codec.seal(JSON.stringify(envelope), unixNow()).pipe(
-          map((frame): ClientOutput => {
-            if (frame.length > options.maxFrameBytes) {
-              const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
-              return {
-                type: 'warn',
-                kind: 'too-long',
-                line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
-              };
-            }
-            // A resume answer brings our own lines back: known, they are dropped silently.
-            recent.remember(tokenDigest(frame));
-            return { type: 'send', frame };
-          }),
+        const signed =
+          signer === undefined ? of<Envelope>(unsigned) : signing(unsigned, room(codec.primary), signer);
+        return signed.pipe(
+          concatMap((envelope) =>
+            'type' in envelope
+              ? of(envelope)
+              : codec.seal(JSON.stringify(envelope), unixNow()).pipe(
+                  map((frame): ClientOutput => {
+                    if (frame.length > options.maxFrameBytes) {
+                      const limit = longestText(options.maxFrameBytes, { ...envelope, text: '' });
+                      return {
+                        type: 'warn',
+                        kind: 'too-long',
+                        line: `! not sent: message too long (${Buffer.byteLength(text)} bytes; at most ${limit} fit in one message)`,
+                      };
+                    }
+                    // A resume answer brings our own lines back: known, they are dropped silently.
+                    recent.remember(tokenDigest(frame));
+                    return { type: 'send', frame };
+                  }),
+                ),
+          ),
         );
       };
 
@@ -673,6 +679,33 @@ export const UNREADABLE_RUN_FOR_HINT = 3;
 
 /** The optional fields of an envelope (envelope.ts says why they are optional). */
 type EnvelopeExtra = Pick<Envelope, 'here' | 'was' | 'action'>;
+
+/**
+ * The envelope signed, as a stream. Node's signature is there at once, so the terminal's frame is
+ * too (as before any signer was async); Web Crypto's comes later, and the frame after it. Signed
+ * only when subscribed: a promise nobody waits for would fail unheard.
+ */
+function signing(envelope: Envelope, room: Buffer, signer: Signer): Observable<Envelope | ClientOutput> {
+  return defer(() => {
+    const signed = signEnvelope(envelope, room, signer);
+    return signed instanceof Promise
+      ? from(signed).pipe(catchError((error: unknown) => of(notSigned(error))))
+      : of(signed);
+  });
+}
+
+/**
+ * A signature that could not be made (Web Crypto refused: the page's key gone, or a browser
+ * without Ed25519): the line is not sent, rather than sent unsigned behind the person's back.
+ */
+function notSigned(error: unknown): ClientOutput {
+  const why = error instanceof Error ? error.message : String(error);
+  return {
+    type: 'warn',
+    kind: 'not-signed',
+    line: `! not sent: this browser could not sign it (${displayText(why)})`,
+  };
+}
 
 /** `1 line`, `2 lines`. */
 function lines(count: number): string {

@@ -28,6 +28,8 @@ export type LineKind =
   | 'command'
   | 'key-hint'
   | 'history'
+  /** Our own line, which could not be signed (the page's Web Crypto key), so not sent. */
+  | 'not-signed'
   | `signature:${'bad-signature' | 'lifted'}`
   /** About who signs as whom: never summarised (quietWarnings), each is once per name and key. */
   | 'identity';

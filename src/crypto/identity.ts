@@ -18,17 +18,22 @@ const PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
 const SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /**
- * What signs: the browser client will hold its private key in Web Crypto, where signing is
- * async, so the client actor only ever sees this much of an identity.
+ * What signs, all the client actor sees of an identity. Node's signature comes at once; the
+ * page's private key is in Web Crypto (webSigner.ts), whose signature is a promise.
  */
 export interface Signer {
   /** The raw 32-byte Ed25519 public key. */
   readonly publicKey: Buffer;
+  sign(message: Buffer): Buffer | Promise<Buffer>;
+}
+
+/** A signer that answers at once (Node's): what signs where no promise can be awaited. */
+export interface SyncSigner extends Signer {
   sign(message: Buffer): Buffer;
 }
 
 /** A person's Ed25519 identity key pair, kept apart from the chat key (docs/protocol.md). */
-export class Identity implements Signer {
+export class Identity implements SyncSigner {
   readonly publicKey: Buffer;
   readonly #privateKey: KeyObject;
   readonly #seed: Buffer;

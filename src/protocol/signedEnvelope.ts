@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FernetKey } from '../crypto/fernetKey.ts';
-import type { Signer } from '../crypto/identity.ts';
+import type { Signer, SyncSigner } from '../crypto/identity.ts';
 import type { Envelope } from './envelope.ts';
 
 /**
@@ -56,12 +56,22 @@ export function signedBytes(room: Buffer, envelope: Envelope): Buffer {
   return Buffer.concat(parts);
 }
 
-/** A v1 envelope made v2: the signer's key and its signature over the room and the fields. */
-export function signEnvelope(envelope: Envelope, room: Buffer, signer: Signer): Envelope {
+/**
+ * A v1 envelope made v2: the signer's key and its signature over the room and the fields. At
+ * once from a signer that answers at once (Node's), as a promise from one on Web Crypto.
+ */
+export function signEnvelope(envelope: Envelope, room: Buffer, signer: SyncSigner): Envelope;
+export function signEnvelope(envelope: Envelope, room: Buffer, signer: Signer): Envelope | Promise<Envelope>;
+export function signEnvelope(envelope: Envelope, room: Buffer, signer: Signer): Envelope | Promise<Envelope> {
   const { key: _key, sig: _sig, ...fields } = envelope;
   const unsigned: Envelope = { ...fields, v: 2 };
+  const signed = (sig: Buffer): Envelope => ({
+    ...unsigned,
+    key: signer.publicKey.toString('base64url'),
+    sig: sig.toString('base64url'),
+  });
   const sig = signer.sign(signedBytes(room, unsigned));
-  return { ...unsigned, key: signer.publicKey.toString('base64url'), sig: sig.toString('base64url') };
+  return sig instanceof Promise ? sig.then(signed) : signed(sig);
 }
 
 /** What a signature says about an envelope. */

@@ -1,16 +1,19 @@
 import { Subject, type Subscription } from 'rxjs';
 import { clientActor } from '../actors/clientActor.ts';
 import type { ClientOutput } from '../actors/clientOutput.ts';
+import { emptyPins } from '../actors/pinnedNames.ts';
 import { quietWarnings } from '../actors/quietWarnings.ts';
 import { CLIENT_DEFAULTS } from '../config/clientConfig.ts';
 import { HUB_DEFAULTS } from '../config/hubConfig.ts';
 import { FernetError } from '../crypto/fernetError.ts';
+import { identityFingerprint } from '../crypto/identity.ts';
 import { parseKeyText } from '../crypto/keyText.ts';
 import { WebKeyRing } from '../crypto/webFernet.ts';
 import { WebSignatures } from '../crypto/webSignatures.ts';
 import { keyOfFragment } from '../protocol/keyLink.ts';
 import { nameSchema } from '../protocol/envelope.ts';
 import { localTime, nameColour } from '../text/lineStyle.ts';
+import { forgetIdentity, identityForJoin, keptIdentity } from './identityStore.ts';
 import { signedCodec } from './signedCodec.ts';
 import { WebSocketLink } from './webSocketLink.ts';
 
@@ -43,6 +46,9 @@ const messages = element<HTMLOListElement>('messages');
 const sayForm = element<HTMLFormElement>('say-form');
 const sayInput = element<HTMLInputElement>('say');
 const leaveButton = element<HTMLButtonElement>('leave');
+const identityLine = element<HTMLElement>('identity-line');
+const identityFingerprintText = element<HTMLElement>('identity-fingerprint');
+const forgetButton = element<HTMLButtonElement>('forget-identity');
 
 /** Kept lines at most: a long session must not grow the page without end. */
 const MAX_SHOWN_LINES = 2_000;
@@ -97,6 +103,8 @@ function start(): void {
     session?.typed.next(text);
   });
   leaveButton.addEventListener('click', leave);
+  forgetButton.addEventListener('click', () => void forget());
+  void showIdentity();
   (nameInput.value === '' ? nameInput : keyInput.value === '' ? keyInput : nameInput).focus();
 }
 
@@ -119,6 +127,7 @@ async function join(): Promise<void> {
     sessionStorage.removeItem(STORED_KEY);
     sessionStorage.removeItem(STORED_NAME);
   }
+  const identity = await identityForJoin();
   // The key now lives in the CryptoKeys only: the text goes from the page.
   keyInput.value = '';
   joinSection.hidden = true;
@@ -131,6 +140,10 @@ async function join(): Promise<void> {
   const actor = clientActor({
     codec: signedCodec(ring, signatures),
     verify: signatures.verify,
+    ...(identity.signer === undefined ? {} : { identity: identity.signer }),
+    // Pinned for this visit: our own name to our key, and the others' on first sight, so that
+    // a second key for a name is warned about here as in the terminal (not yet kept across visits).
+    pins: emptyPins(),
     name: name.data,
     maxFrameBytes: HUB_DEFAULTS.maxFrameBytes,
     ttlSeconds: CLIENT_DEFAULTS.ttlSeconds,
@@ -138,6 +151,12 @@ async function join(): Promise<void> {
     echo: true,
   });
   say(`* key fingerprint ${ring.fingerprint}`, 'status');
+  if (identity.notice !== undefined) say(identity.notice, 'warn');
+  if (identity.signer !== undefined)
+    say(
+      `* you sign as ${name.data} with identity ${identityFingerprint(identity.signer.publicKey)} (/whois ${name.data})`,
+      'status',
+    );
   const subscription = actor({ typed, link: link.events })
     .pipe(quietWarnings())
     .subscribe((output) => onOutput(output, link));
@@ -157,6 +176,9 @@ function onOutput(output: ClientOutput, link: WebSocketLink): void {
       sayInput.value = output.text;
       return;
     case 'renamed':
+      return;
+    case 'pin':
+      // Pins live in the actor for the visit; the page keeps no pins file.
       return;
     case 'warn':
       say(output.line, 'warn');
@@ -184,6 +206,21 @@ function leave(): void {
   joinSection.hidden = false;
   messages.replaceChildren();
   nameInput.focus();
+  void showIdentity();
+}
+
+/** The identity this browser keeps, shown on the join form with a way to forget it. */
+async function showIdentity(): Promise<void> {
+  const kept = await keptIdentity();
+  identityLine.hidden = kept === undefined;
+  identityFingerprintText.textContent = kept === undefined ? '' : identityFingerprint(kept.publicKey);
+}
+
+async function forget(): Promise<void> {
+  await forgetIdentity();
+  await showIdentity();
+  joinError.textContent =
+    'this browser forgot its identity: the next join makes a new one, and the others are told your name signs with a new key';
 }
 
 /** A chat line: time, the sender's name in its colour, the rest; every part as text. */

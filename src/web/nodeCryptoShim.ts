@@ -27,7 +27,7 @@ export function randomBytes(size: number): Buffer {
 
 /**
  * Ed25519 through node:crypto is the terminal's; the page signs and verifies on Web Crypto
- * (crypto/webSignatures.ts), so these are never called there. They exist so that the modules
+ * (crypto/webSigner.ts, crypto/webSignatures.ts), so these are never called there. They exist so that the modules
  * the two clients share still bundle.
  */
 function terminalOnly(what: string): never {

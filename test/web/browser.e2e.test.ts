@@ -62,9 +62,12 @@ async function join(
   name: string,
   key = TEST_KEY,
   viewport?: { width: number; height: number },
+  /** Run in the page before its own script: to take away what some browsers lack. */
+  initScript?: string,
 ): Promise<WebUser> {
   const context = await browser.newContext(viewport === undefined ? {} : { viewport });
   contexts.push(context);
+  if (initScript !== undefined) await context.addInitScript({ content: initScript });
   const page = await context.newPage();
   const problems: string[] = [];
   page.on('console', (message) => {
@@ -135,6 +138,81 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     await shown(stranger, /unreadable message: not encrypted with any of our keys/);
     expect(await stranger.page.locator('#messages').textContent()).not.toContain('a secret for the group');
     expect([...web.problems, ...late.problems, ...stranger.problems]).toEqual([]);
+  });
+
+  it('signs with a key kept in this browser: the terminal shows its lines as signed, and a reload keeps the key', async () => {
+    const hub = await startHub();
+    const tom = await terminal(hub.port, 'tom');
+    const web = await join(hub.webUrl, 'wendy');
+    const fingerprint = /with identity ((?:[0-9a-f]{4} ){7}[0-9a-f]{4})/.exec(
+      (await web.page.locator('#messages li', { hasText: 'you sign as wendy' }).textContent()) ?? '',
+    )?.[1];
+    expect(fingerprint).toBeDefined();
+    await say(web, 'signed in the browser');
+    // Bare: the terminal checked the page's signature and pinned wendy to its key (~wendy would
+    // be unsigned, "wendy (new key …)" another key).
+    expect(await tom.waitForLine('stdout', /wendy: signed in the browser$/, 15_000)).not.toMatch(/~wendy/);
+    tom.write('/whois wendy\n');
+    await tom.waitForLine('stdout', `wendy: ${fingerprint!} (pinned`, 15_000);
+
+    // The same browser after a reload: the join form shows the kept identity, which signs again.
+    await web.page.reload();
+    // Shown once IndexedDB has answered: the note's text is set as it is unhidden.
+    await web.page.locator('#identity-line').waitFor({ state: 'visible' });
+    expect(await web.page.locator('#identity-fingerprint').textContent()).toBe(fingerprint);
+    await web.page.fill('#name', 'wendy');
+    await web.page.fill('#key', TEST_KEY);
+    await web.page.press('#key', 'Enter');
+    await shown(web, /connected as #\d+/);
+    await say(web, 'back after a reload');
+    expect(await tom.waitForLine('stdout', /wendy: back after a reload$/, 15_000)).not.toMatch(/~wendy/);
+    expect([...tom.lines('stdout'), ...tom.lines('stderr')].filter((line) => /new key/.test(line))).toEqual(
+      [],
+    );
+
+    // Forgotten on the join form: the next join signs with a new key.
+    await web.page.click('#leave');
+    await web.page.locator('#identity-line').waitFor({ state: 'visible' });
+    await web.page.click('#forget-identity');
+    await web.page.locator('#identity-line').waitFor({ state: 'hidden' });
+    await web.page.fill('#name', 'wendy');
+    await web.page.fill('#key', TEST_KEY);
+    await web.page.press('#key', 'Enter');
+    const again = await web.page.locator('#messages li', { hasText: 'you sign as wendy' }).textContent();
+    expect(again).toMatch(/with identity [0-9a-f ]{39}/);
+    expect(again).not.toContain(fingerprint);
+    expect(web.problems).toEqual([]);
+  });
+
+  it('still chats where the browser cannot keep a key (one for the visit) or make one (unsigned), and says so', async () => {
+    const hub = await startHub();
+    const tom = await terminal(hub.port, 'tom');
+    const noStore = await join(
+      hub.webUrl,
+      'nora',
+      TEST_KEY,
+      undefined,
+      "Object.defineProperty(window, 'indexedDB', { get: () => undefined });",
+    );
+    await shown(noStore, /cannot keep your identity \(no IndexedDB here\)/);
+    await say(noStore, 'signed for this visit');
+    expect(await tom.waitForLine('stdout', /nora: signed for this visit$/, 15_000)).not.toMatch(/~nora/);
+    // As in a browser without Ed25519 in Web Crypto (Firefox before 129, Safari before 17).
+    const noEd25519 = await join(
+      hub.webUrl,
+      'ursula',
+      TEST_KEY,
+      undefined,
+      `const generate = crypto.subtle.generateKey.bind(crypto.subtle);
+       crypto.subtle.generateKey = (algorithm, ...rest) =>
+         algorithm?.name === 'Ed25519'
+           ? Promise.reject(new DOMException('Unrecognized name.', 'NotSupportedError'))
+           : generate(algorithm, ...rest);`,
+    );
+    await shown(noEd25519, /cannot make a signing key \(no Ed25519 in its Web Crypto\)/);
+    await say(noEd25519, 'unsigned but sent');
+    await tom.waitForLine('stdout', /~ursula: unsigned but sent$/, 15_000);
+    expect([...noStore.problems, ...noEd25519.problems]).toEqual([]);
   });
 
   it("joins from keygen's link: the key comes from the #fragment, which then leaves the address bar", async () => {
