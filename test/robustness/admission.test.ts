@@ -139,13 +139,15 @@ describe('a hub with --admit and TLS', () => {
     first.bin.kill('SIGKILL');
     await alice.waitForLine('stderr', '* lost the connection to the hub');
     const second = await startTestHub([...admitArgs(), ...tlsArgs(), '--port', String(first.port)]);
-    await alice.waitForLine('stderr', '* reconnected', 15_000);
+    // Her backoff doubles while the new hub starts (0.5, 1, 2, 4, 8, 16 s): on a busy machine a
+    // slow start puts her next try up to 16 s after it.
+    await alice.waitForLine('stderr', '* reconnected', 40_000);
     await second.bin.waitForLine('stderr', /event=admitted peer=1 /);
     const bob = startTestClient(second.port, keyFile, 'bob', '--tls-ca', certs.caFile);
     await bob.waitForLine('stderr', /^\* connected as #\d+, 2 online$/, 15_000);
     alice.write('back again\n');
     await bob.waitForLine('stdout', /alice: back again/, 10_000);
-  });
+  }, 75_000);
 });
 
 describe('a hub with --admit', () => {
