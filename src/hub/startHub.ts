@@ -27,7 +27,7 @@ import { startWebServer, WEB_LIMITS, type WebServer } from './webServer.ts';
 
 export interface RunningHub {
   readonly address: AddressInfo;
-  /** The web client's address (`http://127.0.0.1:10102/`), unless --no-web or chunk framing. */
+  /** The web client's address (`http://127.0.0.1:10102/`; https with TLS), unless --no-web or chunk framing. */
   readonly webUrl?: string;
   /** Rejects if the hub fails inside (a bug): it has then dropped everyone and stopped listening. */
   readonly failed: Promise<never>;
@@ -73,7 +73,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const lineFraming = config.framing === 'line';
   let web: WebServer | undefined;
   try {
-    web = lineFraming && config.web ? await webServerOf(config, address.port, log) : undefined;
+    web = lineFraming && config.web ? await webServerOf(config, address.port, log, tls) : undefined;
   } catch (error) {
     server.close();
     throw error;
@@ -352,13 +352,14 @@ function listen(server: Server, config: HubConfig): Promise<void> {
 
 /**
  * The web listener: on its own port (--port + 1 by default, a free one beside a free TCP port),
- * its frames limited as the TCP port's are. A page that is not built is said once; the hub
+ * its frames limited as the TCP port's are, with TLS when the TCP port has it. A page that is not built is said once; the hub
  * still relays for TCP and WebSocket clients.
  */
 async function webServerOf(
   config: HubConfig,
   tcpPort: number,
   log: (record: LogRecord) => void,
+  tls: SecureContextOptions | undefined,
 ): Promise<WebServer> {
   const page = readPage();
   if (page === undefined) log({ event: 'web-unbuilt', detail: 'dist/web is missing: run npm run build' });
@@ -369,6 +370,8 @@ async function webServerOf(
     extraOrigins: webOriginsOf(config.webOrigins) ?? [],
     ...(config.unlimited ? { maxPendingPerAddress: WEB_LIMITS.maxPendingConnections } : {}),
     ...(page === undefined ? {} : { page }),
+    // The same certificate as the TCP port's: one name, one certificate, https and wss.
+    ...(tls === undefined ? {} : { tls }),
     log,
   });
   log({ event: 'web-listening', url: web.url });
