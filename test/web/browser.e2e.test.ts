@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../support/bins.ts';
+import { admissionKeyOf } from '../../src/crypto/admissionKey.ts';
+import { FernetKey } from '../../src/crypto/fernetKey.ts';
 import { KeyRing } from '../../src/crypto/keyRing.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type BinProcess, runBin, startTestClient, stopAll } from '../support/bins.ts';
@@ -63,6 +65,18 @@ async function join(
   key = TEST_KEY,
   viewport?: { width: number; height: number },
 ): Promise<WebUser> {
+  const user = await submitJoin(url, name, key, viewport);
+  await user.page.locator('#messages li', { hasText: /connected as #\d+/ }).waitFor({ timeout: 15_000 });
+  return user;
+}
+
+/** Opens the page and submits the join form, without waiting for the hub to take it. */
+async function submitJoin(
+  url: string,
+  name: string,
+  key: string,
+  viewport?: { width: number; height: number },
+): Promise<WebUser> {
   const context = await browser.newContext(viewport === undefined ? {} : { viewport });
   contexts.push(context);
   const page = await context.newPage();
@@ -79,7 +93,6 @@ async function join(
   await page.fill('#name', name);
   await page.fill('#key', key);
   await page.press('#key', 'Enter'); // keyboard only: Enter in the key box joins
-  await page.locator('#messages li', { hasText: /connected as #\d+/ }).waitFor({ timeout: 15_000 });
   return { page, problems };
 }
 
@@ -195,6 +208,27 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect(again.webUrl).toBe(first.webUrl);
     // While the hub was away the browser said so of each attempt; nothing else went wrong.
     expect(web.problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([]);
+  });
+
+  it("answers an --admit hub's challenge on Web Crypto and chats; with a key not on the list, says so once and stops", async () => {
+    const admit = joinPath(dir, 'admit.keys');
+    writeFileSync(admit, `${admissionKeyOf(FernetKey.parse(TEST_KEY)).publicKey}\n`);
+    // The page compares the challenge's hub name with the host it was loaded from: 127.0.0.1.
+    const hub = await startHub(['--admit', admit, '--hub-name', '127.0.0.1']);
+    const web = await join(hub.webUrl, 'wendy');
+    const tom = await terminal(hub.port, 'tom');
+    await shown(web, /tom joined/);
+    await say(web, 'admitted from the browser');
+    await tom.waitForLine('stdout', /wendy: admitted from the browser$/, 15_000);
+
+    const outsider = await submitJoin(hub.webUrl, 'mallory', OTHER_KEY);
+    await shown(outsider, "* the hub did not admit this key: it is not on the hub's --admit list");
+    await hub.bin.waitForLine('stderr', /event=unauthorized .*why=unknown-key/);
+    // No retry: past the first backoff (0.5 s, jitter included) there is still one refusal.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(hub.bin.stderr.match(/event=unauthorized /g)).toHaveLength(1);
+    expect(await outsider.page.locator('#messages li', { hasText: /admit|trying/ }).count()).toBe(1);
+    expect([...web.problems, ...outsider.problems]).toEqual([]);
   });
 });
 
