@@ -71,9 +71,14 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   if (keyWarning !== undefined) log({ event: 'warning', detail: keyWarning });
 
   const lineFraming = config.framing === 'line';
+  /** What the edges log (refused connections, accept failures): counted like the actor's logs. */
+  const edgeLogs = new Subject<LogRecord>();
   let web: WebServer | undefined;
   try {
-    web = lineFraming && config.web ? await webServerOf(config, address.port, log, tls) : undefined;
+    web =
+      lineFraming && config.web
+        ? await webServerOf(config, address.port, log, (record) => edgeLogs.next(record), tls)
+        : undefined;
   } catch (error) {
     server.close();
     throw error;
@@ -107,8 +112,6 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   /** Connections per address key (an IPv4 address, or an IPv6 /64). */
   const perAddress = new Map<string, number>();
   const control = new Subject<HubEvent>();
-  /** What the edges log (refused connections, accept failures): counted like the actor's logs. */
-  const edgeLogs = new Subject<LogRecord>();
   const backpressure = new Backpressure<PeerActor>(peers);
   let nextId = 1;
   let onEmpty: (() => void) | undefined;
@@ -359,6 +362,8 @@ async function webServerOf(
   config: HubConfig,
   tcpPort: number,
   log: (record: LogRecord) => void,
+  /** For what an outsider can repeat (refusals, failed TLS handshakes): counted, not line by line. */
+  edgeLog: (record: LogRecord) => void,
   tls: SecureContextOptions | undefined,
 ): Promise<WebServer> {
   const page = readPage();
@@ -372,7 +377,7 @@ async function webServerOf(
     ...(page === undefined ? {} : { page }),
     // The same certificate as the TCP port's: one name, one certificate, https and wss.
     ...(tls === undefined ? {} : { tls }),
-    log,
+    log: edgeLog,
   });
   log({ event: 'web-listening', url: web.url });
   return web;

@@ -103,19 +103,27 @@ describe('the web listener with TLS', () => {
     await outsider.waitForNotice('#bye unauthorized');
   });
 
-  it('refuses a foreign Origin and plain http on the https port, with a log line for the latter', async (context) => {
+  it('refuses a foreign Origin and plain http on the https port, logging the latter once and then counting', async (context) => {
     if (certs === undefined) return context.skip();
     const hub = await tlsHub();
     // The http origin of the same host and port is not the page's: the page is https.
     await expect(wssPeer(hub.webUrl, `http://${hub.webUrl.host}`)).rejects.toThrow('HTTP 403');
-    const plain = new Promise<string>((resolve, reject) => {
-      const request = httpGet(`http://${hub.webUrl.host}/`, (response) =>
-        reject(new Error(`plain http got HTTP ${response.statusCode}`)),
-      );
-      request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
-    });
-    expect(await plain).toMatch(/ECONNRESET|EPIPE/);
+    const plain = () =>
+      new Promise<string>((resolve, reject) => {
+        const request = httpGet(`http://${hub.webUrl.host}/`, (response) =>
+          reject(new Error(`plain http got HTTP ${response.statusCode}`)),
+        );
+        request.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      });
+    expect(await plain()).toMatch(/ECONNRESET|EPIPE/);
     await eventually(() => /event=tls-error remote=127\.0\.0\.1 /.test(hub.stderr()), 'a tls-error line');
+    // What an outsider can repeat at will is counted, not logged line by line.
+    for (let i = 0; i < 4; i++) await plain();
+    await eventually(
+      () => /event=tls-error remote=127\.0\.0\.1 .*count=4/.test(hub.stderr()),
+      () => `the count of the 4 more; have ${hub.stderr()}`,
+    );
+    expect(hub.stderr().match(/event=tls-error/g)).toHaveLength(2);
   });
 
   it('counts a wss connection as pending only until it is a WebSocket, as over ws', async (context) => {
