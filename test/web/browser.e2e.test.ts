@@ -1,3 +1,4 @@
+import { createHash, X509Certificate } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { build } from 'esbuild';
@@ -11,6 +12,7 @@ import { type BinProcess, runBin, startTestClient, stopAll } from '../support/bi
 import { runPythonScript, skipReason as pythonMissing } from '../interop/python.ts';
 import { startTestHub } from '../support/hub.ts';
 import { OTHER_KEY, TEST_KEY, tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { type TestCerts, testCertsOrSkip } from '../support/tlsCerts.ts';
 import { launchChromium, skipBrowser } from './support/chromium.ts';
 
 // The web client in a real browser (Debian's Chromium, driven by playwright-core) and the
@@ -23,13 +25,16 @@ let browser: Browser;
 let dir: string;
 let cleanup: () => void;
 let keyFile: string;
+let certs: TestCerts | undefined;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   if (skipBrowser) return;
   ({ dir, cleanup } = tempDir('fernet-chat-web-'));
   keyFile = writeTestKeyFile(dir, 'chat.key');
-  browser = await launchChromium();
+  certs = testCertsOrSkip(dir);
+  // Chromium trusts the throwaway hub certificate's key, and no other: its CA is not in its store.
+  browser = await launchChromium(certs === undefined ? [] : [spkiHash(certs.hubCert)]);
 }, 30_000);
 afterEach(async () => {
   for (const context of contexts.splice(0)) await context.close();
@@ -39,6 +44,12 @@ afterAll(async () => {
   await browser?.close();
   cleanup?.();
 });
+
+/** The base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium's SPKI list takes it. */
+function spkiHash(certFile: string): string {
+  const spki = new X509Certificate(readFileSync(certFile)).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
 
 interface Hub {
   readonly bin: BinProcess;
@@ -229,6 +240,25 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect(hub.bin.stderr.match(/event=unauthorized /g)).toHaveLength(1);
     expect(await outsider.page.locator('#messages li', { hasText: /admit|trying/ }).count()).toBe(1);
     expect([...web.problems, ...outsider.problems]).toEqual([]);
+  });
+
+  it('joins a hub with TLS and --admit over https and wss, and chats with a terminal client over TLS', async (context) => {
+    if (certs === undefined) return context.skip();
+    const admit = joinPath(dir, 'admit-tls.keys');
+    writeFileSync(admit, `${admissionKeyOf(FernetKey.parse(TEST_KEY)).publicKey}\n`);
+    const hub = await startHub([
+      ...['--tls-cert', certs.hubCert, '--tls-key', certs.hubKey],
+      ...['--admit', admit, '--hub-name', '127.0.0.1'],
+    ]);
+    expect(hub.webUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const web = await join(hub.webUrl, 'wendy');
+    const tom = startTestClient(hub.port, keyFile, 'tom', '--tls-ca', certs.caFile);
+    await tom.waitForLine('stderr', /^\* connected as #\d+, 2 online$/, 15_000);
+    await say(web, 'hello over wss');
+    await tom.waitForLine('stdout', /wendy: hello over wss$/, 15_000);
+    tom.write('hello over tls\n');
+    await shown(web, 'tom: hello over tls');
+    expect(web.problems).toEqual([]);
   });
 });
 
