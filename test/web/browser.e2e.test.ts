@@ -221,7 +221,7 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect(web.problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([]);
   });
 
-  it("answers an --admit hub's challenge on Web Crypto and chats; with a key not on the list, says so once and stops", async () => {
+  it("answers an --admit hub's challenge on Web Crypto and chats; with a key not on the list, says so once and stops; never answers a hub named otherwise than its host", async () => {
     const admit = joinPath(dir, 'admit.keys');
     writeFileSync(admit, `${admissionKeyOf(FernetKey.parse(TEST_KEY)).publicKey}\n`);
     // The page compares the challenge's hub name with the host it was loaded from: 127.0.0.1.
@@ -239,7 +239,13 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(hub.bin.stderr.match(/event=unauthorized /g)).toHaveLength(1);
     expect(await outsider.page.locator('#messages li', { hasText: /admit|trying/ }).count()).toBe(1);
-    expect([...web.problems, ...outsider.problems]).toEqual([]);
+
+    // A hub that calls itself by another name than the page was loaded from gets no answer.
+    const elsewhere = await startHub(['--admit', admit, '--hub-name', 'localhost']);
+    const wary = await submitJoin(elsewhere.webUrl, 'wendy', TEST_KEY);
+    await shown(wary, '* the hub calls itself localhost, not 127.0.0.1: not answering its challenge');
+    expect(elsewhere.bin.stderr).not.toMatch(/event=join /);
+    expect([...web.problems, ...outsider.problems, ...wary.problems]).toEqual([]);
   });
 
   it('joins a hub with TLS and --admit over https and wss, and chats with a terminal client over TLS', async (context) => {
