@@ -27,7 +27,10 @@ import { startWebServer, WEB_LIMITS, type WebServer } from './webServer.ts';
 
 export interface RunningHub {
   readonly address: AddressInfo;
-  /** The web client's address (`http://127.0.0.1:10102/`; https with TLS), unless --no-web or chunk framing. */
+  /**
+   * The web client's address (`http://127.0.0.1:10102/`, https with TLS), unless --no-web or
+   * chunk framing.
+   */
   readonly webUrl?: string;
   /** Rejects if the hub fails inside (a bug): it has then dropped everyone and stopped listening. */
   readonly failed: Promise<never>;
@@ -355,8 +358,8 @@ function listen(server: Server, config: HubConfig): Promise<void> {
 
 /**
  * The web listener: on its own port (--port + 1 by default, a free one beside a free TCP port),
- * its frames limited as the TCP port's are, with TLS when the TCP port has it. A page that is not built is said once; the hub
- * still relays for TCP and WebSocket clients.
+ * its frames limited as the TCP port's are, with TLS when the TCP port has it. A page that is
+ * not built is said once; the hub still relays for TCP and WebSocket clients.
  */
 async function webServerOf(
   config: HubConfig,

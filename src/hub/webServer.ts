@@ -69,8 +69,9 @@ const SECURITY_HEADERS = {
 } as const;
 
 /**
- * The hub's web edge: an HTTP server (node:http, or node:https with the hub's certificate) that serves the page and upgrades WEB_SOCKET_PATH to a WebSocket whose `Origin` is the page's
- * own or one allowed by --web-origins. A request without `Origin` is no browser's and may
+ * The hub's web edge: an HTTP server (node:http, or node:https with the hub's certificate) that
+ * serves the page and upgrades WEB_SOCKET_PATH to a WebSocket whose `Origin` is the page's own or
+ * one allowed by --web-origins. A request without `Origin` is no browser's and may
  * connect, as it could over TCP.
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
