@@ -27,7 +27,10 @@ import { startWebServer, WEB_LIMITS, type WebServer } from './webServer.ts';
 
 export interface RunningHub {
   readonly address: AddressInfo;
-  /** The web client's address (`http://127.0.0.1:10102/`), unless --no-web or chunk framing. */
+  /**
+   * The web client's address (`http://127.0.0.1:10102/`, https with TLS), unless --no-web or
+   * chunk framing.
+   */
   readonly webUrl?: string;
   /** Rejects if the hub fails inside (a bug): it has then dropped everyone and stopped listening. */
   readonly failed: Promise<never>;
@@ -71,9 +74,14 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   if (keyWarning !== undefined) log({ event: 'warning', detail: keyWarning });
 
   const lineFraming = config.framing === 'line';
+  /** What the edges log (refused connections, accept failures): counted like the actor's logs. */
+  const edgeLogs = new Subject<LogRecord>();
   let web: WebServer | undefined;
   try {
-    web = lineFraming && config.web ? await webServerOf(config, address.port, log) : undefined;
+    web =
+      lineFraming && config.web
+        ? await webServerOf(config, address.port, log, (record) => edgeLogs.next(record), tls)
+        : undefined;
   } catch (error) {
     server.close();
     throw error;
@@ -107,8 +115,6 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   /** Connections per address key (an IPv4 address, or an IPv6 /64). */
   const perAddress = new Map<string, number>();
   const control = new Subject<HubEvent>();
-  /** What the edges log (refused connections, accept failures): counted like the actor's logs. */
-  const edgeLogs = new Subject<LogRecord>();
   const backpressure = new Backpressure<PeerActor>(peers);
   let nextId = 1;
   let onEmpty: (() => void) | undefined;
@@ -352,13 +358,16 @@ function listen(server: Server, config: HubConfig): Promise<void> {
 
 /**
  * The web listener: on its own port (--port + 1 by default, a free one beside a free TCP port),
- * its frames limited as the TCP port's are. A page that is not built is said once; the hub
- * still relays for TCP and WebSocket clients.
+ * its frames limited as the TCP port's are, with TLS when the TCP port has it. A page that is
+ * not built is said once; the hub still relays for TCP and WebSocket clients.
  */
 async function webServerOf(
   config: HubConfig,
   tcpPort: number,
   log: (record: LogRecord) => void,
+  /** For what an outsider can repeat (refusals, failed TLS handshakes): counted, not line by line. */
+  edgeLog: (record: LogRecord) => void,
+  tls: SecureContextOptions | undefined,
 ): Promise<WebServer> {
   const page = readPage();
   if (page === undefined) log({ event: 'web-unbuilt', detail: 'dist/web is missing: run npm run build' });
@@ -369,7 +378,9 @@ async function webServerOf(
     extraOrigins: webOriginsOf(config.webOrigins) ?? [],
     ...(config.unlimited ? { maxPendingPerAddress: WEB_LIMITS.maxPendingConnections } : {}),
     ...(page === undefined ? {} : { page }),
-    log,
+    // The same certificate as the TCP port's: one name, one certificate, https and wss.
+    ...(tls === undefined ? {} : { tls }),
+    log: edgeLog,
   });
   log({ event: 'web-listening', url: web.url });
   return web;

@@ -1,6 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
+import type { SecureContextOptions } from 'node:tls';
 import { Observable, Subject } from 'rxjs';
 import { WebSocketServer } from 'ws';
 import { addressKey } from '../actors/addressKey.ts';
@@ -29,6 +31,8 @@ export const WEB_LIMITS = {
   requestTimeoutMs: 10_000,
   /** Longest request head; Node's default, said here on purpose. */
   maxHeaderBytes: 16 * 1024,
+  /** How long a TLS handshake may take; it holds a pending slot meanwhile. */
+  tlsHandshakeTimeoutMs: 10_000,
 } as const;
 
 export interface WebServerOptions {
@@ -43,6 +47,8 @@ export interface WebServerOptions {
   readonly log: (record: LogRecord) => void;
   /** WEB_LIMITS.maxPendingPerAddress unless given (--unlimited gives the total). */
   readonly maxPendingPerAddress?: number;
+  /** The hub's --tls-cert and --tls-key, read and checked (tlsFiles.ts): https and wss then. */
+  readonly tls?: SecureContextOptions;
 }
 
 export interface WebServer {
@@ -63,19 +69,29 @@ const SECURITY_HEADERS = {
 } as const;
 
 /**
- * The hub's web edge: an HTTP server (node:http; an https server could take its place, for TLS)
- * that serves the page and upgrades WEB_SOCKET_PATH to a WebSocket whose `Origin` is the page's
- * own or one allowed by --web-origins. A request without `Origin` is no browser's and may
+ * The hub's web edge: an HTTP server (node:http, or node:https with the hub's certificate) that
+ * serves the page and upgrades WEB_SOCKET_PATH to a WebSocket whose `Origin` is the page's own or
+ * one allowed by --web-origins. A request without `Origin` is no browser's and may
  * connect, as it could over TCP.
  */
 export async function startWebServer(options: WebServerOptions): Promise<WebServer> {
-  const server = createServer({
+  const httpOptions = {
     requestTimeout: WEB_LIMITS.requestTimeoutMs,
     headersTimeout: WEB_LIMITS.requestTimeoutMs,
     maxHeaderSize: WEB_LIMITS.maxHeaderBytes,
     // How often Node looks for requests past their timeout (30 s by default).
     connectionsCheckingInterval: 1_000,
-  });
+  };
+  const server: Server =
+    options.tls === undefined
+      ? createServer(httpOptions)
+      : createHttpsServer({
+          ...httpOptions,
+          ...options.tls,
+          handshakeTimeout: WEB_LIMITS.tlsHandshakeTimeoutMs,
+          minVersion: 'TLSv1.2',
+        });
+  const scheme = options.tls === undefined ? 'http' : 'https';
   const sockets = new WebSocketServer({
     noServer: true,
     maxPayload: options.maxFrameBytes,
@@ -84,13 +100,17 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   });
   await listen(server, options.host, options.port);
   const address = server.address() as AddressInfo;
-  const origins = new Set([...ownOrigins(options.host, address.port), ...options.extraOrigins]);
+  const origins = new Set([...ownOrigins(options.host, address.port, scheme), ...options.extraOrigins]);
   const accepted = new Subject<WebSocketTransport>();
-  /** HTTP connections not (yet) a WebSocket, and how many per address key. */
-  const pending = new Set<Socket>();
+  /**
+   * HTTP connections not (yet) a WebSocket, by their remote address and port, and how many per
+   * address key. By address and port, not by socket object: with TLS, what accepts is the raw
+   * TCP socket and what upgrades is the TLS socket around it, which has the same two.
+   */
+  const pending = new Map<string, Socket>();
   const perAddress = new Map<string, number>();
   const settle = (socket: Socket) => {
-    if (!pending.delete(socket)) return;
+    if (!pending.delete(endpointOf(socket))) return;
     const key = addressKey(socket.remoteAddress ?? '?');
     const left = (perAddress.get(key) ?? 1) - 1;
     if (left > 0) perAddress.set(key, left);
@@ -106,7 +126,7 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       socket.destroy();
       return;
     }
-    pending.add(socket);
+    pending.set(endpointOf(socket), socket);
     perAddress.set(key, fromThere + 1);
     socket.once('close', () => settle(socket));
   });
@@ -132,6 +152,16 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       accepted.next(new WebSocketTransport(ws, request.socket));
     });
   });
+  // Plain HTTP to the https port, or a browser that does not trust the certificate: one line
+  // (Node has already closed the socket; there is no way to say anything in HTTP before TLS).
+  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
+    options.log({
+      event: 'tls-error',
+      remote: socket.remoteAddress ?? '?',
+      code: error.code ?? 'error',
+      detail: error.message,
+    }),
+  );
   server.on('clientError', (_error: Error, socket: Duplex) => {
     // Node answers nothing to a malformed or timed-out request of its own accord here.
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
@@ -150,11 +180,11 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
     address,
-    url: `http://${host}:${address.port}/`,
+    url: `${scheme}://${host}:${address.port}/`,
     connections,
     close: () => {
       server.close();
-      for (const socket of pending) socket.destroy();
+      for (const socket of pending.values()) socket.destroy();
     },
   };
 }
@@ -207,12 +237,16 @@ function refuseUpgrade(socket: Duplex, status: 403 | 404, why: string): void {
 }
 
 /** The origins the page itself has when served on `host`: on loopback, each name for it. */
-export function ownOrigins(host: string, port: number): string[] {
+export function ownOrigins(host: string, port: number, scheme: 'http' | 'https' = 'http'): string[] {
   const loopback = ['127.0.0.1', 'localhost', '::1'];
   const names = loopback.includes(host)
     ? ['127.0.0.1', 'localhost', '[::1]']
     : [host.includes(':') ? `[${host}]` : host];
-  return names.map((name) => `http://${name}:${port}`);
+  return names.map((name) => `${scheme}://${name}:${port}`);
+}
+
+function endpointOf(socket: Socket): string {
+  return `${socket.remoteAddress ?? '?'} ${socket.remotePort ?? '?'}`;
 }
 
 function listen(server: Server, host: string, port: number): Promise<void> {

@@ -14,6 +14,7 @@ import { keyOfFragment } from '../protocol/keyLink.ts';
 import { nameSchema } from '../protocol/envelope.ts';
 import { localTime, nameColour } from '../text/lineStyle.ts';
 import { forgetIdentity, identityForJoin, keptIdentity } from './identityStore.ts';
+import { pageAnswerer } from './pageAdmission.ts';
 import { signedCodec } from './signedCodec.ts';
 import { WebSocketLink } from './webSocketLink.ts';
 
@@ -113,8 +114,10 @@ async function join(): Promise<void> {
   const name = nameSchema.safeParse(nameInput.value);
   if (!name.success) return void (joinError.textContent = name.error.issues[0]?.message ?? 'bad name');
   let ring: WebKeyRing;
+  let keys: ReturnType<typeof parseKeyText>;
   try {
-    ring = await WebKeyRing.import(parseKeyText(keyInput.value));
+    keys = parseKeyText(keyInput.value);
+    ring = await WebKeyRing.import(keys);
   } catch (error) {
     if (!(error instanceof FernetError)) throw error;
     joinError.textContent = `that is not a key: ${error.message}`;
@@ -134,7 +137,12 @@ async function join(): Promise<void> {
   chatSection.hidden = false;
   fingerprintLine.textContent = `key ${ring.fingerprint}`;
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
-  const link = new WebSocketLink(`${scheme}//${location.host}/ws`, (line) => say(line, 'status'));
+  const link = new WebSocketLink(
+    `${scheme}//${location.host}/ws`,
+    (line) => say(line, 'status'),
+    // A hub with --admit: answer its challenge with each key, bound to the name we loaded it by.
+    pageAnswerer(keys, location.hostname),
+  );
   const typed = new Subject<string>();
   const signatures = new WebSignatures();
   const actor = clientActor({

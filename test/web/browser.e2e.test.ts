@@ -1,14 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join as joinPath } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../support/bins.ts';
+import { admissionKeyOf } from '../../src/crypto/admissionKey.ts';
+import { FernetKey } from '../../src/crypto/fernetKey.ts';
 import { KeyRing } from '../../src/crypto/keyRing.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type BinProcess, runBin, startTestClient, stopAll } from '../support/bins.ts';
 import { runPythonScript, skipReason as pythonMissing } from '../interop/python.ts';
 import { startTestHub } from '../support/hub.ts';
 import { OTHER_KEY, TEST_KEY, tempDir, writeTestKeyFile } from '../support/testKey.ts';
+import { type TestCerts, testCertsOrSkip } from '../support/tlsCerts.ts';
 import { launchChromium, skipBrowser } from './support/chromium.ts';
 
 // The web client in a real browser (Debian's Chromium, driven by playwright-core) and the
@@ -21,13 +25,16 @@ let browser: Browser;
 let dir: string;
 let cleanup: () => void;
 let keyFile: string;
+let certs: TestCerts | undefined;
 const contexts: BrowserContext[] = [];
 
 beforeAll(async () => {
   if (skipBrowser) return;
   ({ dir, cleanup } = tempDir('fernet-chat-web-'));
   keyFile = writeTestKeyFile(dir, 'chat.key');
-  browser = await launchChromium();
+  certs = testCertsOrSkip(dir);
+  // Chromium trusts the throwaway hub certificate's key, and no other: its CA is not in its store.
+  browser = await launchChromium(certs === undefined ? [] : [spkiHash(certs.hubCert)]);
 }, 30_000);
 afterEach(async () => {
   for (const context of contexts.splice(0)) await context.close();
@@ -37,6 +44,12 @@ afterAll(async () => {
   await browser?.close();
   cleanup?.();
 });
+
+/** The base64 SHA-256 of a certificate's SubjectPublicKeyInfo, as Chromium's SPKI list takes it. */
+function spkiHash(certFile: string): string {
+  const spki = new X509Certificate(readFileSync(certFile)).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64');
+}
 
 interface Hub {
   readonly bin: BinProcess;
@@ -65,6 +78,19 @@ async function join(
   /** Run in the page before its own script: to take away what some browsers lack. */
   initScript?: string,
 ): Promise<WebUser> {
+  const user = await submitJoin(url, name, key, viewport, initScript);
+  await user.page.locator('#messages li', { hasText: /connected as #\d+/ }).waitFor({ timeout: 15_000 });
+  return user;
+}
+
+/** Opens the page and submits the join form, without waiting for the hub to take it. */
+async function submitJoin(
+  url: string,
+  name: string,
+  key: string,
+  viewport?: { width: number; height: number },
+  initScript?: string,
+): Promise<WebUser> {
   const context = await browser.newContext(viewport === undefined ? {} : { viewport });
   contexts.push(context);
   if (initScript !== undefined) await context.addInitScript({ content: initScript });
@@ -82,7 +108,6 @@ async function join(
   await page.fill('#name', name);
   await page.fill('#key', key);
   await page.press('#key', 'Enter'); // keyboard only: Enter in the key box joins
-  await page.locator('#messages li', { hasText: /connected as #\d+/ }).waitFor({ timeout: 15_000 });
   return { page, problems };
 }
 
@@ -273,6 +298,52 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     expect(again.webUrl).toBe(first.webUrl);
     // While the hub was away the browser said so of each attempt; nothing else went wrong.
     expect(web.problems.filter((p) => !/WebSocket connection to .* failed/.test(p))).toEqual([]);
+  });
+
+  it("answers an --admit hub's challenge on Web Crypto and chats; with a key not on the list, says so once and stops; never answers a hub named otherwise than its host", async () => {
+    const admit = joinPath(dir, 'admit.keys');
+    writeFileSync(admit, `${admissionKeyOf(FernetKey.parse(TEST_KEY)).publicKey}\n`);
+    // The page compares the challenge's hub name with the host it was loaded from: 127.0.0.1.
+    const hub = await startHub(['--admit', admit, '--hub-name', '127.0.0.1']);
+    const web = await join(hub.webUrl, 'wendy');
+    const tom = await terminal(hub.port, 'tom');
+    await shown(web, /tom joined/);
+    await say(web, 'admitted from the browser');
+    await tom.waitForLine('stdout', /wendy: admitted from the browser$/, 15_000);
+
+    const outsider = await submitJoin(hub.webUrl, 'mallory', OTHER_KEY);
+    await shown(outsider, "* the hub did not admit this key: it is not on the hub's --admit list");
+    await hub.bin.waitForLine('stderr', /event=unauthorized .*why=unknown-key/);
+    // No retry: past the first backoff (0.5 s, jitter included) there is still one refusal.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    expect(hub.bin.stderr.match(/event=unauthorized /g)).toHaveLength(1);
+    expect(await outsider.page.locator('#messages li', { hasText: /admit|trying/ }).count()).toBe(1);
+
+    // A hub that calls itself by another name than the page was loaded from gets no answer.
+    const elsewhere = await startHub(['--admit', admit, '--hub-name', 'localhost']);
+    const wary = await submitJoin(elsewhere.webUrl, 'wendy', TEST_KEY);
+    await shown(wary, '* the hub calls itself localhost, not 127.0.0.1: not answering its challenge');
+    expect(elsewhere.bin.stderr).not.toMatch(/event=join /);
+    expect([...web.problems, ...outsider.problems, ...wary.problems]).toEqual([]);
+  });
+
+  it('joins a hub with TLS and --admit over https and wss, and chats with a terminal client over TLS', async (context) => {
+    if (certs === undefined) return context.skip();
+    const admit = joinPath(dir, 'admit-tls.keys');
+    writeFileSync(admit, `${admissionKeyOf(FernetKey.parse(TEST_KEY)).publicKey}\n`);
+    const hub = await startHub([
+      ...['--tls-cert', certs.hubCert, '--tls-key', certs.hubKey],
+      ...['--admit', admit, '--hub-name', '127.0.0.1'],
+    ]);
+    expect(hub.webUrl).toMatch(/^https:\/\/127\.0\.0\.1:\d+\/$/);
+    const web = await join(hub.webUrl, 'wendy');
+    const tom = startTestClient(hub.port, keyFile, 'tom', '--tls-ca', certs.caFile);
+    await tom.waitForLine('stderr', /^\* connected as #\d+, 2 online$/, 15_000);
+    await say(web, 'hello over wss');
+    await tom.waitForLine('stdout', /wendy: hello over wss$/, 15_000);
+    tom.write('hello over tls\n');
+    await shown(web, 'tom: hello over tls');
+    expect(web.problems).toEqual([]);
   });
 });
 

@@ -28,9 +28,19 @@ const QUIET_ARGS = [
   '--no-default-browser-check',
 ];
 
-export async function launchChromium(): Promise<Browser> {
+/**
+ * `trustedKeys`: the SPKI SHA-256 (base64) of test certificates Chromium is to accept although no
+ * CA it knows signed them (--ignore-certificate-errors-spki-list: only those keys, not any).
+ */
+export async function launchChromium(trustedKeys: readonly string[] = []): Promise<Browser> {
   if (chromiumMissing !== undefined) throw new Error(chromiumMissing);
   const { chromium } = await import('playwright-core');
-  const options: LaunchOptions = { executablePath: CHROMIUM, headless: true, args: QUIET_ARGS };
+  const trust =
+    trustedKeys.length === 0 ? [] : [`--ignore-certificate-errors-spki-list=${trustedKeys.join(',')}`];
+  const options: LaunchOptions = {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [...QUIET_ARGS, ...trust],
+  };
   return chromium.launch(options);
 }

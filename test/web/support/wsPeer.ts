@@ -22,9 +22,13 @@ export class WsPeer extends FrameTally {
   }
 
   /** Opens a WebSocket to `url`, resolving once open (or rejecting with the HTTP status). */
-  static open(url: string, options: { origin?: string; localAddress?: string } = {}): Promise<WsPeer> {
+  static open(
+    url: string,
+    options: { origin?: string; localAddress?: string; ca?: string } = {},
+  ): Promise<WsPeer> {
     return new Promise((resolve, reject) => {
       const ws = new WebSocket(url, {
+        ...(options.ca === undefined ? {} : { ca: options.ca }),
         ...(options.origin === undefined ? {} : { origin: options.origin }),
         ...(options.localAddress === undefined ? {} : { localAddress: options.localAddress }),
       });
