@@ -1,8 +1,8 @@
 /**
  * The limits of each peer's outbound queue and of the hub's backpressure, with their reasons: what
  * a client that reads slowly, or not at all, can make the hub hold, and how long it may hold the
- * room. Gathered here, each a named default, from where they were used (peerActor.ts,
- * backpressure.ts, hubConfig.ts); `--max-queue-bytes` (hubConfig.ts) is the one a user sets.
+ * room. Each a named default, used by outboundQueue.ts, backpressure.ts and peerActor.ts;
+ * `--max-queue-bytes` (hubConfig.ts) is the one a user sets.
  */
 
 /** A client's queue this many times maxQueueBytes is dropped as a slow consumer, whatever the cause. */

@@ -7,6 +7,7 @@ import { readTlsFiles, tlsKeyWarning } from './tlsFiles.ts';
 import { limitRawConnections } from './rawConnectionLimits.ts';
 import { EMPTY, interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
+import { Backpressure } from '../actors/backpressure.ts';
 import { FlushScheduler } from '../actors/flushScheduler.ts';
 import { type HistoryOptions, historyOptionsOf } from '../actors/historyOptions.ts';
 import { hubActor } from '../actors/hubActor.ts';
@@ -15,7 +16,6 @@ import { InputBudget } from '../actors/inputBudget.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig, webOriginsOf } from '../config/hubConfig.ts';
 import { summariseRepeats } from '../streams/summariseRepeats.ts';
-import { Backpressure } from './backpressure.ts';
 import { HubStartError, listenError } from './hubStartError.ts';
 import { logEffectRepeats } from './logRepeats.ts';
 import { openHubRecorder } from '../recording/hubRecorder.ts';
@@ -53,7 +53,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       : undefined;
   const admission = admissionOf(config);
   // Sockets keep Node's default high-water mark: it also bounds what a paused socket reads ahead
-  // (PeerActor counts backed-up writes by its own mark, WRITE_HIGH_WATER_BYTES).
+  // (OutboundQueue counts backed-up writes by its own mark, WRITE_HIGH_WATER_BYTES).
   // Half-open: a client's FIN does not end our side until flood control has let its last
   // frames through (PeerActor ends it).
   const server = tls === undefined ? createServer({ noDelay: true, allowHalfOpen: true }) : tlsServer(tls);
@@ -145,9 +145,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
         ? new AddressBuckets(config.floodRatePerAddress, config.floodBurstPerAddress)
         : undefined,
     inputBudget: new InputBudget<PeerActor>(config.maxInputBytes),
-    onCongestion: (peer, congested) => backpressure.update(peer, congested),
-    waitFor: (peer) => backpressure.waitFor(peer),
-    onUnderLimit: (peer) => backpressure.underLimit(peer),
+    backpressure,
     onGone: forget,
   };
   // A client that fails its TLS handshake (plain TCP to a TLS hub, a CA it does not trust) never

@@ -99,18 +99,21 @@ async function showReading(peer: PeerActor, client: Socket): Promise<void> {
 describe('peer actor, over its queue limit', () => {
   const LIMIT = 256 * 1024;
 
-  /** A hub that answers `waits` for a peer that falls behind, and what it was told. */
+  /** A room that answers `waits` for a peer that falls behind, and what it was told. */
   function hubSaying(waits: boolean, catchUpMs = CATCH_UP_MS) {
     const said: string[] = [];
     const options: Partial<PeerOptions> = {
       maxQueueBytes: LIMIT,
       stuckMs: 60_000, // out of the way: the limits are under test
       catchUpMs,
-      waitFor: () => {
-        said.push('over');
-        return waits ? 'wait' : 'later';
+      backpressure: {
+        waitFor: () => {
+          said.push('over');
+          return waits ? 'wait' : 'later';
+        },
+        underLimit: () => said.push('under'),
+        update: () => {},
       },
-      onUnderLimit: () => said.push('under'),
     };
     return { said, options };
   }
@@ -195,7 +198,11 @@ describe('peer actor, over its queue limit', () => {
   it('counts as backed up until it has written all it held, and no longer once it is closing', async () => {
     const reports: boolean[] = [];
     const { server, client, peer } = await peerWithClient({
-      onCongestion: (_, congested) => reports.push(congested),
+      backpressure: {
+        update: (_, congested) => reports.push(congested),
+        waitFor: () => 'no',
+        underLimit: () => {},
+      },
     });
     open = { server, client };
     await showReading(peer, client);
@@ -225,14 +232,16 @@ describe('peer actor, a reader that never reads', () => {
     const { server, client, peer, events } = await peerWithClient({
       maxQueueBytes: 256 * 1024,
       stuckMs: 60_000,
-      waitFor: () => {
-        asked.push('wait');
-        askedAt = performance.now();
-        return 'wait';
+      backpressure: {
+        waitFor: () => {
+          asked.push('wait');
+          askedAt = performance.now();
+          return 'wait';
+        },
+        underLimit: () =>
+          asked.push(`done after ${performance.now() - askedAt < CATCH_UP_MS ? 'less' : 'more'}`),
+        update: (_, congested) => asked.push(congested ? 'congested' : 'clear'),
       },
-      onUnderLimit: () =>
-        asked.push(`done after ${performance.now() - askedAt < CATCH_UP_MS ? 'less' : 'more'}`),
-      onCongestion: (_, congested) => asked.push(congested ? 'congested' : 'clear'),
     });
     open = { server, client };
     client.pause(); // never reads anything

@@ -1,16 +1,34 @@
 import type { PeerId } from '../streams/hubEvent.ts';
-import { PauseReason, type PeerActor, type WaitVerdict } from '../actors/peerActor.ts';
+import { PauseReason, type PeerActor } from './peerActor.ts';
 import {
   FIRST_CATCH_UP_MS,
   NEW_READER_WAIT_BURST_MS,
   NEW_READER_WAIT_MS_PER_SECOND,
 } from '../config/queueLimits.ts';
-import { TokenBucket } from '../actors/tokenBucket.ts';
+import { TokenBucket } from './tokenBucket.ts';
 
 /** What backpressure needs of a peer: a way to pause its reading, and whether it has read. */
 export type Pausable = Pick<PeerActor, 'pauseReading' | 'seenReading'>;
 
 export { NEW_READER_WAIT_BURST_MS, NEW_READER_WAIT_MS_PER_SECOND } from '../config/queueLimits.ts';
+
+/**
+ * The room's answer when a peer falls behind: `wait` if reading stops until the peer has caught up
+ * (`underLimit` ends the wait); `later` if reading is paused for everyone already, and the peer is
+ * asked again on its next frame, so that the room may wait for it once the pause lifts; `no` if
+ * no one waits for it.
+ */
+export type WaitVerdict = 'wait' | 'later' | 'no';
+
+/** What a peer's outbound queue tells the room's backpressure, and asks of it (OutboundQueue). */
+export interface RoomBackpressure<Peer> {
+  /** Its writes have backed up, or it has written all it held (or is closing). */
+  update(peer: Peer, congested: boolean): void;
+  /** It has fallen behind (passed its queue limit). */
+  waitFor(peer: Peer): WaitVerdict;
+  /** The wait for it has ended: back to half its limit, its time out, or closing. */
+  underLimit(peer: Peer): void;
+}
 
 /**
  * Overload protection, as NATS does it: when outbound queues back up, the hub stops reading from
@@ -20,7 +38,7 @@ export { NEW_READER_WAIT_BURST_MS, NEW_READER_WAIT_MS_PER_SECOND } from '../conf
  * A reader that stays behind pauses no one after that; its hard limit and stuck timer drop it.
  * Readers never seen reading count for neither, but for a short wait within a budget.
  */
-export class Backpressure<Peer extends Pausable> {
+export class Backpressure<Peer extends Pausable> implements RoomBackpressure<Peer> {
   private readonly congested = new Set<Peer>();
   /** Peers over their queue limit that the hub waits for. */
   private readonly waitingFor = new Set<Peer>();

@@ -4,7 +4,7 @@ import {
   Backpressure,
   NEW_READER_WAIT_BURST_MS,
   NEW_READER_WAIT_MS_PER_SECOND,
-} from '../../src/hub/backpressure.ts';
+} from '../../src/actors/backpressure.ts';
 
 /** A peer that remembers whether backpressure has paused its reading. */
 class FakePeer {
