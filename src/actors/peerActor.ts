@@ -33,14 +33,6 @@ export interface PeerOptions extends QueueOptions<PeerActor> {
   readonly onGone?: (peer: PeerActor) => void;
 }
 
-// The outbound queue's and a closing peer's limits are gathered in src/config/queueLimits.ts.
-export {
-  CATCH_UP_MS,
-  DEFAULT_STUCK_MS,
-  FIRST_CATCH_UP_MS,
-  WRITE_HIGH_WATER_BYTES,
-} from '../config/queueLimits.ts';
-
 /** Why reading from a peer may be paused; reads resume when no reason is left. */
 export const PauseReason = { Flood: 1, Backpressure: 2, Closing: 4 } as const;
 export type PauseReason = (typeof PauseReason)[keyof typeof PauseReason];

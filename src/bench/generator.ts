@@ -368,21 +368,25 @@ export class LoadSession {
       } else if (!this.firstError) this.firstError = `client ${i}: ${err.code ?? err.message}`;
     });
     socket.on('close', () => {
-      if (c.live) {
-        c.live = false;
-        this.liveCount--;
-        if (c.ready) {
-          c.ready = false;
-          this.readyCount--;
-        }
-        this.disconnects++;
-        if (!this.firstError) this.firstError = `client ${i}: hub closed the connection`;
-      }
+      this.lost(c);
       if (!settled) {
         settled = true;
         settle(false, new Error('closed before connecting'));
       }
     });
+  }
+
+  /** A client whose connection closed, over TCP or WebSocket: no longer counted as live or ready. */
+  private lost(c: Client): void {
+    if (!c.live) return;
+    c.live = false;
+    this.liveCount--;
+    if (c.ready) {
+      c.ready = false;
+      this.readyCount--;
+    }
+    this.disconnects++;
+    if (!this.firstError) this.firstError = `client ${c.i}: hub closed the connection`;
   }
 
   /**
@@ -423,16 +427,7 @@ export class LoadSession {
       } else if (!this.firstError) this.firstError = `client ${i}: ${err.message}`;
     });
     ws.on('close', () => {
-      if (c.live) {
-        c.live = false;
-        this.liveCount--;
-        if (c.ready) {
-          c.ready = false;
-          this.readyCount--;
-        }
-        this.disconnects++;
-        if (!this.firstError) this.firstError = `client ${i}: hub closed the connection`;
-      }
+      this.lost(c);
       if (!settled) {
         settled = true;
         settle(false, new Error('closed before connecting'));

@@ -52,8 +52,6 @@ export const HUB_DEFAULTS = {
 /** Clients refuse tokens older than their TTL, 24 h by default: history older is no use to them. */
 export const MAX_HISTORY_SECONDS = 86_400;
 
-export { QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
-
 /** What `--unlimited` lifts, for benchmarks: the protections against a hostile or runaway client. */
 export const UNLIMITED = {
   floodRate: 0,

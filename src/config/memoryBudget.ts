@@ -1,4 +1,5 @@
-import { type HubConfig, QUEUE_HARD_LIMIT_FACTOR } from './hubConfig.ts';
+import type { HubConfig } from './hubConfig.ts';
+import { QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
 
 const KiB = 1024;
 

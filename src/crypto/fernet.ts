@@ -1,16 +1,13 @@
 import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { encodeBase64Url } from './base64url.ts';
 import {
-  checkTime,
-  decodeToken,
   type EncryptOptions,
   HEADER_BYTES,
-  HMAC_BYTES,
-  issuedAtOf,
   IV_BYTES,
   noKeyOpened,
   type OpenedToken,
   type OpenOptions,
+  tokenParts,
   tokenHeader,
   unixNow,
 } from './fernetToken.ts';
@@ -46,12 +43,7 @@ export function openWithKeys(
   token: string | Buffer,
   options: OpenOptions = {},
 ): OpenedToken {
-  const bytes = decodeToken(token);
-  const issuedAt = issuedAtOf(bytes);
-  if (options.ttlSeconds !== undefined) checkTime(issuedAt, options.ttlSeconds, options);
-
-  const body = bytes.subarray(0, -HMAC_BYTES);
-  const signature = Buffer.from(bytes.subarray(-HMAC_BYTES));
+  const { issuedAt, body, signature } = tokenParts(token, options);
   let signedButUndecryptable = false;
   for (const key of keys) {
     if (!timingSafeEqual(sign(key, body), signature)) continue;

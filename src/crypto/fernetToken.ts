@@ -111,3 +111,26 @@ export function noKeyOpened(signedButUndecryptable: boolean): FernetError {
     ? new FernetError('bad-token', 'token plaintext has invalid padding')
     : new FernetError('bad-signature', 'token signature does not match any key');
 }
+
+/** A token's parts to check a key against, once its shape and (with a TTL) its time are good. */
+export interface TokenParts {
+  readonly issuedAt: number;
+  /** Everything the HMAC covers: version, timestamp, IV and ciphertext. */
+  readonly body: Buffer;
+  readonly signature: Buffer;
+}
+
+/**
+ * The checks that do not depend on a key, for both codecs (Node's and Web Crypto's): they run
+ * once per token, before any key is tried, and throw a FernetError.
+ */
+export function tokenParts(token: string | Buffer, options: OpenOptions): TokenParts {
+  const bytes = decodeToken(token);
+  const issuedAt = issuedAtOf(bytes);
+  if (options.ttlSeconds !== undefined) checkTime(issuedAt, options.ttlSeconds, options);
+  return {
+    issuedAt,
+    body: bytes.subarray(0, -HMAC_BYTES),
+    signature: Buffer.from(bytes.subarray(-HMAC_BYTES)),
+  };
+}

@@ -3,16 +3,13 @@ import { encodeBase64Url } from './base64url.ts';
 import { fingerprint } from './fingerprint.ts';
 import type { FernetKey } from './fernetKey.ts';
 import {
-  checkTime,
-  decodeToken,
   type EncryptOptions,
   HEADER_BYTES,
-  HMAC_BYTES,
-  issuedAtOf,
   IV_BYTES,
   noKeyOpened,
   type OpenedToken,
   type OpenOptions,
+  tokenParts,
   tokenHeader,
   unixNow,
 } from './fernetToken.ts';
@@ -92,11 +89,7 @@ export class WebKeyRing {
    * key is tried), then the first key whose HMAC verifies (in constant time, by Web Crypto).
    */
   async open(token: string | Buffer, options: OpenOptions = {}): Promise<OpenedToken> {
-    const bytes = decodeToken(token);
-    const issuedAt = issuedAtOf(bytes);
-    if (options.ttlSeconds !== undefined) checkTime(issuedAt, options.ttlSeconds, options);
-    const body = bytes.subarray(0, -HMAC_BYTES);
-    const signature = Buffer.from(bytes.subarray(-HMAC_BYTES));
+    const { issuedAt, body, signature } = tokenParts(token, options);
     let signedButUndecryptable = false;
     for (const key of this.keys) {
       if (!(await globalThis.crypto.subtle.verify('HMAC', key.signing, own(signature), own(body)))) continue;

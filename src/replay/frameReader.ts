@@ -4,7 +4,7 @@ import { clientActor } from '../actors/clientActor.ts';
 import { emptyPins, type Pin } from '../actors/pinnedNames.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { parseHistoryRequest } from '../protocol/historyRequest.ts';
-import { parseNotice } from '../protocol/notice.ts';
+import { upEventOf } from '../streams/helloEvent.ts';
 import type { LinkEvent } from '../streams/linkEvent.ts';
 import { type LineStyle, styleLine } from '../text/lineStyle.ts';
 
@@ -83,18 +83,7 @@ export function clientFrameReader(
   }
   const welcome = (hello?: string) => {
     welcomed = true;
-    const parsed = hello === undefined ? undefined : parseNotice(hello);
-    link.next(
-      parsed?.kind === 'hello' && parsed.peer >= 0
-        ? {
-            type: 'up',
-            peer: parsed.peer,
-            online: parsed.online,
-            ...(parsed.epoch === undefined ? {} : { epoch: parsed.epoch }),
-            ...(parsed.last === undefined ? {} : { last: parsed.last }),
-          }
-        : { type: 'up' },
-    );
+    link.next(upEventOf(hello));
   };
   const take = (frame: string, at: Date): string[] => {
     now = at;

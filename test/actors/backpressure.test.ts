@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { FIRST_CATCH_UP_MS, PauseReason } from '../../src/actors/peerActor.ts';
+import { PauseReason } from '../../src/actors/peerActor.ts';
+import { FIRST_CATCH_UP_MS } from '../../src/config/queueLimits.ts';
 import {
   Backpressure,
   NEW_READER_WAIT_BURST_MS,

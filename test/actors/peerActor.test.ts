@@ -1,10 +1,11 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/hubConfig.ts';
+import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/queueLimits.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
 import type { HubEvent } from '../../src/streams/hubEvent.ts';
-import { CATCH_UP_MS, FIRST_CATCH_UP_MS, PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
+import { PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
+import { CATCH_UP_MS, FIRST_CATCH_UP_MS } from '../../src/config/queueLimits.ts';
 import { shapedLine } from '../robustness/support/shapedToken.ts';
 import { eventually } from '../support/eventually.ts';
 
