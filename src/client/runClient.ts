@@ -13,7 +13,7 @@ import type { Signer } from '../crypto/identity.ts';
 import { emptyPins, type Pin } from '../actors/pinnedNames.ts';
 import { parsePinnedNames, PinnedNamesFileError, readPinnedNamesText, savePin } from './pinnedNamesFile.ts';
 import { Observable } from 'rxjs';
-import { unwatchFile, watchFile } from 'node:fs';
+import { type Stats, unwatchFile, watchFile } from 'node:fs';
 
 /** What signs our lines, or why nothing does (said once connected). */
 export interface Signing {
@@ -221,7 +221,9 @@ function loadPins(path: string): readonly Pin[] {
  */
 function pinEdits(path: string, ours: () => string | undefined): Observable<readonly Pin[]> {
   return new Observable<readonly Pin[]>((subscriber) => {
-    const changed = () => {
+    const changed = (now: Stats, before: Stats) => {
+      // Node calls once at the start when the file does not exist yet (both zeroed): no edit.
+      if (now.mtimeMs === before.mtimeMs && now.ino === before.ino && now.size === before.size) return;
       try {
         const text = readPinnedNamesText(path);
         if (text !== ours()) subscriber.next(parsePinnedNames(text).pins);

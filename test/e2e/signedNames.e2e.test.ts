@@ -189,6 +189,29 @@ describe('signed names over real sockets', () => {
     expect((await bot.waitForExit()).code).toBe(0);
   }, 60_000);
 
+  it('says nothing of an edit when its pinned-names file does not exist and nobody made one', async () => {
+    const hub = await startTestHub();
+    // Unsigned and alone, it pins nobody, so its file is never written.
+    const loner = startBin('client', [
+      '--host',
+      '127.0.0.1',
+      '--port',
+      String(hub.port),
+      '--key-file',
+      key.path,
+      '--name',
+      'loner',
+      '--pinned-names-file',
+      freshPinsFile(),
+    ]);
+    await loner.waitForLine('stderr', /^\* connected as #\d+/, START_TIMEOUT_MS);
+    // Past the file's first poll (every second), where Node reports a missing file once.
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    loner.endInput();
+    expect((await loner.waitForExit()).code).toBe(0);
+    expect(loner.stdout + loner.stderr).not.toContain('took the edit');
+  }, 30_000);
+
   it('an edit of the pinned-names file takes effect in a running client: the new key is accepted', async () => {
     const hub = await startTestHub();
     const pins = freshPinsFile();
