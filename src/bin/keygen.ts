@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { closeSync, constants, existsSync, fstatSync, openSync, readSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
 import { FernetKey } from '../crypto/fernetKey.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
@@ -10,6 +10,7 @@ import { admissionKeyOf } from '../crypto/admissionKey.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { keyLink } from '../protocol/keyLink.ts';
 import { parseSeedKey, SEED_KEY_MAX_BYTES } from '../crypto/seedKey.ts';
+import { readSmallFile } from '../config/smallFile.ts';
 import { SeedKeyError } from '../crypto/seedKeyError.ts';
 import { runCommand } from './runMain.ts';
 import { ConfigError } from '../config/configError.ts';
@@ -176,33 +177,22 @@ function linkLines(key: FernetKey, page: string): string {
  * that a huge file or a device is not read whole), and parses it without unpickling.
  */
 function importSeedKey(path: string): Buffer {
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO given by mistake is refused below instead of blocking the open.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new ImportError(`${path} does not exist`);
-    throw new ImportError(`cannot read ${path} (${code ?? String(error)})`);
-  }
-  try {
-    const stat = fstatSync(fd);
-    if (!stat.isFile()) throw new ImportError(`${path} is not a regular file`);
-    if (stat.size > SEED_KEY_MAX_BYTES) {
+  const file = readSmallFile(path, { maxBytes: SEED_KEY_MAX_BYTES });
+  if (file.ok) return parseSeedKey(file.bytes, { source: path });
+  const problem = file.problem;
+  switch (problem.code) {
+    case 'not-found':
+      throw new ImportError(`${path} does not exist`);
+    case 'not-a-file':
+      throw new ImportError(`${path} is ${problem.kind}, not a regular file`);
+    case 'too-large':
       throw new ImportError(
-        `${path} is ${stat.size} bytes, far too large for the seed's chave.key (a pickled Fernet key is about 124 bytes)`,
+        `${path} is ${problem.size}, far too large for the seed's chave.key (a pickled Fernet key is about 124 bytes)`,
       );
-    }
-    const buffer = Buffer.alloc(SEED_KEY_MAX_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0) break;
-      length += read;
-      if (length === buffer.length) break;
-    }
-    return parseSeedKey(buffer.subarray(0, length), { source: path });
-  } finally {
-    closeSync(fd);
+    case 'too-open':
+    case 'unreadable':
+      throw new ImportError(
+        `cannot read ${path} (${problem.code === 'unreadable' ? problem.errno : problem.code})`,
+      );
   }
 }

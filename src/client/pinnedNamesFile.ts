@@ -1,15 +1,7 @@
-import {
-  closeSync,
-  constants,
-  fstatSync,
-  openSync,
-  readSync,
-  renameSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Pin } from '../actors/pinnedNames.ts';
 import { withPin } from '../actors/pinnedNamesText.ts';
+import { readSmallFile } from '../config/smallFile.ts';
 
 /** Far more than any group's names (a line is under 200 bytes); a bigger file is not read. */
 export const MAX_PINNED_NAMES_BYTES = 1024 * 1024;
@@ -27,34 +19,28 @@ export class PinnedNamesFileError extends Error {
 
 /** The file's text; empty when it does not exist yet (nothing pinned). */
 export function readPinnedNamesText(path: string): string {
-  let fd: number | undefined;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const stats = fstatSync(fd);
-    if (!stats.isFile())
-      throw new PinnedNamesFileError('not-a-file', `pinned-names file ${path} is not a regular file`);
-    if (stats.size > MAX_PINNED_NAMES_BYTES)
+  const file = readSmallFile(path, { maxBytes: MAX_PINNED_NAMES_BYTES });
+  if (file.ok) return file.text;
+  const problem = file.problem;
+  switch (problem.code) {
+    case 'not-found':
+      return '';
+    case 'not-a-file':
+      throw new PinnedNamesFileError(
+        'not-a-file',
+        `pinned-names file ${path} is ${problem.kind}, not a regular file`,
+      );
+    case 'too-large':
       throw new PinnedNamesFileError(
         'too-large',
-        `pinned-names file ${path} is ${stats.size} bytes, too big (at most ${MAX_PINNED_NAMES_BYTES})`,
+        `pinned-names file ${path} is ${problem.size}, too big (at most ${MAX_PINNED_NAMES_BYTES})`,
       );
-    const buffer = Buffer.alloc(MAX_PINNED_NAMES_BYTES);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0 || (length += read) === buffer.length) break;
-    }
-    return buffer.toString('utf8', 0, length);
-  } catch (error) {
-    if (error instanceof PinnedNamesFileError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') return '';
-    throw new PinnedNamesFileError(
-      'unreadable',
-      `cannot read pinned-names file ${path} (${code ?? String(error)})`,
-    );
-  } finally {
-    if (fd !== undefined) closeSync(fd);
+    case 'too-open':
+    case 'unreadable':
+      throw new PinnedNamesFileError(
+        'unreadable',
+        `cannot read pinned-names file ${path} (${problem.code === 'unreadable' ? problem.errno : problem.code})`,
+      );
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readSmallFile } from './smallFile.ts';
 
 /** A certificate chain or a key is a few KiB; a bigger file is not one. */
 export const MAX_PEM_BYTES = 1024 * 1024;
@@ -13,30 +13,18 @@ export class PemFileError extends Error {
  * MAX_PEM_BYTES. What is in it is the caller's to check.
  */
 export function readPemFile(path: string, flag: string): string {
-  const fail = (why: string) => new PemFileError(`${flag} ${path}: ${why}`);
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO given by mistake is refused below instead of blocking the open.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const errno = (error as NodeJS.ErrnoException).code;
-    throw fail(errno === 'ENOENT' ? 'no such file' : `cannot read it (${errno ?? String(error)})`);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw fail('not a regular file');
-    if (stats.size > MAX_PEM_BYTES) throw fail(`${stats.size} bytes, too big for a PEM file`);
-    const buffer = Buffer.alloc(MAX_PEM_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0 || (length += read) > MAX_PEM_BYTES) break;
-    }
-    if (length > MAX_PEM_BYTES) throw fail('too big for a PEM file');
-    return buffer.toString('utf8', 0, length);
-  } finally {
-    closeSync(fd);
-  }
+  const file = readSmallFile(path, { maxBytes: MAX_PEM_BYTES });
+  if (file.ok) return file.text;
+  const problem = file.problem;
+  const why =
+    problem.code === 'not-found'
+      ? 'no such file'
+      : problem.code === 'not-a-file'
+        ? `${problem.kind}, not a regular file`
+        : problem.code === 'too-large'
+          ? `${problem.size}, too big for a PEM file`
+          : `cannot read it (${problem.code === 'unreadable' ? problem.errno : problem.code})`;
+  throw new PemFileError(`${flag} ${path}: ${why}`);
 }
 
 /** The certificates of a CA file (--tls-ca), checked to be PEM certificates. */

@@ -1,4 +1,4 @@
-import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
+import { readSmallFile } from '../config/smallFile.ts';
 import type { KeyObject } from 'node:crypto';
 import { publicKeyOf, verifySignature } from './admissionKey.ts';
 
@@ -76,35 +76,24 @@ export class AdmitList {
 
 /** Reads an admit file: a regular file of at most MAX_ADMIT_FILE_BYTES (public: any mode). */
 export function readAdmitFile(path: string): AdmitList {
-  let fd: number;
-  try {
-    // O_NONBLOCK: a FIFO given by mistake is refused below instead of blocking the open.
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
+  const file = readSmallFile(path, { maxBytes: MAX_ADMIT_FILE_BYTES });
+  if (file.ok) return AdmitList.parse(file.text, path);
+  const problem = file.problem;
+  switch (problem.code) {
+    case 'not-found':
       throw new AdmitFileError(
         `admit file ${path} does not exist (make it with: fernet-chat-keygen --admission KEYFILE > ${path})`,
       );
-    throw new AdmitFileError(`cannot read admit file ${path} (${code ?? String(error)})`);
-  }
-  try {
-    const stats = fstatSync(fd);
-    if (!stats.isFile()) throw new AdmitFileError(`admit file ${path} is not a regular file`);
-    if (stats.size > MAX_ADMIT_FILE_BYTES)
+    case 'not-a-file':
+      throw new AdmitFileError(`admit file ${path} is ${problem.kind}, not a regular file`);
+    case 'too-large':
       throw new AdmitFileError(
-        `admit file ${path} is ${stats.size} bytes, too big for a list of public keys (at most ${MAX_ADMIT_FILE_BYTES})`,
+        `admit file ${path} is ${problem.size}, too big for a list of public keys (at most ${MAX_ADMIT_FILE_BYTES})`,
       );
-    const buffer = Buffer.alloc(MAX_ADMIT_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0 || (length += read) > MAX_ADMIT_FILE_BYTES) break;
-    }
-    if (length > MAX_ADMIT_FILE_BYTES)
-      throw new AdmitFileError(`admit file ${path} grew past ${MAX_ADMIT_FILE_BYTES} bytes as it was read`);
-    return AdmitList.parse(buffer.toString('utf8', 0, length), path);
-  } finally {
-    closeSync(fd);
+    case 'too-open':
+    case 'unreadable':
+      throw new AdmitFileError(
+        `cannot read admit file ${path} (${problem.code === 'unreadable' ? problem.errno : 'its mode'})`,
+      );
   }
 }

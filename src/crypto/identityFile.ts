@@ -1,4 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { octalMode, readSmallFile, type SmallFileProblem } from '../config/smallFile.ts';
 import { Identity, identityFingerprint } from './identity.ts';
 import { isTooOpen } from './keyFile.ts';
 
@@ -59,45 +60,9 @@ export function parseIdentityFile(text: string): Identity | string {
  * cannot read (ssh's rule for private keys), checked on the file that is read.
  */
 export function readIdentityFile(path: string): Identity {
-  let fd: number | undefined;
-  let text: string;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
-    const stats = fstatSync(fd);
-    if (!stats.isFile())
-      throw new IdentityFileError('not-a-file', `identity file ${path} is not a regular file`);
-    if (stats.size > MAX_IDENTITY_FILE_BYTES)
-      throw new IdentityFileError(
-        'too-large',
-        `identity file ${path} is ${stats.size} bytes, too big for an identity file (at most ${MAX_IDENTITY_FILE_BYTES})`,
-      );
-    if (isTooOpen(stats.mode)) {
-      const octal = (stats.mode & 0o777).toString(8).padStart(4, '0');
-      throw new IdentityFileError(
-        'too-open',
-        `identity file ${path} is readable by others (mode ${octal}); fix it with: chmod 600 ${path}`,
-      );
-    }
-    const buffer = Buffer.alloc(MAX_IDENTITY_FILE_BYTES + 1);
-    let length = 0;
-    for (;;) {
-      const read = readSync(fd, buffer, length, buffer.length - length, null);
-      if (read === 0 || (length += read) > MAX_IDENTITY_FILE_BYTES) break;
-    }
-    text = buffer.toString('utf8', 0, Math.min(length, MAX_IDENTITY_FILE_BYTES));
-  } catch (error) {
-    if (error instanceof IdentityFileError) throw error;
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT')
-      throw new IdentityFileError(
-        'not-found',
-        `identity file ${path} does not exist (make one with: npm run keygen -- --identity ${path})`,
-      );
-    throw new IdentityFileError('unreadable', `cannot read identity file ${path} (${code ?? String(error)})`);
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-  const parsed = parseIdentityFile(text);
+  const file = readSmallFile(path, { maxBytes: MAX_IDENTITY_FILE_BYTES, refuseMode: isTooOpen });
+  if (!file.ok) throw identityFileError(path, file.problem);
+  const parsed = parseIdentityFile(file.text);
   if (typeof parsed === 'string')
     throw new IdentityFileError('bad-identity', `identity file ${path}: ${parsed}`);
   return parsed;
@@ -121,5 +86,32 @@ export function writeIdentityFile(path: string, identity: Identity, made = new D
     writeSync(fd, formatIdentityFile(identity, made));
   } finally {
     closeSync(fd);
+  }
+}
+
+function identityFileError(path: string, problem: SmallFileProblem): IdentityFileError {
+  switch (problem.code) {
+    case 'not-found':
+      return new IdentityFileError(
+        'not-found',
+        `identity file ${path} does not exist (make one with: npm run keygen -- --identity ${path})`,
+      );
+    case 'not-a-file':
+      return new IdentityFileError(
+        'not-a-file',
+        `identity file ${path} is ${problem.kind}, not a regular file`,
+      );
+    case 'too-large':
+      return new IdentityFileError(
+        'too-large',
+        `identity file ${path} is ${problem.size}, too big for an identity file (at most ${MAX_IDENTITY_FILE_BYTES})`,
+      );
+    case 'too-open':
+      return new IdentityFileError(
+        'too-open',
+        `identity file ${path} is readable by others (mode ${octalMode(problem.mode)}); fix it with: chmod 600 ${path}`,
+      );
+    case 'unreadable':
+      return new IdentityFileError('unreadable', `cannot read identity file ${path} (${problem.errno})`);
   }
 }

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readSmallFile } from '../config/smallFile.ts';
 import { FernetError } from '../crypto/fernetError.ts';
-import { KeyFileError, readKeyFile } from '../crypto/keyFile.ts';
+import { KeyFileError, MAX_KEY_FILE_BYTES, readKeyFile } from '../crypto/keyFile.ts';
 import { KeyRing } from '../crypto/keyRing.ts';
 
 /** The first line of a fixture's key file: a throw-away key, published with the fixture. */
@@ -17,10 +17,10 @@ export function readReplayKey(path: string): KeyRing {
     return readKeyFile(path);
   } catch (error) {
     if (!(error instanceof KeyFileError) || error.code !== 'too-open') throw error;
-    const text = readFileSync(path, 'utf8');
-    if (!text.startsWith(FIXTURE_KEY_MARK)) throw error;
+    const file = readSmallFile(path, { maxBytes: MAX_KEY_FILE_BYTES });
+    if (!file.ok || !file.text.startsWith(FIXTURE_KEY_MARK)) throw error;
     try {
-      return KeyRing.parse(text);
+      return KeyRing.parse(file.text);
     } catch (parseError) {
       if (parseError instanceof FernetError)
         throw new KeyFileError('bad-key', `key file ${path}: ${parseError.message}`);

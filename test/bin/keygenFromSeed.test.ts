@@ -128,7 +128,7 @@ describe('keygen --from-seed refuses what is not a saved Fernet key', () => {
 
   it.each([
     ['a missing file', () => join(dir, 'no-such.key'), /no-such\.key does not exist/],
-    ['a directory', () => dir, /is not a regular file/],
+    ['a directory', () => dir, /is a directory, not a regular file/],
     [
       'a huge file',
       () => {

@@ -141,7 +141,9 @@ describe('the pinned-names file', () => {
       ]);
       expect(statSync(path).mode & 0o777).toBe(0o600);
       expect(() => readPinnedNamesText(dir)).toThrow(PinnedNamesFileError);
-      expect(() => readPinnedNamesText(dir)).toThrow(`pinned-names file ${dir} is not a regular file`);
+      expect(() => readPinnedNamesText(dir)).toThrow(
+        `pinned-names file ${dir} is a directory, not a regular file`,
+      );
     } finally {
       cleanup();
     }

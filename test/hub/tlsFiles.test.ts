@@ -58,7 +58,7 @@ describe('the hub checks --tls-cert and --tls-key at start', () => {
         hubKey,
         { code: 'tls-cert', message: `--tls-cert ${join(dir, 'none.pem')}: no such file` },
       ],
-      [dir, hubKey, { code: 'tls-cert', message: `--tls-cert ${dir}: not a regular file` }],
+      [dir, hubKey, { code: 'tls-cert', message: `--tls-cert ${dir}: a directory, not a regular file` }],
       [
         garbage,
         hubKey,
