@@ -1,5 +1,5 @@
 /** Tables for the end of a benchmark run: one per preset, relays side by side, ours as ratios. */
-import type { RunResult } from './generator.ts';
+import type { RunResult } from './runTypes.ts';
 import type { PresetResult, RelayOutcome } from './runner.ts';
 
 const MiB = 1024 * 1024;

@@ -3,13 +3,9 @@
  * with the load generator, stops it, and collects the figures. Every relay of a preset runs in the
  * same invocation, so the ratios between them hold on a noisy machine.
  */
-import {
-  type BarrierStats,
-  type ConnectStats,
-  LoadSession,
-  type Progress,
-  type RunResult,
-} from './generator.ts';
+import type { ConnectStats } from './connectClients.ts';
+import { type BarrierStats, LoadSession } from './generator.ts';
+import type { Progress, RunResult } from './runTypes.ts';
 import { type LoadParams, PRESETS, type PresetName, type SearchOptions } from './presets.ts';
 import { type FdLimit, readCpuTimes, readFdLimit, readProc } from './procstat.ts';
 import {

@@ -13,7 +13,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { argsProblem } from '../config/commandLine.ts';
 import { packageVersion } from '../config/packageVersion.ts';
-import type { Progress } from '../bench/generator.ts';
+import type { Progress } from '../bench/runTypes.ts';
 import { DEFAULT_SEARCH, PRESET_NAMES, PRESETS, type PresetName } from '../bench/presets.ts';
 import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../bench/procstat.ts';
 import { profilesIn, profileTable } from '../bench/profile.ts';
