@@ -1,0 +1,127 @@
+import { type JetStreamClient } from '@nats-io/jetstream';
+import { headers } from '@nats-io/transport-node';
+import type { LogRecord } from '../streams/hubEvent.ts';
+import { batchesOf, batchId, framesIn } from './batches.ts';
+import { natsProblem } from './clusterError.ts';
+import { SENDER_HEADER } from './roomNames.ts';
+import { UnackedQueue } from './unackedQueue.ts';
+
+/** Messages published at once before their acknowledgements are awaited. */
+const WINDOW = 256;
+/** A publish unacknowledged this long is sent again (same id: stored once). */
+const ACK_TIMEOUT_MS = 2_000;
+/** After a failed round, the next one waits this long (or until NATS is back). */
+const RETRY_MS = 250;
+
+/**
+ * Publishes local peers' frames to the room's stream, holding every message until JetStream
+ * acknowledges it (UnackedQueue), and sending again, oldest first and under the same ids, what
+ * was not. Only a prefix of a round is let go: what follows a failure is sent again too, so a
+ * sender's frames keep their order (a message stored twice is stored once: `Nats-Msg-Id`).
+ */
+export class Publisher {
+  private readonly queue: UnackedQueue;
+  private pumping = false;
+  private closed = false;
+  /** The refusals since the queue last had room: one log line per stretch. */
+  private refusing = false;
+  private failing = false;
+  private wake: (() => void) | undefined;
+
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly subject: string,
+    maxUnackedBytes: number,
+    private readonly maxPayload: number,
+    private readonly log: (record: LogRecord) => void,
+  ) {
+    this.queue = new UnackedQueue(maxUnackedBytes);
+  }
+
+  /** Bytes held unacknowledged. */
+  get heldBytes(): number {
+    return this.queue.bytes;
+  }
+
+  /** Takes a peer's run of frames for the stream; false: over the bound, refused whole. */
+  offer(sender: number, data: Buffer): boolean {
+    if (this.queue.bytes + data.length > this.queue.maxBytes) {
+      if (!this.refusing)
+        this.log({
+          event: 'cluster-full',
+          held: this.queue.bytes,
+          limit: this.queue.maxBytes,
+          detail: 'NATS has not acknowledged what this hub holds; new frames are refused until it does',
+        });
+      this.refusing = true;
+      return false;
+    }
+    if (this.refusing) this.log({ event: 'cluster-accepting', held: this.queue.bytes });
+    this.refusing = false;
+    for (const batch of batchesOf(data, this.maxPayload)) {
+      // A copy: the run's Buffer is the peer's read, which history and peers share.
+      const copy = Buffer.from(batch);
+      this.queue.offer({ id: batchId(copy), data: copy, sender, frames: framesIn(copy) });
+    }
+    void this.pump();
+    return true;
+  }
+
+  /** NATS is back: retry now rather than at the next round. */
+  reconnected(): void {
+    this.wake?.();
+  }
+
+  close(): void {
+    this.closed = true;
+    this.wake?.();
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return;
+    this.pumping = true;
+    try {
+      while (this.queue.length > 0 && !this.closed) {
+        const round = this.queue.peek(WINDOW);
+        const results = await Promise.allSettled(
+          round.map((item) => {
+            const h = headers();
+            h.set(SENDER_HEADER, String(item.sender));
+            return this.js.publish(this.subject, item.data, {
+              msgID: item.id,
+              headers: h,
+              timeout: ACK_TIMEOUT_MS,
+            });
+          }),
+        );
+        let acked = 0;
+        while (acked < results.length && results[acked]!.status === 'fulfilled') acked++;
+        this.queue.acknowledge(acked);
+        if (acked === results.length) {
+          if (this.failing) this.log({ event: 'cluster-publishing', held: this.queue.bytes });
+          this.failing = false;
+          continue;
+        }
+        const failure = results[acked] as PromiseRejectedResult;
+        if (!this.failing)
+          this.log({
+            event: 'cluster-retrying',
+            held: this.queue.bytes,
+            messages: this.queue.length,
+            detail: natsProblem(failure.reason),
+          });
+        this.failing = true;
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, RETRY_MS);
+          this.wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.wake = undefined;
+      }
+    } finally {
+      this.pumping = false;
+    }
+  }
+}
