@@ -50,8 +50,15 @@ export class RoomPresence {
     });
     this.heartbeat = setInterval(() => {
       this.send();
-      if (this.board.expire(performance.now()).length > 0)
-        onNews({ others: this.board.others, joined: [], left: [] });
+      const live = this.board.live;
+      const gone = this.board.expire(performance.now());
+      // A hub that stopped saying it is there: its peers are gone with it.
+      if (this.board.live < live)
+        onNews({
+          others: this.board.others,
+          joined: [],
+          left: gone.map((peer) => ({ peer, reason: 'hub-gone' })),
+        });
     }, PRESENCE_HEARTBEAT_MS);
   }
 

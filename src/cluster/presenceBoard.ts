@@ -12,7 +12,7 @@ export interface PresenceNews {
  * is ours plus `others`. No I/O and no clock: time comes in as `now`.
  */
 export class PresenceBoard {
-  private readonly hubs = new Map<number, { online: number; heardAt: number }>();
+  private readonly hubs = new Map<number, { online: number; heardAt: number; peers: Set<number> }>();
 
   constructor(
     private readonly self: number,
@@ -29,20 +29,31 @@ export class PresenceBoard {
   /** Takes a hub's news; true if the count of others changed. Our own messages are ignored. */
   hear(news: PresenceNews, now: number): boolean {
     if (news.hub === this.self) return false;
-    const before = this.hubs.get(news.hub)?.online;
-    this.hubs.set(news.hub, { online: news.online, heardAt: now });
-    return before !== news.online;
+    const known = this.hubs.get(news.hub);
+    const peers = known?.peers ?? new Set<number>();
+    for (const peer of news.joined ?? []) peers.add(peer);
+    for (const { peer } of news.left ?? []) peers.delete(peer);
+    this.hubs.set(news.hub, { online: news.online, heardAt: now, peers });
+    return known?.online !== news.online;
   }
 
-  /** Drops hubs silent for the timeout; returns their numbers. */
+  /**
+   * Drops hubs silent for the timeout; returns the peers they were heard to have (the joins and
+   * leaves their messages told of since we first heard them), who are gone with them.
+   */
   expire(now: number): number[] {
     const gone: number[] = [];
-    for (const [hub, { heardAt }] of this.hubs)
+    for (const [hub, { heardAt, peers }] of this.hubs)
       if (now - heardAt >= this.timeoutMs) {
         this.hubs.delete(hub);
-        gone.push(hub);
+        gone.push(...peers);
       }
     return gone;
+  }
+
+  /** Hubs heard from and not timed out. */
+  get live(): number {
+    return this.hubs.size;
   }
 }
 
