@@ -6,7 +6,7 @@ import { ClusterError } from './clusterError.ts';
 import { connectNats } from './natsConnection.ts';
 import { RoomPresence } from './presence.ts';
 import { Publisher } from './publisher.ts';
-import { consumeRoom, type RoomMessage } from './roomConsumer.ts';
+import { RoomConsumer, type RoomMessage } from './roomConsumer.ts';
 import { PEER_ID_STRIDE, roomNames } from './roomNames.ts';
 import { openRoomStream, type RoomLimits } from './roomStream.ts';
 
@@ -72,11 +72,7 @@ export async function joinCluster(
       caughtUp = resolve;
     });
     if (stream.lastSeq < stream.startSeq) caughtUp();
-    let lastSeq = 0;
     const take = (message: RoomMessage) => {
-      // The ordered consumer never repeats or skips; should a message come twice, it is not news.
-      if (message.seq <= lastSeq) return;
-      lastSeq = message.seq;
       emit({
         type: 'room-frames',
         run: { kind: 'frames', data: message.data, count: message.frames },
@@ -84,7 +80,8 @@ export async function joinCluster(
       });
       if (message.seq >= stream.lastSeq) caughtUp();
     };
-    const stopConsuming = await consumeRoom(js, stream.stream, stream.startSeq, take, log);
+    const consumer = new RoomConsumer(js, stream.stream, stream.startSeq, take, log);
+    await consumer.start();
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -111,7 +108,11 @@ export async function joinCluster(
       log,
     );
     void (async () => {
-      for await (const status of nc.status()) if (status.type === 'reconnect') publisher.reconnected();
+      for await (const status of nc.status())
+        if (status.type === 'reconnect') {
+          consumer.restart();
+          publisher.reconnected();
+        }
     })();
     const presence = new RoomPresence(nc, names.presence, stream.hubNumber, (news) =>
       emit({ type: 'room-presence', ...news }),
@@ -141,7 +142,7 @@ export async function joinCluster(
       close: async () => {
         presence.close();
         publisher.close();
-        stopConsuming();
+        consumer.close();
         await nc.drain().catch(() => nc.close());
       },
     };
