@@ -8,10 +8,15 @@ import { eventually } from './eventually.ts';
  * Debian's nats-server, which the cluster's tests run against; undefined if it is not installed
  * (those tests are then skipped with this reason outside CI, and fail in CI: .ci/run installs it).
  */
+/** Debian installs it in /usr/sbin, which not every user's PATH has. */
+const NATS_SERVER = ['nats-server', '/usr/sbin/nats-server'].find(
+  (command) => spawnSync(command, ['--version']).status === 0,
+);
+
 export const natsSkipReason: string | undefined =
-  spawnSync('nats-server', ['--version']).status === 0
-    ? undefined
-    : 'nats-server is not installed (apt-get install nats-server): the cluster tests need it';
+  NATS_SERVER === undefined
+    ? 'nats-server is not installed (apt-get install nats-server): the cluster tests need it'
+    : undefined;
 
 /**
  * For a describe() of cluster tests: undefined when they can run; otherwise the reason, printed
@@ -70,7 +75,7 @@ export class TestNatsServer {
 
   private async run(port: number): Promise<void> {
     this.log = '';
-    const child = spawn('nats-server', ['-js', '-sd', this.storeDir, '-p', String(port), '-a', '127.0.0.1'], {
+    const child = spawn(NATS_SERVER!, ['-js', '-sd', this.storeDir, '-p', String(port), '-a', '127.0.0.1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
