@@ -43,6 +43,8 @@ export interface ClusterRoom {
 
 /** How long a start may take to read the room's recent messages into history. */
 const BACKLOG_TIMEOUT_MS = 30_000;
+/** How long a stopping hub waits for NATS to acknowledge what it holds. */
+const CLOSE_FLUSH_MS = 2_000;
 /** Room for NATS's headers in a message under max_payload. */
 const HEADER_ROOM_BYTES = 512;
 
@@ -109,7 +111,8 @@ export async function joinCluster(
     );
     void (async () => {
       for await (const status of nc.status())
-        if (status.type === 'reconnect') {
+        if (status.type === 'disconnect') publisher.disconnected();
+        else if (status.type === 'reconnect') {
           consumer.restart();
           publisher.reconnected();
         }
@@ -141,6 +144,13 @@ export async function joinCluster(
       presence: (effect) => presence.update(effect.online, effect.change),
       close: async () => {
         presence.close();
+        // What local peers said last goes out before the hub does, within a bound.
+        if (!(await publisher.flushed(CLOSE_FLUSH_MS)))
+          log({
+            event: 'cluster-unsent',
+            held: publisher.heldBytes,
+            detail: 'NATS did not acknowledge these before the hub stopped',
+          });
         publisher.close();
         consumer.close();
         await nc.drain().catch(() => nc.close());

@@ -26,7 +26,10 @@ export class Publisher {
   /** The refusals since the queue last had room: one log line per stretch. */
   private refusing = false;
   private failing = false;
+  /** NATS is connected, as far as its status says: while it is not, nothing is sent (it would be dropped). */
+  private up = true;
   private wake: (() => void) | undefined;
+  private emptied: (() => void)[] = [];
 
   constructor(
     private readonly js: JetStreamClient,
@@ -67,9 +70,27 @@ export class Publisher {
     return true;
   }
 
-  /** NATS is back: retry now rather than at the next round. */
+  /** NATS is away: hold everything until it is back. */
+  disconnected(): void {
+    this.up = false;
+  }
+
+  /** NATS is back: send again now rather than at the next round. */
   reconnected(): void {
+    this.up = true;
     this.wake?.();
+  }
+
+  /** Resolves when everything held is acknowledged, or after `timeoutMs`; true if it was. */
+  flushed(timeoutMs: number): Promise<boolean> {
+    if (this.queue.length === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.emptied.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   close(): void {
@@ -82,6 +103,10 @@ export class Publisher {
     this.pumping = true;
     try {
       while (this.queue.length > 0 && !this.closed) {
+        if (!this.up) {
+          await this.pause();
+          continue;
+        }
         const round = this.queue.peek(WINDOW);
         const results = await Promise.allSettled(
           round.map((item) => {
@@ -111,17 +136,23 @@ export class Publisher {
             detail: natsProblem(failure.reason),
           });
         this.failing = true;
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, RETRY_MS);
-          this.wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
-        this.wake = undefined;
+        await this.pause();
       }
     } finally {
       this.pumping = false;
+      if (this.queue.length === 0) for (const resolve of this.emptied.splice(0)) resolve();
     }
+  }
+
+  /** Until the next round: RETRY_MS, or sooner when NATS is back. */
+  private async pause(): Promise<void> {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, RETRY_MS);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
   }
 }

@@ -24,7 +24,7 @@ import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 import { readPage } from './webPage.ts';
 import { ClusterError } from '../cluster/clusterError.ts';
-import { type ClusterRoom, joinCluster } from '../cluster/clusterRoom.ts';
+import type { ClusterRoom } from '../cluster/clusterRoom.ts';
 import { clusterServersOf } from '../config/hubConfig.ts';
 import { notice } from '../protocol/notice.ts';
 import { startWebServer, WEB_LIMITS, type WebServer } from './webServer.ts';
@@ -387,6 +387,8 @@ async function clusterOf(
   log: (record: LogRecord) => void,
 ): Promise<ClusterRoom | undefined> {
   if (config.cluster === undefined) return undefined;
+  // Loaded only with --cluster: a lone hub does not load the NATS client at all.
+  const { joinCluster } = await import('../cluster/clusterRoom.ts');
   try {
     return await joinCluster(
       {
