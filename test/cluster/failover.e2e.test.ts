@@ -92,6 +92,8 @@ describe.skipIf(skip)('cluster faults', () => {
     expect(saidBy(carol, 'alice')).toEqual(['a1', 'a2', 'a3']);
     expect(saidBy(bob, 'alice'), bob.describe()).toEqual(['a1', 'a2', 'a3']);
     expect(saidBy(bob, 'carol')).toEqual(['c1']);
+    // bob's hub counted the dead hub's peers out.
+    await bob.waitForLine('stdout', /left without a goodbye \(their hub went away/);
     // The room's epoch names its stream: the resume on the other hub was complete, not a gap.
     for (const client of [alice, carol]) expect(client.stdout).not.toContain('may have been missed');
   }, 60_000);
