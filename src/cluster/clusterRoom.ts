@@ -34,8 +34,11 @@ export interface ClusterRoom {
    * resolved) and `room-presence`. One subscriber; what comes before it subscribes is kept.
    */
   readonly events: Observable<HubEvent>;
-  /** Applies the hub actor's `publish` effect; false: refused (NATS has been away too long). */
-  publish(peer: PeerId, run: FrameRun): boolean;
+  /**
+   * Applies the hub actor's `publish` effect: how many of the run's frames were refused (NATS
+   * has been away too long), 0 if none.
+   */
+  publish(peer: PeerId, run: FrameRun): number;
   /** Applies the hub actor's `presence` effect. */
   presence(effect: Extract<HubEffect, { type: 'presence' }>): void;
   close(): Promise<void>;

@@ -46,9 +46,14 @@ export class Publisher {
     return this.queue.bytes;
   }
 
-  /** Takes a peer's run of frames for the stream; false: over the bound, refused whole. */
-  offer(sender: number, data: Buffer): boolean {
-    if (this.queue.bytes + data.length > this.queue.maxBytes) {
+  /**
+   * Takes a peer's run of frames for the stream: as many whole frames from its start as fit
+   * within the bound. Returns how many frames were refused (0: all taken).
+   */
+  offer(sender: number, data: Buffer): number {
+    const room = this.queue.maxBytes - this.queue.bytes;
+    const taken = data.length <= room ? data : data.subarray(0, prefixWithin(data, room));
+    if (taken.length < data.length) {
       if (!this.refusing)
         this.log({
           event: 'cluster-full',
@@ -57,17 +62,19 @@ export class Publisher {
           detail: 'NATS has not acknowledged what this hub holds; new frames are refused until it does',
         });
       this.refusing = true;
-      return false;
+    } else if (this.refusing) {
+      this.log({ event: 'cluster-accepting', held: this.queue.bytes });
+      this.refusing = false;
     }
-    if (this.refusing) this.log({ event: 'cluster-accepting', held: this.queue.bytes });
-    this.refusing = false;
-    for (const batch of batchesOf(data, this.maxPayload)) {
-      // A copy: the run's Buffer is the peer's read, which history and peers share.
-      const copy = Buffer.from(batch);
-      this.queue.offer({ id: batchId(copy), data: copy, sender, frames: framesIn(copy) });
+    if (taken.length > 0) {
+      for (const batch of batchesOf(taken, this.maxPayload)) {
+        // A copy: the run's Buffer is the peer's read, which history and peers share.
+        const copy = Buffer.from(batch);
+        this.queue.offer({ id: batchId(copy), data: copy, sender, frames: framesIn(copy) });
+      }
+      void this.pump();
     }
-    void this.pump();
-    return true;
+    return taken.length === data.length ? 0 : framesIn(data.subarray(taken.length));
   }
 
   /** NATS is away: hold everything until it is back. */
@@ -154,5 +161,15 @@ export class Publisher {
       };
     });
     this.wake = undefined;
+  }
+}
+
+/** The length of the longest run of whole frames at the start of `data` within `bytes`. */
+function prefixWithin(data: Buffer, bytes: number): number {
+  let end = 0;
+  for (;;) {
+    const lf = data.indexOf(0x0a, end);
+    if (lf < 0 || lf + 1 > bytes) return end;
+    end = lf + 1;
   }
 }

@@ -228,17 +228,19 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       case 'log':
         log(effect.record);
         return;
-      case 'publish':
-        if (cluster !== undefined && !cluster.publish(effect.peer, effect.run))
+      case 'publish': {
+        const refused = cluster?.publish(effect.peer, effect.run) ?? 0;
+        if (refused > 0)
           peers
             .get(effect.peer)
             ?.notice(
               notice.error(
                 'cluster-unavailable',
-                `the room's cluster has not taken this hub's last ${config.clusterMaxUnackedBytes} bytes; ${effect.run.count} line(s) refused, send them again later`,
+                `the room's cluster has not taken this hub's last ${config.clusterMaxUnackedBytes} bytes; ${refused} line(s) refused, send them again later`,
               ),
             );
         return;
+      }
       case 'presence':
         cluster?.presence(effect);
         return;

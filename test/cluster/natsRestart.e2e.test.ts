@@ -74,7 +74,7 @@ describe.skipIf(skip)('NATS restarted mid-chat', () => {
     const bea = await join(b.port);
     await nats.kill();
     await a.bin.waitForLine('stderr', 'event=cluster-down');
-    // About 20 KiB, one frame per write: far past the bound.
+    // About 17 KiB, far past the bound (however TCP groups the writes: frames are refused one by one).
     const sent = Array.from({ length: 40 }, (_, i) => tokenOf(`${i} `.padEnd(300, '.')));
     for (const token of sent) await ann.write(`${token}\n`);
     await ann.waitForLine('#error cluster-unavailable');
