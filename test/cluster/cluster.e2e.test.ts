@@ -47,8 +47,8 @@ describe.skipIf(skip)('one room across two hubs over NATS JetStream', () => {
     // Peer ids are unique in the room: each hub numbers its own in its own range.
     expect(new Set([alice.id, bob.id, carol.id]).size).toBe(3);
     // The room's count, within a second: alice hears of bob (on the other hub) and carol.
-    await alice.socket.waitForLine(`#joined ${bob.id} `, 2_000);
-    await alice.socket.waitForLine(`#joined ${carol.id} 3`, 2_000);
+    await alice.socket.waitForLine(`#joined ${bob.id} `, 5_000);
+    await alice.socket.waitForLine(`#joined ${carol.id} 3`, 5_000);
     // Every hub of the room gives the same epoch: it names the room's stream.
     expect(bob.hello[4]).toBe(alice.hello[4]);
 
@@ -81,7 +81,7 @@ describe.skipIf(skip)('one room across two hubs over NATS JetStream', () => {
 
     // A leave on one hub is heard on the other, with the room's count.
     carol.socket.destroy();
-    await bob.socket.waitForLine(`#left ${carol.id} 3 `, 2_000);
+    await bob.socket.waitForLine(`#left ${carol.id} 3 `, 5_000);
   }, 30_000);
 
   it('keeps two rooms on one NATS apart', async () => {
