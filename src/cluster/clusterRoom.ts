@@ -8,6 +8,7 @@ import { RoomPresence } from './presence.ts';
 import { Publisher } from './publisher.ts';
 import { RoomConsumer, type RoomMessage } from './roomConsumer.ts';
 import { PEER_ID_STRIDE, roomNames } from './roomNames.ts';
+import { framesIn } from './batches.ts';
 import { openRoomStream, type RoomLimits } from './roomStream.ts';
 
 export interface ClusterOptions {
@@ -48,8 +49,8 @@ export interface ClusterRoom {
 const BACKLOG_TIMEOUT_MS = 30_000;
 /** How long a stopping hub waits for NATS to acknowledge what it holds. */
 const CLOSE_FLUSH_MS = 2_000;
-/** Room for NATS's headers in a message under max_payload. */
-const HEADER_ROOM_BYTES = 512;
+/** Room for NATS's headers in a message under max_payload (MAX_SEGMENTS senders, ids, the digest). */
+const HEADER_ROOM_BYTES = 2048;
 
 /** Joins the room: connects, opens the stream, reads its recent frames; or a ClusterError. */
 export async function joinCluster(
@@ -78,11 +79,21 @@ export async function joinCluster(
     });
     if (stream.lastSeq < stream.startSeq) caughtUp();
     const take = (message: RoomMessage) => {
-      emit({
-        type: 'room-frames',
-        run: { kind: 'frames', data: message.data, count: message.frames },
-        ...(message.sender === undefined ? {} : { sender: message.sender }),
-      });
+      const { data, segments } = message;
+      // Each sender's run apart, so that it is not delivered back to its sender (views: no copy).
+      if (segments === undefined)
+        emit({ type: 'room-frames', run: { kind: 'frames', data, count: framesIn(data) } });
+      else
+        for (const { sender, frames, start, end } of segments)
+          emit({
+            type: 'room-frames',
+            run: {
+              kind: 'frames',
+              data: start === 0 && end === data.length ? data : data.subarray(start, end),
+              count: frames,
+            },
+            sender,
+          });
       if (message.seq >= stream.lastSeq) caughtUp();
     };
     const consumer = new RoomConsumer(js, stream.stream, stream.startSeq, take, log);

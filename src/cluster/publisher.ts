@@ -1,9 +1,9 @@
 import { type JetStreamClient } from '@nats-io/jetstream';
 import { headers } from '@nats-io/transport-node';
 import type { LogRecord } from '../streams/hubEvent.ts';
-import { batchesOf, batchId, framesIn } from './batches.ts';
+import { batchesOf, batchId, framesIn, MAX_SEGMENTS, sendersHeader } from './batches.ts';
 import { natsProblem } from './clusterError.ts';
-import { SENDER_HEADER } from './roomNames.ts';
+import { SENDERS_HEADER } from './roomNames.ts';
 import { UnackedQueue } from './unackedQueue.ts';
 
 /** Messages published at once before their acknowledgements are awaited. */
@@ -14,7 +14,9 @@ const ACK_TIMEOUT_MS = 2_000;
 const RETRY_MS = 250;
 
 /**
- * Publishes local peers' frames to the room's stream, holding every message until JetStream
+ * Publishes local peers' frames to the room's stream, as the hub writes to its peers: what its
+ * peers sent in one turn of the event loop goes out together, in as few messages as fit under
+ * NATS's max payload (each listing whose frames it holds), holding every message until JetStream
  * acknowledges it (UnackedQueue), and sending again, oldest first and under the same ids, what
  * was not. Only a prefix of a round is let go: what follows a failure is sent again too, so a
  * sender's frames keep their order (a message stored twice is stored once: `Nats-Msg-Id`).
@@ -30,6 +32,9 @@ export class Publisher {
   private up = true;
   private wake: (() => void) | undefined;
   private emptied: (() => void)[] = [];
+  /** What peers sent this turn, in order, not yet made into messages (views of their runs). */
+  private pending: { sender: number; data: Buffer; frames: number }[] = [];
+  private pendingBytes = 0;
 
   constructor(
     private readonly js: JetStreamClient,
@@ -43,7 +48,7 @@ export class Publisher {
 
   /** Bytes held unacknowledged. */
   get heldBytes(): number {
-    return this.queue.bytes;
+    return this.queue.bytes + this.pendingBytes;
   }
 
   /**
@@ -51,28 +56,26 @@ export class Publisher {
    * within the bound. Returns how many frames were refused (0: all taken).
    */
   offer(sender: number, data: Buffer): number {
-    const room = this.queue.maxBytes - this.queue.bytes;
+    const room = this.queue.maxBytes - this.heldBytes;
     const taken = data.length <= room ? data : data.subarray(0, prefixWithin(data, room));
     if (taken.length < data.length) {
       if (!this.refusing)
         this.log({
           event: 'cluster-full',
-          held: this.queue.bytes,
+          held: this.heldBytes,
           limit: this.queue.maxBytes,
           detail: 'NATS has not acknowledged what this hub holds; new frames are refused until it does',
         });
       this.refusing = true;
     } else if (this.refusing) {
-      this.log({ event: 'cluster-accepting', held: this.queue.bytes });
+      this.log({ event: 'cluster-accepting', held: this.heldBytes });
       this.refusing = false;
     }
     if (taken.length > 0) {
-      for (const batch of batchesOf(taken, this.maxPayload)) {
-        // A copy: the run's Buffer is the peer's read, which history and peers share.
-        const copy = Buffer.from(batch);
-        this.queue.offer({ id: batchId(copy), data: copy, sender, frames: framesIn(copy) });
-      }
-      void this.pump();
+      if (this.pending.length === 0) setImmediate(() => this.pack());
+      for (const part of batchesOf(taken, this.maxPayload))
+        this.pending.push({ sender, data: part, frames: framesIn(part) });
+      this.pendingBytes += taken.length;
     }
     return taken.length === data.length ? 0 : framesIn(data.subarray(taken.length));
   }
@@ -90,7 +93,7 @@ export class Publisher {
 
   /** Resolves when everything held is acknowledged, or after `timeoutMs`; true if it was. */
   flushed(timeoutMs: number): Promise<boolean> {
-    if (this.queue.length === 0) return Promise.resolve(true);
+    if (this.queue.length === 0 && this.pending.length === 0) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => resolve(false), timeoutMs);
       this.emptied.push(() => {
@@ -103,6 +106,32 @@ export class Publisher {
   close(): void {
     this.closed = true;
     this.wake?.();
+  }
+
+  /**
+   * This turn's runs into messages, in order: consecutive runs share a message while it stays
+   * under the max payload and MAX_SEGMENTS runs. Each message is a copy (a run is a view of its
+   * peer's read, which history and peers share), named by its digest.
+   */
+  private pack(): void {
+    const pending = this.pending;
+    this.pending = [];
+    this.pendingBytes = 0;
+    let i = 0;
+    while (i < pending.length) {
+      let bytes = pending[i]!.data.length;
+      let j = i + 1;
+      while (j < pending.length && j - i < MAX_SEGMENTS && bytes + pending[j]!.data.length <= this.maxPayload)
+        bytes += pending[j++]!.data.length;
+      const parts = pending.slice(i, j);
+      const data = Buffer.concat(
+        parts.map((part) => part.data),
+        bytes,
+      );
+      this.queue.offer({ id: batchId(data), data, senders: sendersHeader(parts) });
+      i = j;
+    }
+    void this.pump();
   }
 
   private async pump(): Promise<void> {
@@ -118,7 +147,7 @@ export class Publisher {
         const results = await Promise.allSettled(
           round.map((item) => {
             const h = headers();
-            h.set(SENDER_HEADER, String(item.sender));
+            h.set(SENDERS_HEADER, item.senders);
             return this.js.publish(this.subject, item.data, {
               msgID: item.id,
               headers: h,

@@ -1,15 +1,15 @@
 import { type ConsumerMessages, DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
 import type { LogRecord } from '../streams/hubEvent.ts';
-import { framesIn } from './batches.ts';
+import { type SenderSegment, segmentsOf } from './batches.ts';
 import { natsProblem } from './clusterError.ts';
-import { SENDER_HEADER } from './roomNames.ts';
+import { SENDERS_HEADER } from './roomNames.ts';
 
-/** One message of the room's stream, as the hub takes it. */
+/** One message of the room's stream, as the hub takes it: its runs, each from one sender. */
 export interface RoomMessage {
   readonly seq: number;
   readonly data: Buffer;
-  readonly frames: number;
-  readonly sender: number | undefined;
+  /** Undefined: the message does not say whose frames it holds (not from a hub). */
+  readonly segments: readonly SenderSegment[] | undefined;
 }
 
 const LF = 0x0a;
@@ -80,13 +80,7 @@ export class RoomConsumer {
           this.log({ event: 'cluster-foreign', seq: m.seq, bytes: data.length });
           continue;
         }
-        const sender = Number(m.headers?.get(SENDER_HEADER) ?? NaN);
-        this.take({
-          seq: m.seq,
-          data,
-          frames: framesIn(data),
-          sender: Number.isSafeInteger(sender) ? sender : undefined,
-        });
+        this.take({ seq: m.seq, data, segments: segmentsOf(m.headers?.get(SENDERS_HEADER), data) });
       }
     } catch (error) {
       if (!this.closed) this.log({ event: 'cluster-consumer-error', detail: natsProblem(error) });

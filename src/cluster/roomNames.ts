@@ -17,8 +17,11 @@ export const roomNames = (room: string) =>
 export const HUBS_STREAM = 'FERNET_CHAT_HUBS';
 export const HUBS_SUBJECT = 'fernet-chat.hubs';
 
-/** The header naming the peer (unique in the room) whose frames a message carries. */
-export const SENDER_HEADER = 'Fernet-Chat-Sender';
+/**
+ * The header naming the peers (unique in the room) whose frames a message carries, and how many
+ * of each, in order (batches.ts, sendersHeader).
+ */
+export const SENDERS_HEADER = 'Fernet-Chat-Senders';
 
 /**
  * Peer ids are `hub number × PEER_ID_STRIDE + n`: unique in the room, and below 2^53 for the

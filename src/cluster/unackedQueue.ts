@@ -2,8 +2,8 @@
 export interface Unacked {
   readonly id: string;
   readonly data: Buffer;
-  readonly sender: number;
-  readonly frames: number;
+  /** Its `Fernet-Chat-Senders` header: whose frames, how many of each. */
+  readonly senders: string;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchesOf, batchId, framesIn } from '../../src/cluster/batches.ts';
+import { batchesOf, batchId, framesIn, segmentsOf, sendersHeader } from '../../src/cluster/batches.ts';
 import { tokenDigest } from '../../src/protocol/frameDigest.ts';
 
 const run = (...frames: string[]) => Buffer.from(frames.map((frame) => `${frame}\n`).join(''));
@@ -37,5 +37,31 @@ describe('batching frames into NATS messages', () => {
     expect(batchId(run(token))).toBe(tokenDigest(token));
     expect(batchId(Buffer.from(run('a', 'b')))).toBe(batchId(run('a', 'b')));
     expect(batchId(run('a', 'b'))).not.toBe(batchId(run('b', 'a')));
+  });
+
+  it("lists whose frames a message holds, and reads the list back as runs of the message's bytes", () => {
+    const data = run('a1', 'b1', 'b2', 'a2');
+    const header = sendersHeader([
+      { sender: 1_000_000_001, frames: 1 },
+      { sender: 2_000_000_001, frames: 2 },
+      { sender: 1_000_000_001, frames: 1 },
+    ]);
+    expect(header).toBe('1000000001:1,2000000001:2,1000000001:1');
+    const segments = segmentsOf(header, data)!;
+    expect(segments.map((s) => [s.sender, data.subarray(s.start, s.end).toString()])).toEqual([
+      [1_000_000_001, 'a1\n'],
+      [2_000_000_001, 'b1\nb2\n'],
+      [1_000_000_001, 'a2\n'],
+    ]);
+  });
+
+  it('takes a senders list that does not match the bytes as no list (not from a hub)', () => {
+    const data = run('a', 'b');
+    expect(segmentsOf(undefined, data)).toBeUndefined();
+    expect(segmentsOf('1:1', data)).toBeUndefined();
+    expect(segmentsOf('1:3', data)).toBeUndefined();
+    expect(segmentsOf('1:0,2:2', data)).toBeUndefined();
+    expect(segmentsOf('x:2', data)).toBeUndefined();
+    expect(segmentsOf('1:1,2:1', data)).toHaveLength(2);
   });
 });

@@ -2,7 +2,7 @@ import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jets
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Publisher } from '../../src/cluster/publisher.ts';
-import { SENDER_HEADER } from '../../src/cluster/roomNames.ts';
+import { SENDERS_HEADER } from '../../src/cluster/roomNames.ts';
 import type { LogRecord } from '../../src/streams/hubEvent.ts';
 import { eventually } from '../support/eventually.ts';
 import { natsMissing, TestNatsServer } from '../support/natsServer.ts';
@@ -40,7 +40,7 @@ function losingAcks(js: JetStreamClient, lost: number): JetStreamClient {
 }
 
 describe.skipIf(skip)('the cluster publisher', () => {
-  it('sends again what was not acknowledged, under the same id: JetStream stores each message once, in order', async () => {
+  it("batches a turn's runs into one message, and sends again what was not acknowledged under the same id: JetStream stores each message once, in order", async () => {
     const jsm = await jetstreamManager(nc);
     await jsm.streams.add({ name: 'PUBLISHER_TEST', subjects: ['publisher.test'] });
     const logs: LogRecord[] = [];
@@ -51,16 +51,21 @@ describe.skipIf(skip)('the cluster publisher', () => {
       1 << 20,
       (record) => logs.push(record),
     );
+    // One turn of the event loop: the runs of 7, 8 and 7 again go out as one message.
     expect(publisher.offer(7, Buffer.from('one\n'))).toBe(0);
-    expect(publisher.offer(7, Buffer.from('two\nthree\n'))).toBe(0);
+    expect(publisher.offer(8, Buffer.from('two\nthree\n'))).toBe(0);
+    expect(publisher.offer(7, Buffer.from('four\n'))).toBe(0);
+    await new Promise((resolve) => setImmediate(resolve));
+    // The next turn's, in another.
+    expect(publisher.offer(8, Buffer.from('five\n'))).toBe(0);
     expect(await publisher.flushed(10_000)).toBe(true);
     publisher.close();
 
     const info = await jsm.streams.info('PUBLISHER_TEST');
     expect(info.state.messages).toBe(2);
     const stored = await Promise.all([1, 2].map((seq) => jsm.streams.getMessage('PUBLISHER_TEST', { seq })));
-    expect(stored.map((m) => m!.string())).toEqual(['one\n', 'two\nthree\n']);
-    expect(stored.map((m) => m!.header.get(SENDER_HEADER))).toEqual(['7', '7']);
+    expect(stored.map((m) => m!.string())).toEqual(['one\ntwo\nthree\nfour\n', 'five\n']);
+    expect(stored.map((m) => m!.header.get(SENDERS_HEADER))).toEqual(['7:1,8:2,7:1', '8:1']);
     expect(logs.map((record) => record.event)).toEqual(['cluster-retrying', 'cluster-publishing']);
   });
 

@@ -4,8 +4,7 @@ import { type Unacked, UnackedQueue } from '../../src/cluster/unackedQueue.ts';
 const item = (id: string, bytes: number): Unacked => ({
   id,
   data: Buffer.alloc(bytes),
-  sender: 1,
-  frames: 1,
+  senders: '1:1',
 });
 
 describe('the bounded queue of unacknowledged publishes', () => {
