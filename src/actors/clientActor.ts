@@ -744,6 +744,8 @@ function lostBecause(reason: string): string {
       return 'fell too far behind';
     case 'hub-gone':
       return 'their hub went away; they may be back through another';
+    case 'gone':
+      return 'their hub no longer has them';
     default:
       return displayText(reason);
   }

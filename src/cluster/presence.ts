@@ -5,6 +5,9 @@ import { parsePresence, PresenceBoard } from './presenceBoard.ts';
 /** How often a hub says its count, and how long silence takes a hub out of the room's count. */
 export const PRESENCE_HEARTBEAT_MS = 200;
 export const PRESENCE_TIMEOUT_MS = 900;
+/** Every this many heartbeats a hub sends its whole list of peers, if it has at most ROSTER_LIMIT. */
+const ROSTER_EVERY = 5;
+const ROSTER_LIMIT = 1_000;
 
 export interface RoomPresenceNews {
   readonly others: number;
@@ -25,6 +28,9 @@ export class RoomPresence {
   private online = 0;
   private joined: PeerId[] = [];
   private left: { peer: PeerId; reason: string }[] = [];
+  /** Our own peers, for the full list. */
+  private readonly peers = new Set<PeerId>();
+  private beats = 0;
   private flushScheduled = false;
   private readonly subscription: Subscription;
   private readonly heartbeat: NodeJS.Timeout;
@@ -41,15 +47,13 @@ export class RoomPresence {
         if (error !== null) return;
         const news = parsePresence(message.data);
         if (news === undefined) return;
-        const changed = this.board.hear(news, performance.now());
-        const joined = news.joined ?? [];
-        const left = news.left ?? [];
-        if (news.hub !== hub && (changed || joined.length > 0 || left.length > 0))
+        const { countChanged, joined, left } = this.board.hear(news, performance.now());
+        if (countChanged || joined.length > 0 || left.length > 0)
           onNews({ others: this.board.others, joined, left });
       },
     });
     this.heartbeat = setInterval(() => {
-      this.send();
+      this.send(++this.beats % ROSTER_EVERY === 0);
       const live = this.board.live;
       const gone = this.board.expire(performance.now());
       // A hub that stopped saying it is there: its peers are gone with it.
@@ -65,13 +69,18 @@ export class RoomPresence {
   /** The hub's own count, after a local join or leave (`change`). */
   update(online: number, change: Change | undefined): void {
     this.online = online;
-    if (change?.kind === 'joined') this.joined.push(change.peer);
-    else if (change?.kind === 'left') this.left.push({ peer: change.peer, reason: change.reason });
+    if (change?.kind === 'joined') {
+      this.joined.push(change.peer);
+      this.peers.add(change.peer);
+    } else if (change?.kind === 'left') {
+      this.left.push({ peer: change.peer, reason: change.reason });
+      this.peers.delete(change.peer);
+    }
     if (this.flushScheduled) return;
     this.flushScheduled = true;
     setImmediate(() => {
       this.flushScheduled = false;
-      this.send();
+      this.send(false);
     });
   }
 
@@ -79,12 +88,14 @@ export class RoomPresence {
     clearInterval(this.heartbeat);
     // Gone at once for the others, rather than after the timeout.
     this.online = 0;
-    this.send();
+    this.peers.clear();
+    this.send(true);
     this.subscription.unsubscribe();
   }
 
-  private send(): void {
-    const message = { hub: this.hub, online: this.online, joined: this.joined, left: this.left };
+  private send(withRoster: boolean): void {
+    const roster = withRoster && this.peers.size <= ROSTER_LIMIT ? { peers: [...this.peers] } : {};
+    const message = { hub: this.hub, online: this.online, joined: this.joined, left: this.left, ...roster };
     this.joined = [];
     this.left = [];
     try {
