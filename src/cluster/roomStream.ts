@@ -52,15 +52,16 @@ export async function openRoomStream(
     throw new ClusterError(`--cluster: NATS answered but has no JetStream (${natsProblem(error)})`);
   }
   const history = limits.frames > 0 && limits.seconds > 0 && limits.bytes > 0;
-  const seconds = history ? limits.seconds : NO_HISTORY_SECONDS;
+  // Whole milliseconds, and at least a second: JetStream refuses ages under 100 ms.
+  const seconds = Math.max(1, Math.round((history ? limits.seconds : NO_HISTORY_SECONDS) * 1000) / 1000);
   const info = await ensureStream(jsm, {
     name: names.stream,
     subjects: [names.frames],
     storage: StorageType.File,
     discard: DiscardPolicy.Old,
-    max_age: seconds * NS,
+    max_age: Math.round(seconds * NS),
     ...(history ? { max_msgs: limits.frames, max_bytes: limits.bytes } : {}),
-    duplicate_window: Math.min(seconds, DUPLICATE_WINDOW_SECONDS) * NS,
+    duplicate_window: Math.round(Math.min(seconds, DUPLICATE_WINDOW_SECONDS) * NS),
   });
   await ensureStream(jsm, {
     name: HUBS_STREAM,
