@@ -1,7 +1,7 @@
 /**
  * history-tiny-runs: history is filled with the smallest frames (101 bytes), each alone in its
  * read, so that every frame is an entry of its own: a Buffer, an entry, a digest (a connection
- * joins every second, which hashes what is new) and a place in the digest map. The hub keeps up
+ * joins every second, whose #hello names the newest frame) and a place in the digest map. The hub keeps up
  * to a million frames here (--history-frames 1000000, the most allowed), so its 16 MiB hold about
  * 166,000 of them: what it costs beyond their bytes is what the budget's per-frame overhead says.
  * Flood control is off, so that the history fills within the attack's time.
@@ -36,7 +36,7 @@ export const historyTinyRuns: HubAttack = {
         if (!socket.destroyed && socket.writableLength < 64 * 1024)
           socket.write(codec.line(3, i, seq++, 0, 0));
     }, SEND_EVERY_MS);
-    // A join hashes every frame kept since the last one (#hello names the newest).
+    // A join every second: its #hello names (and hashes) the newest frame.
     const probe = setInterval(() => {
       const socket = ctx.sockets.connect(ctx.port, attackerAddress(SENDERS));
       socket.resume();

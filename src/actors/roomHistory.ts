@@ -21,6 +21,9 @@ export interface HistorySlice {
 
 const LF = 0x0a;
 
+/** Cleared run slots are dropped from the front of the run array once there are this many. */
+const COMPACT_AFTER_RUNS = 1024;
+
 /** The ring of frames starts this large and doubles when full. */
 const FIRST_CAPACITY = 64;
 
@@ -54,8 +57,14 @@ export class RoomHistory {
   private atOf = new Float64Array(0);
   private bytes = 0;
 
-  /** The relayed runs holding kept frames: run `n` is `runs[n - firstRun]`. */
-  private readonly runs: Buffer[] = [];
+  /**
+   * The relayed runs holding kept frames: run `n` is `runs[runHead + n - firstRun]`. Runs that
+   * go are cleared in place and the array is compacted once half of it is cleared: a splice per
+   * evicted run moved every kept one, and with 166,000 one-frame runs (16 MiB of the smallest
+   * frames) that stalled the room for seconds (npm run attack, history-tiny-runs).
+   */
+  private runs: (Buffer | undefined)[] = [];
+  private runHead = 0;
   private firstRun = 0;
 
   /**
@@ -109,7 +118,7 @@ export class RoomHistory {
     for (let k = 0; k < over; k++) this.evictOldest();
     if (this.next - this.first + count > this.runOf.length) this.grow(this.next - this.first + count);
     this.runs.push(data);
-    const run = this.firstRun + this.runs.length - 1;
+    const run = this.firstRun + this.runs.length - this.runHead - 1;
     let start = 0;
     for (let k = 0; k < count; k++) {
       const end = data.indexOf(LF, start) + 1;
@@ -144,7 +153,7 @@ export class RoomHistory {
     // One frame is hashed, not all those since the last lookup: every join asks for the newest,
     // and hashing the whole history then (up to 0.8 ms at the defaults) would stall the room.
     const i = seq & this.mask;
-    return frameDigest(this.runs[this.runOf[i]! - this.firstRun]!, this.startOf[i]!, this.endOf[i]! - 1);
+    return frameDigest(this.run(this.runOf[i]!), this.startOf[i]!, this.endOf[i]! - 1);
   }
 
   /**
@@ -193,7 +202,7 @@ export class RoomHistory {
         if (this.opensRun[j] === 1) break;
         end = this.endOf[j]!;
       }
-      runs.push(this.runs[run - this.firstRun]!.subarray(start, end));
+      runs.push(this.run(run).subarray(start, end));
     }
     return { runs, frames: Math.max(0, last - lo + 1), missing };
   }
@@ -229,7 +238,7 @@ export class RoomHistory {
   private hashThroughNewest(): void {
     for (let seq = Math.max(this.hashedThrough + 1, this.first); seq < this.next; seq++) {
       const i = seq & this.mask;
-      const run = this.runs[this.runOf[i]! - this.firstRun]!;
+      const run = this.run(this.runOf[i]!);
       this.digests.set(seq, frameDigestBytes(run, this.startOf[i]!, this.endOf[i]! - 1));
     }
     this.hashedThrough = this.next - 1;
@@ -245,18 +254,25 @@ export class RoomHistory {
       this.digests.remove(seq);
     }
     this.evictedSeq = seq;
-    this.evictedRun = this.runs[this.runOf[i]! - this.firstRun];
+    this.evictedRun = this.run(this.runOf[i]!);
     this.evictedStart = this.startOf[i]!;
     this.evictedEnd = this.endOf[i]! - 1;
     this.evictedDigest = undefined;
     this.bytes -= this.endOf[i]! - this.startOf[i]!;
     // Runs that no kept frame is in any more go.
     const keep =
-      this.first < this.next ? this.runOf[this.first & this.mask]! : this.firstRun + this.runs.length;
-    if (keep > this.firstRun) {
-      this.runs.splice(0, keep - this.firstRun);
-      this.firstRun = keep;
+      this.first < this.next
+        ? this.runOf[this.first & this.mask]!
+        : this.firstRun + this.runs.length - this.runHead;
+    for (; this.firstRun < keep; this.firstRun++) this.runs[this.runHead++] = undefined;
+    if (this.runHead >= COMPACT_AFTER_RUNS && this.runHead * 2 >= this.runs.length) {
+      this.runs = this.runs.slice(this.runHead);
+      this.runHead = 0;
     }
+  }
+
+  private run(n: number): Buffer {
+    return this.runs[this.runHead + n - this.firstRun]!;
   }
 
   private lastEvictedDigest(): string {

@@ -11,7 +11,8 @@ import { answerChallenge } from '../crypto/answerChallenge.ts';
 import { openTerminal } from '../streams/terminal.ts';
 import type { Signer } from '../crypto/identity.ts';
 import { emptyPins, type Pin } from '../actors/pinnedNames.ts';
-import { parsePinnedNames, PinnedNamesFileError, readPinnedNamesText, savePin } from './pinnedNamesFile.ts';
+import { parsePinnedNames } from '../actors/pinnedNamesText.ts';
+import { PinnedNamesFileError, readPinnedNamesText, savePin } from './pinnedNamesFile.ts';
 import { Observable } from 'rxjs';
 import { type Stats, unwatchFile, watchFile } from 'node:fs';
 

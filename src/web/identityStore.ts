@@ -1,12 +1,11 @@
 import { type WebKeyPair, WebSigner } from '../crypto/webSigner.ts';
+import { request, withStore } from './pageDatabase.ts';
 
 /**
  * The page's identity, kept in IndexedDB so that this browser signs with the same key on every
  * visit (a new key each time would warn everyone that the name signs with a new key). IndexedDB
  * keeps CryptoKey objects as they are: the private key stays non-extractable there too.
  */
-const DATABASE = 'fernet-chat';
-const STORE = 'identity';
 const SELF = 'self';
 
 /** What signs for this page (none where the browser cannot), and a line to say what is amiss. */
@@ -21,7 +20,9 @@ let forThisVisit: WebSigner | undefined;
 /** The identity kept in this browser, if there is one; nothing is made. */
 export async function keptIdentity(): Promise<WebSigner | undefined> {
   try {
-    const pair = await withStore('readonly', (store) => request<WebKeyPair | undefined>(store.get(SELF)));
+    const pair = await withStore('identity', 'readonly', (store) =>
+      request<WebKeyPair | undefined>(store.get(SELF)),
+    );
     return pair === undefined ? forThisVisit : await WebSigner.of(pair);
   } catch {
     return forThisVisit;
@@ -44,7 +45,7 @@ export async function identityForJoin(): Promise<PageIdentity> {
   }
   try {
     // Another tab may have made one meanwhile: then that one is kept, and used here too.
-    const pair = await withStore('readwrite', async (store) => {
+    const pair = await withStore('identity', 'readwrite', async (store) => {
       const there = await request<WebKeyPair | undefined>(store.get(SELF));
       if (there !== undefined) return there;
       await request(store.put(made.pair, SELF));
@@ -65,42 +66,8 @@ export async function identityForJoin(): Promise<PageIdentity> {
 export async function forgetIdentity(): Promise<void> {
   forThisVisit = undefined;
   try {
-    await withStore('readwrite', (store) => request(store.delete(SELF)));
+    await withStore('identity', 'readwrite', (store) => request(store.delete(SELF)));
   } catch {
     // No IndexedDB: nothing was kept beyond this visit's key, forgotten above.
   }
-}
-
-async function withStore<T>(
-  mode: IDBTransactionMode,
-  work: (store: IDBObjectStore) => Promise<T>,
-): Promise<T> {
-  const database = await openDatabase();
-  try {
-    const transaction = database.transaction(STORE, mode);
-    const done = new Promise<void>((resolve, reject) => {
-      transaction.oncomplete = () => resolve();
-      transaction.onerror = () => reject(transaction.error ?? new Error('IndexedDB transaction failed'));
-      transaction.onabort = () => reject(transaction.error ?? new Error('IndexedDB transaction aborted'));
-    });
-    // Together, so that a failed transaction is one error, not also an unhandled rejection.
-    const [result] = await Promise.all([work(transaction.objectStore(STORE)), done]);
-    return result;
-  } finally {
-    database.close();
-  }
-}
-
-function openDatabase(): Promise<IDBDatabase> {
-  // Throws where there is no IndexedDB at all; the callers treat that as "nothing kept".
-  const opening = globalThis.indexedDB.open(DATABASE, 1);
-  opening.onupgradeneeded = () => opening.result.createObjectStore(STORE);
-  return request(opening);
-}
-
-function request<T>(req: IDBRequest<T>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    req.onsuccess = () => resolve(req.result);
-    req.onerror = () => reject(req.error ?? new Error('IndexedDB request failed'));
-  });
 }

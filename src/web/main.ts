@@ -14,6 +14,7 @@ import { keyOfFragment } from '../protocol/keyLink.ts';
 import { nameSchema } from '../protocol/envelope.ts';
 import { localTime, nameColour } from '../text/lineStyle.ts';
 import { forgetIdentity, identityForJoin, keptIdentity } from './identityStore.ts';
+import { keepPin, keptPins } from './pinStore.ts';
 import { pageAnswerer } from './pageAdmission.ts';
 import { signedCodec } from './signedCodec.ts';
 import { WebSocketLink } from './webSocketLink.ts';
@@ -131,6 +132,8 @@ async function join(): Promise<void> {
     sessionStorage.removeItem(STORED_NAME);
   }
   const identity = await identityForJoin();
+  const room = ring.fingerprint;
+  const pinned = await keptPins(room);
   // The key now lives in the CryptoKeys only: the text goes from the page.
   keyInput.value = '';
   joinSection.hidden = true;
@@ -149,9 +152,9 @@ async function join(): Promise<void> {
     codec: signedCodec(ring, signatures),
     verify: signatures.verify,
     ...(identity.signer === undefined ? {} : { identity: identity.signer }),
-    // Pinned for this visit: our own name to our key, and the others' on first sight, so that
-    // a second key for a name is warned about here as in the terminal (not yet kept across visits).
-    pins: emptyPins(),
+    // The names pinned in this browser for this key, and from now on the others' on first sight,
+    // so that a second key for a name is warned about here as in the terminal.
+    pins: emptyPins(pinned),
     name: name.data,
     maxFrameBytes: HUB_DEFAULTS.maxFrameBytes,
     ttlSeconds: CLIENT_DEFAULTS.ttlSeconds,
@@ -167,12 +170,12 @@ async function join(): Promise<void> {
     );
   const subscription = actor({ typed, link: link.events })
     .pipe(quietWarnings())
-    .subscribe((output) => onOutput(output, link));
+    .subscribe((output) => onOutput(output, link, room));
   session = { typed, subscription, link };
   sayInput.focus();
 }
 
-function onOutput(output: ClientOutput, link: WebSocketLink): void {
+function onOutput(output: ClientOutput, link: WebSocketLink, room: string): void {
   switch (output.type) {
     case 'send':
       link.send(output.frame);
@@ -186,7 +189,7 @@ function onOutput(output: ClientOutput, link: WebSocketLink): void {
     case 'renamed':
       return;
     case 'pin':
-      // Pins live in the actor for the visit; the page keeps no pins file.
+      void keepPin(room, output.pin);
       return;
     case 'warn':
       say(output.line, 'warn');

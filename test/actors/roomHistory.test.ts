@@ -41,6 +41,25 @@ describe('room history', () => {
     expect(history.digestOf(1_500)).toBe(tokenDigest(frames[1_499]!));
   });
 
+  it('answers right while thousands of runs come and go (the run array is compacted behind them)', () => {
+    const history = new RoomHistory({ ...roomy, frames: 300 });
+    const frames = Array.from({ length: 10_000 }, (_, i) => `frame ${i}`);
+    for (let i = 0; i < frames.length;) {
+      // Runs of one and of two frames, so that evictions cut into runs too.
+      const count = i % 3 === 1 ? 2 : 1;
+      history.append(runOf(...frames.slice(i, i + count)), count, 0);
+      i += count;
+      // The oldest and the newest frame kept, after every append: each compaction is checked.
+      const ends = [history.oldest, history.newest].map((seq) =>
+        texts(history.slice(seq - 1, seq, Infinity).runs),
+      );
+      expect(ends).toEqual([[frames[Math.max(0, i - 300)]], [frames[i - 1]]]);
+    }
+    expect(texts(history.slice(0, 10_000, Infinity).runs)).toEqual(frames.slice(9_700));
+    expect(history.digestOf(9_701)).toBe(tokenDigest(frames[9_700]!));
+    expect(history.seqOf(tokenDigest(frames[9_999]!))).toBe(10_000);
+  });
+
   it('evicts the oldest frames past the frame limit, cutting into a run', () => {
     const history = filled({ ...roomy, frames: 4 }, ['a', 'b'], ['c'], ['d', 'e']);
     expect([history.oldest, history.newest]).toEqual([2, 5]);

@@ -3,14 +3,8 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Pin } from '../../src/actors/pinnedNames.ts';
-import {
-  parsePinnedNames,
-  PinnedNamesFileError,
-  pinLine,
-  readPinnedNamesText,
-  savePin,
-  withPin,
-} from '../../src/client/pinnedNamesFile.ts';
+import { parsePinnedNames, pinLine, withPin } from '../../src/actors/pinnedNamesText.ts';
+import { PinnedNamesFileError, readPinnedNamesText, savePin } from '../../src/client/pinnedNamesFile.ts';
 import { nameSchema } from '../../src/protocol/envelope.ts';
 import { invisibleIn, nameSkeleton } from '../../src/text/nameLooks.ts';
 import { tempDir } from '../support/testKey.ts';

@@ -127,7 +127,8 @@ describe('history and resume, over a real hub', () => {
 
     const second = await startTestHub(['--port', String(port)]);
     expect(second.port).toBe(port);
-    await alice.waitForLine('stderr', '* sent 2 lines queued while offline', 10_000);
+    // Her backoff grew while the hub was down and starting: her next try may be 16 s away.
+    await alice.waitForLine('stderr', '* sent 2 lines queued while offline', 25_000);
     await alice.waitForLine('stdout', '* some messages may have been missed (the hub has restarted)');
 
     // alice's lines went into a room with nobody in it; bob comes back after them.
@@ -140,5 +141,5 @@ describe('history and resume, over a real hub', () => {
     for (const text of ['typed while the hub was down', 'and a second line'])
       expect(linesOf(bob, 'alice', text), bob.describe()).toEqual([expect.stringMatching(EARLIER)]);
     expect(linesOf(bob, 'alice', 'hello bob')).toEqual(['alice: hello bob']);
-  });
+  }, 45_000);
 });

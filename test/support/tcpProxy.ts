@@ -13,7 +13,7 @@ export class TcpProxy {
 
   private constructor(
     private readonly server: Server,
-    private readonly targetPort: number,
+    private targetPort: number,
     readonly port: number,
   ) {
     server.on('connection', (socket) => {
@@ -38,6 +38,11 @@ export class TcpProxy {
   restore(): void {
     this.down = false;
     for (const socket of this.held.splice(0)) if (!socket.destroyed) this.forward(socket);
+  }
+
+  /** From now on, connections go to another hub (one already started: no wait on its start). */
+  retarget(targetPort: number): void {
+    this.targetPort = targetPort;
   }
 
   async close(): Promise<void> {

@@ -11,6 +11,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { type BinProcess, runBin, startTestClient, stopAll } from '../support/bins.ts';
 import { runPythonScript, skipReason as pythonMissing } from '../interop/python.ts';
 import { startTestHub } from '../support/hub.ts';
+import { testIdentityFile } from '../support/testIdentity.ts';
 import { OTHER_KEY, TEST_KEY, tempDir, writeTestKeyFile } from '../support/testKey.ts';
 import { type TestCerts, testCertsOrSkip } from '../support/tlsCerts.ts';
 import { launchChromium, skipBrowser } from './support/chromium.ts';
@@ -206,6 +207,36 @@ describe.skipIf(skipBrowser)('the web client in Chromium, with the terminal clie
     const again = await web.page.locator('#messages li', { hasText: 'you sign as wendy' }).textContent();
     expect(again).toMatch(/with identity [0-9a-f ]{39}/);
     expect(again).not.toContain(fingerprint);
+    expect(web.problems).toEqual([]);
+  });
+
+  it('keeps the names it pinned across visits: a name back with another key after a reload is warned about', async () => {
+    // No history: on the second visit the page has not seen tom's first line again.
+    const hub = await startHub(['--history-frames', '0']);
+    const tom = await terminal(hub.port, 'tom');
+    const web = await join(hub.webUrl, 'wendy');
+    tom.write('first visit\n');
+    await shown(web, 'tom: first visit');
+    tom.kill('SIGKILL');
+    await shown(web, 'tom left');
+
+    // A later visit in the same browser; someone else says they are tom, and speaks first.
+    await web.page.reload();
+    await web.page.fill('#name', 'wendy');
+    await web.page.fill('#key', TEST_KEY);
+    await web.page.press('#key', 'Enter');
+    await shown(web, /connected as #\d+/);
+    const impostor = startTestClient(
+      hub.port,
+      keyFile,
+      'tom',
+      '--identity-file',
+      testIdentityFile('not tom'),
+    );
+    await impostor.waitForLine('stderr', /^\* connected as #\d+/, 15_000);
+    impostor.write('it is me, tom\n');
+    await shown(web, '"tom" is signing with a new key: this may not be tom');
+    await shown(web, 'it is me, tom');
     expect(web.problems).toEqual([]);
   });
 
