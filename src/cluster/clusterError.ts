@@ -13,7 +13,7 @@ export function natsProblem(error: unknown): string {
   if (/refused|ECONNREFUSED|CONNECTION_REFUSED/i.test(text)) return 'the connection was refused';
   if (/timeout|timed out/i.test(text)) return 'no answer in time';
   if (/ENOTFOUND|EAI_AGAIN/i.test(text)) return 'the host name does not resolve';
-  if (/jetstream not enabled|503|no responders/i.test(text))
+  if (/jetstream (is )?not enabled|503|no responders/i.test(text))
     return 'JetStream is not enabled there (start nats-server with -js)';
   if (/authorization|authentication/i.test(text)) return 'the server refused our credentials';
   return `the NATS client said: ${text.trim().split('\n')[0]}`;

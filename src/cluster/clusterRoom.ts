@@ -104,7 +104,7 @@ export async function joinCluster(
         () =>
           reject(
             new ClusterError(
-              `--cluster: the room's stream did not give its recent messages within ${BACKLOG_TIMEOUT_MS / 1000} s`,
+              `the room's stream did not give its recent messages within ${BACKLOG_TIMEOUT_MS / 1000} s`,
             ),
           ),
         BACKLOG_TIMEOUT_MS,
@@ -172,6 +172,9 @@ export async function joinCluster(
     };
   } catch (error) {
     await nc.close().catch(() => {});
+    // One line that names the setting and its value, as every start error does.
+    if (error instanceof ClusterError && !error.message.startsWith('--'))
+      throw new ClusterError(`--cluster ${options.servers.join(',')}: ${error.message}`);
     throw error;
   }
 }

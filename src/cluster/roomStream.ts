@@ -49,7 +49,11 @@ export async function openRoomStream(
   try {
     jsm = await jetstreamManager(nc, { timeout: 5_000 });
   } catch (error) {
-    throw new ClusterError(`--cluster: NATS answered but has no JetStream (${natsProblem(error)})`);
+    throw new ClusterError(
+      /jetstream (is )?not enabled|503|no responders/i.test(String(error))
+        ? 'NATS answered but has no JetStream: start nats-server with -js (and -sd DIR to keep rooms on disk)'
+        : `NATS answered but its JetStream did not (${natsProblem(error)})`,
+    );
   }
   const history = limits.frames > 0 && limits.seconds > 0 && limits.bytes > 0;
   // Whole milliseconds, and at least a second: JetStream refuses ages under 100 ms.
@@ -74,7 +78,7 @@ export async function openRoomStream(
     const ack = await jetstream(nc).publish(HUBS_SUBJECT, JSON.stringify({ room }));
     hubNumber = ack.seq;
   } catch (error) {
-    throw new ClusterError(`--cluster: could not number this hub (${natsProblem(error)})`);
+    throw new ClusterError(`could not number this hub in the cluster (${natsProblem(error)})`);
   }
   const { first_seq: firstSeq, last_seq: lastSeq } = info.state;
   const startSeq = history ? Math.max(firstSeq, lastSeq - limits.frames + 1, 1) : lastSeq + 1;
@@ -98,9 +102,7 @@ async function ensureStream(
     try {
       return await jsm.streams.info(config.name);
     } catch {
-      throw new ClusterError(
-        `--cluster: could not open the JetStream stream ${config.name} (${natsProblem(error)})`,
-      );
+      throw new ClusterError(`could not open the JetStream stream ${config.name} (${natsProblem(error)})`);
     }
   }
 }

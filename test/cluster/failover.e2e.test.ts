@@ -136,7 +136,7 @@ describe.skipIf(skip)('cluster faults', () => {
     );
   }, 30_000);
 
-  it('NATS away when a hub starts: the hub refuses to start, with one line that says why', async () => {
+  it('NATS away (or without JetStream) when a hub starts: the hub refuses to start, with one line that says why', async () => {
     // A port where nothing listens: taken from the OS, then let go.
     const port = await new Promise<number>((resolve) => {
       const probe = createServer().listen(0, '127.0.0.1', () => {
@@ -150,5 +150,17 @@ describe.skipIf(skip)('cluster faults', () => {
     expect(hub.lines('stderr')).toEqual([
       `fernet-chat-hub: --cluster nats://127.0.0.1:${port}: cannot reach NATS (the connection was refused); a clustered hub does not start without it: start NATS first, or run without --cluster`,
     ]);
-  }, 20_000);
+
+    // NATS without JetStream is said as plainly.
+    const plain = await TestNatsServer.start({ jetstream: false });
+    try {
+      const second = startBin('hub', ['--port', '0', '--no-web', '--cluster', plain.url]);
+      expect((await second.waitForExit(15_000)).code).toBe(1);
+      expect(second.lines('stderr')).toEqual([
+        `fernet-chat-hub: --cluster ${plain.url}: NATS answered but has no JetStream: start nats-server with -js (and -sd DIR to keep rooms on disk)`,
+      ]);
+    } finally {
+      await plain.stop();
+    }
+  }, 30_000);
 });

@@ -39,10 +39,17 @@ export class TestNatsServer {
   private log = '';
   port = 0;
 
-  private constructor(private readonly storeDir: string) {}
+  private constructor(
+    private readonly storeDir: string,
+    private readonly jetstream: boolean,
+  ) {}
 
-  static async start(): Promise<TestNatsServer> {
-    const server = new TestNatsServer(mkdtempSync(join(tmpdir(), 'fernet-chat-nats-')));
+  /** `jetstream: false`: a plain NATS server, which a clustered hub cannot use. */
+  static async start(options: { jetstream?: boolean } = {}): Promise<TestNatsServer> {
+    const server = new TestNatsServer(
+      mkdtempSync(join(tmpdir(), 'fernet-chat-nats-')),
+      options.jetstream ?? true,
+    );
     await server.run(-1);
     return server;
   }
@@ -75,7 +82,8 @@ export class TestNatsServer {
 
   private async run(port: number): Promise<void> {
     this.log = '';
-    const child = spawn(NATS_SERVER!, ['-js', '-sd', this.storeDir, '-p', String(port), '-a', '127.0.0.1'], {
+    const store = this.jetstream ? ['-js', '-sd', this.storeDir] : [];
+    const child = spawn(NATS_SERVER!, [...store, '-p', String(port), '-a', '127.0.0.1'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.child = child;
