@@ -9,7 +9,7 @@ import { Publisher } from './publisher.ts';
 import { RoomConsumer, type RoomMessage } from './roomConsumer.ts';
 import { PEER_ID_STRIDE, roomNames } from './roomNames.ts';
 import { framesIn } from './batches.ts';
-import { openRoomStream, type RoomLimits } from './roomStream.ts';
+import { firstSeqOf, openRoomStream, type RoomLimits } from './roomStream.ts';
 
 export interface ClusterOptions {
   readonly servers: readonly string[];
@@ -47,6 +47,8 @@ export interface ClusterRoom {
 
 /** How long a start may take to read the room's recent messages into history. */
 const BACKLOG_TIMEOUT_MS = 30_000;
+/** How often a start that waits for the backlog checks whether its end has aged out. */
+const BACKLOG_CHECK_MS = 1_000;
 /** How long a stopping hub waits for NATS to acknowledge what it holds. */
 const CLOSE_FLUSH_MS = 2_000;
 /** Room for NATS's headers in a message under max_payload (MAX_SEGMENTS senders, ids, the digest). */
@@ -98,6 +100,13 @@ export async function joinCluster(
     };
     const consumer = new RoomConsumer(js, stream.stream, stream.startSeq, take, log);
     await consumer.start();
+    // The newest message as we joined may age out before it is read, with nothing after it: then
+    // the stream's first message is past it, and there is nothing more to wait for.
+    const expiry = setInterval(() => {
+      void firstSeqOf(nc, stream.stream).then((first) => {
+        if (first !== undefined && first > stream.lastSeq) caughtUp();
+      });
+    }, BACKLOG_CHECK_MS);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -114,6 +123,7 @@ export async function joinCluster(
       await Promise.race([backlog, late]);
     } finally {
       clearTimeout(timer);
+      clearInterval(expiry);
     }
 
     const publisher = new Publisher(

@@ -106,3 +106,13 @@ async function ensureStream(
     }
   }
 }
+
+/** The oldest message the stream still keeps (its first sequence), or undefined if it cannot say now. */
+export async function firstSeqOf(nc: NatsConnection, stream: string): Promise<number | undefined> {
+  try {
+    const jsm = await jetstreamManager(nc, { timeout: 2_000 });
+    return (await jsm.streams.info(stream)).state.first_seq;
+  } catch {
+    return undefined;
+  }
+}

@@ -84,6 +84,26 @@ describe.skipIf(skip)('one room across two hubs over NATS JetStream', () => {
     await bob.socket.waitForLine(`#left ${carol.id} 3 `, 5_000);
   }, 30_000);
 
+  it('a hub that restarts fills its history from the stream: a resume across the restart is complete', async () => {
+    const first = await clusteredHub('restarted');
+    const ann = await join(first.port);
+    const ben = await join(first.port);
+    const tokens = Array.from({ length: 4 }, (_, i) => tokenOf(`before the restart ${i}`));
+    await ann.socket.write(tokens.map((token) => `${token}\n`).join(''));
+    await ben.socket.waitForLines(4, (line) => !line.startsWith('#'));
+    first.bin.kill('SIGKILL');
+    await first.bin.exited;
+
+    const second = await clusteredHub('restarted');
+    const back = await join(second.port);
+    // The same epoch: it names the room's stream, not the hub's run.
+    expect(back.hello[4]).toBe(ben.hello[4]);
+    await back.socket.write(`#resume ${ben.hello[4]} ${tokenDigest(tokens[1]!)}\n`);
+    await back.socket.waitForLine(/^#history-end /);
+    expect(dataLines(back.socket)).toEqual(tokens.slice(2));
+    expect(back.socket.lines()).toContain('#history-end 2 complete');
+  }, 30_000);
+
   it('keeps two rooms on one NATS apart', async () => {
     const [one, two] = await Promise.all([clusteredHub('red'), clusteredHub('blue')]);
     const ann = await join(one.port);
