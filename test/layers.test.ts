@@ -11,7 +11,7 @@ import { sourceFiles } from './support/sourceFiles.ts';
  */
 const LAYERS: readonly (readonly string[])[] = [
   ['text', 'crypto', 'protocol', 'config', 'streams'],
-  ['actors', 'recording'],
+  ['actors', 'recording', 'cluster'],
   ['hub', 'client', 'replay', 'bench', 'web'],
   ['bin'],
 ];

@@ -106,6 +106,11 @@ export function admissionGate(
             pending.clear();
             pass(event);
             return;
+          case 'room-frames':
+          case 'room-presence':
+            // From the room's other hubs and its stream, not from a connection here.
+            pass(event);
+            return;
           case 'ping':
           case 'pong':
             // Harmless before admission, and answered by the room after it.

@@ -742,6 +742,10 @@ function lostBecause(reason: string): string {
       return 'stopped answering';
     case 'slow-consumer':
       return 'fell too far behind';
+    case 'hub-gone':
+      return 'their hub went away; they may be back through another';
+    case 'gone':
+      return 'their hub no longer has them';
     default:
       return displayText(reason);
   }

@@ -28,6 +28,13 @@ export interface HubActorOptions {
     readonly epoch: string;
     readonly maxAnswerBytes: number;
   };
+  /**
+   * One room across hubs (src/cluster): local peers' frames go out as `publish` effects and are
+   * delivered when the room's stream brings them back as `room-frames` (to everyone here but
+   * their sender), so every hub delivers and keeps the room's one order; joins and leaves go out
+   * as `presence` effects, and online counts include the other hubs' (`room-presence`).
+   */
+  readonly cluster?: boolean;
 }
 
 /**
@@ -72,6 +79,10 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
       const history = new RoomHistory(options.history?.limits ?? { frames: 0, bytes: 0, maxAgeMs: 0 });
       let closing = false;
       let lastTick = 0;
+      const clustered = options.cluster === true;
+      /** Online on the other hubs of the room, as their heartbeats last said. */
+      let elsewhere = 0;
+      const online = () => roster.size + elsewhere;
       const emit = (effect: HubEffect) => subscriber.next(effect);
       const tell = (peer: PeerId, text: string) => {
         if (options.notices) emit({ type: 'notice', peer, text });
@@ -79,7 +90,7 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
       // One shared Buffer delivered to all but `except`, like a data frame: no per-peer allocation.
       const tellOthers = (except: PeerId, text: string) => {
         const others = roster.has(except) ? roster.size - 1 : roster.size;
-        if (!options.notices || others === 0 || roster.size > presenceLimit) return;
+        if (!options.notices || others === 0 || online() > presenceLimit) return;
         emit({ type: 'deliver', data: Buffer.from(`${text}\n`), to: new Recipients(everyone(), except) });
       };
       const heard = (peer: PeerId): boolean => {
@@ -96,10 +107,24 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             if (state === undefined) return;
             state.heard = true;
             state.refusedInARow = 0;
+            if (clustered) {
+              emit({ type: 'publish', peer: event.peer, run: event.run });
+              return;
+            }
             emit({ type: 'deliver', data: event.run.data, to: new Recipients(everyone(), event.peer) });
             history.append(event.run.data, event.run.count, lastTick);
             return;
           }
+          case 'room-frames':
+            if (roster.size > 0)
+              emit({ type: 'deliver', data: event.run.data, to: new Recipients(everyone(), event.sender) });
+            history.append(event.run.data, event.run.count, lastTick);
+            return;
+          case 'room-presence':
+            elsewhere = event.others;
+            for (const peer of event.joined) tellOthers(peer, notice.joined(peer, online()));
+            for (const { peer, reason } of event.left) tellOthers(peer, notice.left(peer, online(), reason));
+            return;
           case 'joined':
             if (closing) {
               emit({ type: 'close', peer: event.peer, reason: 'shutdown' });
@@ -119,27 +144,35 @@ export function hubActor(options: HubActorOptions): OperatorFunction<HubEvent, H
             everyoneCache = undefined;
             emit({
               type: 'log',
-              record: { event: 'join', peer: event.peer, remote: event.remote, online: roster.size },
+              record: { event: 'join', peer: event.peer, remote: event.remote, online: online() },
             });
+            if (clustered)
+              emit({ type: 'presence', online: roster.size, change: { kind: 'joined', peer: event.peer } });
             tell(
               event.peer,
               notice.hello(
                 event.peer,
-                roster.size,
+                online(),
                 options.history?.epoch,
                 options.history === undefined ? undefined : history.digestOf(history.newest),
               ),
             );
-            tellOthers(event.peer, notice.joined(event.peer, roster.size));
+            tellOthers(event.peer, notice.joined(event.peer, online()));
             return;
           case 'left':
             if (!roster.delete(event.peer)) return;
             everyoneCache = undefined;
             emit({
               type: 'log',
-              record: { event: 'leave', peer: event.peer, reason: event.reason, online: roster.size },
+              record: { event: 'leave', peer: event.peer, reason: event.reason, online: online() },
             });
-            tellOthers(event.peer, notice.left(event.peer, roster.size, event.reason));
+            if (clustered)
+              emit({
+                type: 'presence',
+                online: roster.size,
+                change: { kind: 'left', peer: event.peer, reason: event.reason },
+              });
+            tellOthers(event.peer, notice.left(event.peer, online(), event.reason));
             return;
           case 'rejected':
             refuse(event.peer, event.code, event.detail);

@@ -1,11 +1,11 @@
 import { tap } from 'rxjs';
 import { clientActor } from '../actors/clientActor.ts';
 import { quietWarnings } from '../actors/quietWarnings.ts';
-import type { ClientConfig } from '../config/clientConfig.ts';
+import { type ClientConfig, hubListOf } from '../config/clientConfig.ts';
 import { HUB_DEFAULTS } from '../config/hubConfig.ts';
 import type { KeyRing } from '../crypto/keyRing.ts';
 import { ConnectError, connectSocket } from '../streams/connectSocket.ts';
-import { HubLink } from '../streams/hubLink.ts';
+import { type HubAddress, HubLink } from '../streams/hubLink.ts';
 import { fingerprint } from '../crypto/fingerprint.ts';
 import { answerChallenge } from '../crypto/answerChallenge.ts';
 import { openTerminal } from '../streams/terminal.ts';
@@ -53,23 +53,31 @@ export async function runClient(
     process.stderr.write(`fernet-chat-client: ${error.message}\n`);
     return 2;
   }
-  let first: Awaited<ReturnType<typeof connectSocket>>;
-  try {
-    first = await connectSocket(config.host, config.port, undefined, tls);
-  } catch (error) {
-    if (error instanceof ConnectError) {
-      process.stderr.write(`fernet-chat-client: ${error.message}\n`);
-      return 1;
+  const hubs = hubsOf(config);
+  let first: Awaited<ReturnType<typeof connectSocket>> | undefined;
+  // The first hub of the list that answers; the link then goes round the list from it.
+  let firstError: ConnectError | undefined;
+  for (let i = 0; i < hubs.length && first === undefined; i++) {
+    try {
+      first = await connectSocket(hubs[i]!.host, hubs[i]!.port, undefined, tls);
+      hubs.push(...hubs.splice(0, i));
+    } catch (error) {
+      if (!(error instanceof ConnectError)) throw error;
+      firstError ??= error;
     }
-    throw error;
+  }
+  if (first === undefined) {
+    process.stderr.write(
+      `fernet-chat-client: ${firstError!.message}${hubs.length > 1 ? ' (nor any other hub of --hub)' : ''}\n`,
+    );
+    return 1;
   }
   const terminal = openTerminal(process.stdin, process.stdout, process.stderr, promptFor(config.name));
   // People holding the same key see the same fingerprint: the way to check a key by voice.
   terminal.notify(`* key fingerprint ${fingerprint(ring.primary)}`);
   if (unsigned !== undefined) terminal.notify(unsigned);
   const link = new HubLink(first, {
-    host: config.host,
-    port: config.port,
+    hubs,
     framing: config.framing,
     reconnect: config.reconnect,
     onStatus: (line) => terminal.notify(line),
@@ -77,7 +85,7 @@ export async function runClient(
     welcomeTimeoutMs: Math.min(config.pongTimeoutSeconds * 1000, HELLO_TIMEOUT_MS),
     ...(tls === undefined ? {} : { tls }),
     // Bound to the name we reach the hub by: an answer signed for it is no use at any other hub.
-    answer: (challenge) => answerChallenge(ring, challenge, config.hubName ?? config.host),
+    answer: (challenge, host) => answerChallenge(ring, challenge, config.hubName ?? host),
   });
   const seedFraming = config.framing === 'chunk';
   const actor = clientActor({
@@ -239,3 +247,9 @@ function pinEdits(path: string, ours: () => string | undefined): Observable<read
 
 /** How often the pinned-names file is looked at for edits. */
 const PIN_FILE_POLL_MS = 1_000;
+
+/** The hubs to use, in order: --hub's, or --host and --port. */
+function hubsOf(config: ClientConfig): HubAddress[] {
+  const listed = config.hub === undefined ? undefined : hubListOf(config.hub, config.port);
+  return listed ?? [{ host: config.host, port: config.port }];
+}

@@ -18,9 +18,37 @@ export const CLIENT_DEFAULTS = {
 /** As many frames as a hub can keep (its --history-frames): a hub sends at most what it has. */
 const MAX_HISTORY = 1_000_000;
 
+/**
+ * The hubs of --hub (`host:port`, `[v6]:port`, or a host alone for --port), in order; undefined
+ * if one is not such an address.
+ */
+export function hubListOf(text: string, defaultPort: number): { host: string; port: number }[] | undefined {
+  const hubs: { host: string; port: number }[] = [];
+  for (const entry of text.split(',').map((part) => part.trim())) {
+    if (entry === '') continue;
+    const match =
+      /^\[([0-9A-Fa-f:.]+)\](?::(\d{1,5}))?$/.exec(entry) ?? /^([^\s:[\]]+)(?::(\d{1,5}))?$/.exec(entry);
+    if (match === null) return undefined;
+    const port = match[2] === undefined ? defaultPort : Number(match[2]);
+    if (port < 1 || port > 65535) return undefined;
+    hubs.push({ host: match[1]!, port });
+  }
+  return hubs.length === 0 ? undefined : hubs;
+}
+
 export const clientConfigSchema = z.strictObject({
   host: z.string().min(1).default(CLIENT_DEFAULTS.host).describe("the hub's host name or address"),
   port: z.number().int().min(1).max(65535).default(CLIENT_DEFAULTS.port).describe("the hub's TCP port"),
+  hub: z
+    .string()
+    .refine((text) => hubListOf(text, CLIENT_DEFAULTS.port) !== undefined, {
+      message:
+        'must be hubs such as hub1.example.org:10101,hub2.example.org:10101 (host:port, comma-separated)',
+    })
+    .optional()
+    .describe(
+      'the hubs of a cluster, host:port, comma-separated, used in turn: when one goes away the client moves to the next and resumes (instead of --host and --port; a host alone takes --port)',
+    ),
   keyFile: z
     .string()
     .min(1)

@@ -47,7 +47,34 @@ export const HUB_DEFAULTS = {
   /** The web page and its WebSocket: on, on loopback like the TCP port, at --port + 1. */
   web: true,
   webHost: '127.0.0.1',
+  /** The room a clustered hub serves (docs/protocol.md, "Cluster"). */
+  room: 'lobby',
+  /**
+   * What a clustered hub holds of its clients' frames that NATS has not acknowledged yet (it is
+   * away): 8 MiB, some 20,000 short lines, or a minute of a busy room. Past it, new frames are
+   * refused with `#error cluster-unavailable`.
+   */
+  clusterMaxUnackedBytes: 8 * 1024 * 1024,
 } as const;
+
+/** A room's name: it is part of NATS subjects and of a JetStream stream's name. */
+export const ROOM_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** The NATS servers of --cluster, or undefined if one is not a nats://host:port URL. */
+export function clusterServersOf(text: string): string[] | undefined {
+  const servers = text
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
+  if (servers.length === 0) return undefined;
+  for (const server of servers) {
+    if (!URL.canParse(server)) return undefined;
+    const url = new URL(server);
+    if (url.protocol !== 'nats:' || url.hostname === '' || url.pathname.replace(/^\/$/, '') !== '')
+      return undefined;
+  }
+  return servers;
+}
 
 /** Clients refuse tokens older than their TTL, 24 h by default: history older is no use to them. */
 export const MAX_HISTORY_SECONDS = 86_400;
@@ -218,6 +245,28 @@ export const hubConfigSchema = z
       .max(60)
       .default(HUB_DEFAULTS.admitTimeoutSeconds)
       .describe('with --admit: seconds a connection gets to answer the challenge (#bye unauthorized after)'),
+    cluster: z
+      .string()
+      .refine((text) => clusterServersOf(text) !== undefined, {
+        message: 'must be NATS servers such as nats://127.0.0.1:4222, comma-separated',
+      })
+      .optional()
+      .describe(
+        'share the room with other hubs through these NATS servers (JetStream on), comma-separated; without it the hub is alone',
+      ),
+    room: z
+      .string()
+      .regex(ROOM_PATTERN, { message: 'must be 1 to 64 letters, digits, _ or -' })
+      .default(HUB_DEFAULTS.room)
+      .describe('with --cluster: the room this hub serves (one NATS serves many rooms)'),
+    clusterMaxUnackedBytes: z
+      .number()
+      .int()
+      .min(4096)
+      .default(HUB_DEFAULTS.clusterMaxUnackedBytes)
+      .describe(
+        'with --cluster: bytes of frames held until NATS acknowledges them; past it new frames are refused (#error cluster-unavailable)',
+      ),
   })
   .refine((config) => config.maxQueueBytes >= 2 * (config.maxFrameBytes + 1), {
     // Otherwise one large frame would overflow every recipient's queue and drop them all.
@@ -233,6 +282,14 @@ export const hubConfigSchema = z
     // The seed's clients know no notices, so they could never answer a challenge.
     path: ['admit'],
     message: "cannot be used with --framing chunk: the seed's clients cannot answer the admission challenge",
+  })
+  .refine((config) => config.cluster === undefined || config.framing === 'line', {
+    path: ['cluster'],
+    message: "cannot be used with --framing chunk: the seed's clients know no notices, history or resume",
+  })
+  .refine((config) => config.cluster === undefined || config.record === undefined, {
+    path: ['record'],
+    message: 'cannot be used with --cluster yet: a recording holds one hub, not a room across hubs',
   })
   .refine((config) => config.admit === undefined || config.hubName !== undefined, {
     path: ['admit'],

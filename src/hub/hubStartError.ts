@@ -12,6 +12,8 @@ import type { RecordingFileError } from '../recording/recordingFile.ts';
  * - `exists`, `no-directory`, `cannot-create`: the `--record` file (RecordingFileError).
  * - `tls-cert`, `tls-key`: the `--tls-cert` or `--tls-key` file cannot be used (tlsFiles.ts).
  * - `admit-file`: the `--admit` file cannot be used (AdmitFileError).
+ * - `cluster`: with `--cluster`, NATS cannot be reached or the room's stream cannot be opened
+ *   (ClusterError): a clustered hub does not start alone.
  */
 export type HubStartErrorCode =
   | 'address-in-use'
@@ -22,6 +24,7 @@ export type HubStartErrorCode =
   | 'tls-cert'
   | 'tls-key'
   | 'admit-file'
+  | 'cluster'
   | RecordingFileError['code'];
 
 export class HubStartError extends Error {

@@ -23,6 +23,10 @@ import { recordedHubOf } from '../recording/recordedHub.ts';
 import { withRecorder } from '../recording/withRecorder.ts';
 import { serverConnections } from '../streams/serverConnections.ts';
 import { readPage } from './webPage.ts';
+import { ClusterError } from '../cluster/clusterError.ts';
+import type { ClusterRoom } from '../cluster/clusterRoom.ts';
+import { clusterServersOf } from '../config/hubConfig.ts';
+import { notice } from '../protocol/notice.ts';
 import { startWebServer, WEB_LIMITS, type WebServer } from './webServer.ts';
 
 export interface RunningHub {
@@ -52,12 +56,19 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       ? readTlsFiles(config.tlsCert, config.tlsKey)
       : undefined;
   const admission = admissionOf(config);
+  // The room's cluster before listening: a clustered hub that cannot reach NATS does not start.
+  const cluster = await clusterOf(config, log);
   // Sockets keep Node's default high-water mark: it also bounds what a paused socket reads ahead
   // (OutboundQueue counts backed-up writes by its own mark, WRITE_HIGH_WATER_BYTES).
   // Half-open: a client's FIN does not end our side until flood control has let its last
   // frames through (PeerActor ends it).
   const server = tls === undefined ? createServer({ noDelay: true, allowHalfOpen: true }) : tlsServer(tls);
-  await listen(server, config);
+  try {
+    await listen(server, config);
+  } catch (error) {
+    await cluster?.close();
+    throw error;
+  }
   const address = server.address() as AddressInfo;
   log({
     event: 'listening',
@@ -84,6 +95,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
         : undefined;
   } catch (error) {
     server.close();
+    await cluster?.close();
     throw error;
   }
   const keepalive =
@@ -91,7 +103,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       ? { idleMs: config.idleSeconds * 1000, pongTimeoutMs: config.pongTimeoutSeconds * 1000 }
       : undefined;
   // Line framing only: the seed's clients cannot ask for history (docs/protocol.md).
-  const history = lineFraming ? historyOf(config) : undefined;
+  const history = lineFraming ? historyOf(config, cluster?.epoch) : undefined;
   const ticks = tickMsOf(
     keepalive,
     history !== undefined && history.limits.maxAgeMs > 0,
@@ -101,6 +113,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     server.close();
     web?.close();
   };
+  const leaveCluster = () => void cluster?.close();
   const recording =
     config.record === undefined
       ? undefined
@@ -116,7 +129,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const perAddress = new Map<string, number>();
   const control = new Subject<HubEvent>();
   const backpressure = new Backpressure<PeerActor>(peers);
-  let nextId = 1;
+  // Clustered, peer ids are unique in the room: this hub's number in the high digits.
+  let nextId = cluster?.firstPeerId ?? 1;
   let onEmpty: (() => void) | undefined;
   /** Once stopping, closing peers get the whole grace period to take their queues, not the linger. */
   let closingLingerMs: number | undefined;
@@ -180,6 +194,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
           startWith(0),
           map((): HubEvent => ({ type: 'tick', now: performance.now() })),
         ),
+    // After the first tick, so that the backlog it starts with is stamped with the hub's clock.
+    cluster?.events ?? EMPTY,
     merge(connections, webConnections).pipe(
       mergeMap((peer) => {
         const refusal = admit(peer);
@@ -212,6 +228,22 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       case 'log':
         log(effect.record);
         return;
+      case 'publish': {
+        const refused = cluster?.publish(effect.peer, effect.run) ?? 0;
+        if (refused > 0)
+          peers
+            .get(effect.peer)
+            ?.notice(
+              notice.error(
+                'cluster-unavailable',
+                `the room's cluster has not taken this hub's last ${config.clusterMaxUnackedBytes} bytes; ${refused} line(s) refused, send them again later`,
+              ),
+            );
+        return;
+      }
+      case 'presence':
+        cluster?.presence(effect);
+        return;
     }
   };
   // The recording is taken at the room, behind the gate: it holds the members, and replays
@@ -220,7 +252,13 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     admission?.options,
     withRecorder(
       recorder,
-      hubActor({ notices: lineFraming, keepalive, presenceLimit: config.presenceLimit, history }),
+      hubActor({
+        notices: lineFraming,
+        keepalive,
+        presenceLimit: config.presenceLimit,
+        history,
+        cluster: cluster !== undefined,
+      }),
     ),
   );
   let fail: (error: unknown) => void = () => {};
@@ -247,6 +285,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     for (const peer of peers.values()) peer.destroy();
     subscription.unsubscribe();
     closeListeners();
+    leaveCluster();
   };
   const stop = (reason = 'shutdown') => {
     stopping ??= new Promise<void>((resolve) => {
@@ -262,7 +301,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
       onEmpty = () => {
         clearTimeout(deadline);
         subscription.unsubscribe();
-        resolve();
+        void (cluster?.close() ?? Promise.resolve()).then(resolve, resolve);
       };
       if (peers.size === 0) onEmpty();
     });
@@ -332,15 +371,41 @@ function admissionOf(config: HubConfig): { options: AdmissionOptions; keys: numb
 }
 
 /**
- * The history settings of the hub actor. A new epoch each start: a client that resumes with
- * another one learns that the hub has restarted and what it had is gone.
+ * The history settings of the hub actor. Alone, a new epoch each start: a client that resumes
+ * with another one learns that the hub has restarted and what it had is gone. Clustered, the
+ * room's stream names the epoch: every hub of the room has the same history.
  */
-function historyOf(config: HubConfig): HistoryOptions {
+function historyOf(config: HubConfig, clusterEpoch: string | undefined): HistoryOptions {
   return historyOptionsOf(
     { frames: config.historyFrames, seconds: config.historySeconds, bytes: config.historyBytes },
-    randomBytes(8).toString('base64url'),
+    clusterEpoch ?? randomBytes(8).toString('base64url'),
     config.maxQueueBytes,
   );
+}
+
+/** With --cluster: the room joined, its recent frames read; or a start error saying why not. */
+async function clusterOf(
+  config: HubConfig,
+  log: (record: LogRecord) => void,
+): Promise<ClusterRoom | undefined> {
+  if (config.cluster === undefined) return undefined;
+  // Loaded only with --cluster: a lone hub does not load the NATS client at all.
+  const { joinCluster } = await import('../cluster/clusterRoom.ts');
+  try {
+    return await joinCluster(
+      {
+        servers: clusterServersOf(config.cluster) ?? [],
+        room: config.room,
+        limits: { frames: config.historyFrames, seconds: config.historySeconds, bytes: config.historyBytes },
+        maxUnackedBytes: config.clusterMaxUnackedBytes,
+        maxFrameBytes: config.maxFrameBytes,
+      },
+      log,
+    );
+  } catch (error) {
+    if (error instanceof ClusterError) throw new HubStartError('cluster', error.message);
+    throw error;
+  }
 }
 
 function listen(server: Server, config: HubConfig): Promise<void> {

@@ -25,6 +25,21 @@ export type HubEvent =
    */
   | { readonly type: 'answer'; readonly peer: PeerId; readonly pairs: readonly AnswerPair[] }
   | { readonly type: 'shutdown'; readonly reason: string }
+  /**
+   * Clustered (src/cluster): frames in the room's order, as the room's stream gave them, from a
+   * peer of this hub (`sender`, who does not get them back) or of another hub (`sender` absent).
+   */
+  | { readonly type: 'room-frames'; readonly run: FrameRun; readonly sender?: PeerId }
+  /**
+   * Clustered: how many are online on the other hubs of the room, and who joined or left there
+   * since the last such event.
+   */
+  | {
+      readonly type: 'room-presence';
+      readonly others: number;
+      readonly joined: readonly PeerId[];
+      readonly left: readonly { readonly peer: PeerId; readonly reason: string }[];
+    }
   /** The passing of time, for keepalive: `now` in milliseconds on any monotonic clock. */
   | { readonly type: 'tick'; readonly now: number };
 
@@ -36,7 +51,20 @@ export type HubEffect =
   | { readonly type: 'deliver'; readonly data: Buffer; readonly to: Recipients }
   | { readonly type: 'notice'; readonly peer: PeerId; readonly text: string }
   | { readonly type: 'close'; readonly peer: PeerId; readonly reason: string }
-  | { readonly type: 'log'; readonly record: LogRecord };
+  | { readonly type: 'log'; readonly record: LogRecord }
+  /** Clustered: a local peer's frames, for the room's stream (they come back as `room-frames`). */
+  | { readonly type: 'publish'; readonly peer: PeerId; readonly run: FrameRun }
+  /**
+   * Clustered: this hub's own online count for the other hubs, after `change` (a local join or
+   * leave), or as it is (`change` absent).
+   */
+  | {
+      readonly type: 'presence';
+      readonly online: number;
+      readonly change?:
+        | { readonly kind: 'joined'; readonly peer: PeerId }
+        | { readonly kind: 'left'; readonly peer: PeerId; readonly reason: string };
+    };
 
 export interface LogRecord {
   readonly event: string;

@@ -9,9 +9,19 @@ import { FrameSplitter } from './frameSplitter.ts';
 import { displayText } from '../text/displayText.ts';
 import { upEventOf } from './helloEvent.ts';
 
-export interface HubLinkOptions {
+/** One hub a client may use. */
+export interface HubAddress {
   readonly host: string;
   readonly port: number;
+}
+
+export interface HubLinkOptions {
+  /**
+   * The hubs of the room, tried in turn: the first socket is to `hubs[0]`, and each reconnect
+   * attempt goes to the next one (round the list), so a client whose hub goes away moves to
+   * another hub of the cluster and resumes there.
+   */
+  readonly hubs: readonly HubAddress[];
   readonly framing: Framing;
   /** Reconnect with backoff when the connection is lost; otherwise the link ends. */
   readonly reconnect: boolean;
@@ -25,7 +35,11 @@ export interface HubLinkOptions {
    * The answer to a hub's `#challenge` (its whole line): the `#answer` line to send, or why
    * not to answer, which ends the link. Without it, a hub that asks for admission is refused.
    */
-  readonly answer?: (challenge: string) => { ok: true; line: string } | { ok: false; message: string };
+  readonly answer?: (
+    challenge: string,
+    /** The host name of the hub that asks, to which the answer is bound. */
+    host: string,
+  ) => { ok: true; line: string } | { ok: false; message: string };
 }
 
 /** How long ending may wait for what was written to go out, and then for the hub to close. */
@@ -62,10 +76,12 @@ export class HubLink {
     first: Socket,
     private readonly options: HubLinkOptions,
   ) {
-    const where = `${options.host}:${options.port}`;
+    const { hubs } = options;
     this.events = new Observable<LinkEvent>((subscriber) => {
       let retry: NodeJS.Timeout | undefined;
       let attempt = 0;
+      /** The hub of `hubs` that the current (or next) connection is to. */
+      let current = 0;
       /**
        * The last thing said about reconnecting: while the hub stays away each attempt fails the
        * same way, and one line per change of state says all there is (not two per attempt).
@@ -79,6 +95,8 @@ export class HubLink {
 
       const attach = (socket: Socket, again: boolean) => {
         this.socket = socket;
+        const hub = hubs[current]!;
+        const where = `${hub.host}:${hub.port}`;
         let welcomed = false;
         const silence =
           options.framing === 'line' && options.welcomeTimeoutMs !== undefined
@@ -97,7 +115,7 @@ export class HubLink {
           this.welcomedOnce = true;
           attempt = 0;
           lastSaid = '';
-          if (again) options.onStatus('* reconnected');
+          if (again) options.onStatus(hubs.length > 1 ? `* reconnected, to ${where}` : '* reconnected');
           subscriber.next(upEventOf(hello));
         };
         /** Something other than `#hello` came first: whatever listens there, it is no hub of ours. */
@@ -112,7 +130,7 @@ export class HubLink {
         };
         /** The hub admits key holders only: sign its challenge with our keys, or give up. */
         const answer = (challenge: string) => {
-          const reply = options.answer?.(challenge) ?? {
+          const reply = options.answer?.(challenge, hub.host) ?? {
             ok: false,
             message: `the hub at ${where} admits members only, and this client cannot answer its challenge`,
           };
@@ -156,7 +174,7 @@ export class HubLink {
           if (!options.reconnect || this.failure !== undefined) return subscriber.complete();
           if (welcomed)
             say(
-              `* lost the connection to the hub at ${where}; reconnecting (what you type is kept and sent then)`,
+              `* lost the connection to the hub at ${where}; reconnecting${hubs.length > 1 ? ' to the next hub' : ''} (what you type is kept and sent then)`,
             );
           scheduleRetry();
         });
@@ -167,8 +185,10 @@ export class HubLink {
       const scheduleRetry = () => {
         attempt++;
         const delay = backoffDelay(attempt);
+        current = (current + 1) % hubs.length;
         retry = setTimeout(() => {
-          connectSocket(options.host, options.port, undefined, options.tls).then(
+          const hub = hubs[current]!;
+          connectSocket(hub.host, hub.port, undefined, options.tls).then(
             (socket) => {
               if (this.ending || subscriber.closed) return socket.destroy();
               attach(socket, true);

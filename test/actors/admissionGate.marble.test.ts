@@ -59,6 +59,10 @@ function view(effects: Observable<HubEffect>): Observable<string> {
           const shown = Object.entries(fields).filter(([k]) => k !== 'remote' && k !== 'online');
           return [`log ${event} ${shown.map(([k, v]) => `${k}=${v}`).join(' ')}`];
         }
+        case 'publish':
+          return [`publish ${e.run.data.toString().trim()} from ${e.peer}`];
+        case 'presence':
+          return [`presence ${e.online}`];
       }
     }),
   );

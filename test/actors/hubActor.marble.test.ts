@@ -30,7 +30,9 @@ type View =
   | { deliver: string; from: PeerId; recipients: PeerId[] }
   | { notice: string; peer: PeerId }
   | { close: PeerId; reason: string }
-  | { log: Record<string, unknown> };
+  | { log: Record<string, unknown> }
+  | { publish: string; from: PeerId }
+  | { presence: number; change?: Record<string, unknown> };
 
 function view(withLogs = false) {
   return (effects: Observable<HubEffect>): Observable<View> =>
@@ -51,6 +53,10 @@ function view(withLogs = false) {
             return [{ close: e.peer, reason: e.reason }];
           case 'log':
             return [{ log: { ...e.record } }];
+          case 'publish':
+            return [{ publish: e.run.data.toString(), from: e.peer }];
+          case 'presence':
+            return [{ presence: e.online, ...(e.change === undefined ? {} : { change: { ...e.change } }) }];
         }
       }),
     );

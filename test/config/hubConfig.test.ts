@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/config/configError.ts';
-import { hubConfigSchema, MAX_HISTORY_SECONDS } from '../../src/config/hubConfig.ts';
+import { clusterServersOf, hubConfigSchema, MAX_HISTORY_SECONDS } from '../../src/config/hubConfig.ts';
 import { loadConfig } from '../../src/config/loadConfig.ts';
 
 const load = (flags: Record<string, string>) => loadConfig(hubConfigSchema, { env: {}, flags });
@@ -61,6 +61,45 @@ describe('history settings', () => {
       'historyFrames = -1 from --history-frames: must be a whole number from 0 to 1000000',
       'historySeconds = -1 from --history-seconds: must be 0 (no history) or more',
       'historyBytes = -1 from --history-bytes: must be a whole number of 0 or more',
+    ]);
+  });
+});
+
+describe('cluster settings', () => {
+  const problemsOf = (flags: Record<string, string>): readonly string[] => {
+    try {
+      load(flags);
+    } catch (error) {
+      if (error instanceof ConfigError) return error.problems;
+      throw error;
+    }
+    return [];
+  };
+
+  it('are off by default: the room is lobby, and no NATS is needed', () => {
+    const config = load({});
+    expect(config.cluster).toBeUndefined();
+    expect(config.room).toBe('lobby');
+  });
+
+  it('take NATS servers as nats:// URLs, comma-separated, and a room name', () => {
+    const config = load({ cluster: 'nats://10.0.0.1:4222, nats://10.0.0.2:4222', room: 'team-7' });
+    expect(clusterServersOf(config.cluster!)).toEqual(['nats://10.0.0.1:4222', 'nats://10.0.0.2:4222']);
+    expect(config.room).toBe('team-7');
+  });
+
+  it('refuse what is not a NATS server or a room name, in our words', () => {
+    expect(problemsOf({ cluster: 'http://10.0.0.1:4222' })).toEqual([
+      'cluster = "http://10.0.0.1:4222" from --cluster: must be NATS servers such as nats://127.0.0.1:4222, comma-separated',
+    ]);
+    expect(problemsOf({ cluster: 'nats://h:4222', room: 'a.b' })).toEqual([
+      'room = "a.b" from --room: must be 1 to 64 letters, digits, _ or -',
+    ]);
+    expect(problemsOf({ cluster: 'nats://h:4222', framing: 'chunk' })).toEqual([
+      expect.stringMatching(/^cluster = .*cannot be used with --framing chunk/),
+    ]);
+    expect(problemsOf({ clusterMaxUnackedBytes: '100' })).toEqual([
+      'clusterMaxUnackedBytes = 100 from --cluster-max-unacked-bytes: must be a whole number of 4096 or more',
     ]);
   });
 });
