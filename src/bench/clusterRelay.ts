@@ -102,5 +102,6 @@ export async function startCluster(o: StartOptions): Promise<RelayHandle> {
 
 /** A started hub seen as one process of the cluster. */
 function launchedOf(h: RelayHandle): Launched {
-  return { pid: h.pid, port: h.port, stderrTail: h.stderrTail, exited: h.exited, stop: h.stop };
+  const { pid, port, stderrTail, takeNotable, exited, stop } = h;
+  return { pid, port, stderrTail, takeNotable, exited, stop };
 }

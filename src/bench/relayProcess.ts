@@ -89,6 +89,8 @@ export interface RelayHandle {
   pinnedCpu: number | null;
   /** a few of the last lines the child wrote to stderr */
   stderrTail: () => string;
+  /** what its processes said went wrong since the last call (Launched.takeNotable), by process */
+  takeNotable: () => string[];
   exited: () => boolean;
   stop: () => Promise<void>;
 }
@@ -221,11 +223,21 @@ export async function stopAllRelays(): Promise<void> {
   await Promise.all([...running].map((h) => h.stop()));
 }
 
+/**
+ * Output lines worth showing beside a run's figures: a hub's warnings and errors and what its
+ * cluster edge says about NATS (down, retrying, full, consumer errors), and nats-server's
+ * warnings and errors.
+ */
+const NOTABLE =
+  /\blevel=(warn|error)\b|\bevent=cluster-(?!joined\b)|\breason=slow-consumer\b|\[(WRN|ERR|FTL)\]/;
+
 /** One child process of a relay, running and ready. */
 export interface Launched {
   pid: number | undefined;
   port: number;
   stderrTail: () => string;
+  /** lines of its output that say something went wrong (NOTABLE), the first 20, then taken */
+  takeNotable: () => string[];
   exited: () => boolean;
   /** SIGTERM, then SIGKILL after 2 s; resolves once it has exited */
   stop: () => Promise<void>;
@@ -256,6 +268,7 @@ export async function launch(
   });
   children.add(child);
   const tail: string[] = [];
+  let notable: string[] = [];
   let exited = false;
   let port: number | null = null;
   let onPort: ((p: number) => void) | null = null;
@@ -274,6 +287,7 @@ export async function launch(
   const scan = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
+      if (NOTABLE.test(line) && notable.length < 20) notable.push(line);
       if (tail.length < 400) tail.push(line);
       else {
         tail.shift();
@@ -295,6 +309,11 @@ export async function launch(
     pid: child.pid,
     port: 0,
     stderrTail: () => tail.slice(-8).join('\n'),
+    takeNotable: () => {
+      const lines = notable;
+      notable = [];
+      return lines;
+    },
     exited: () => exited,
     stop: async () => {
       if (exited) return;
@@ -357,6 +376,7 @@ export function relayHandle(
     parts: parts.map((p) => ({ label: p.label, pid: p.process.pid })),
     pinnedCpu: o.pinnedCpu,
     stderrTail: () => parts.map((p) => p.process.stderrTail()).join('\n'),
+    takeNotable: () => parts.flatMap((p) => p.process.takeNotable().map((line) => `${p.label}: ${line}`)),
     exited: () => parts.some((p) => p.process.exited()),
     stop: async () => {
       running.delete(handle);
@@ -406,6 +426,7 @@ export function targetRelay(host: string, port: number, pid: number | undefined)
     parts: [{ label: 'hub', pid }],
     pinnedCpu: null,
     stderrTail: () => '',
+    takeNotable: () => [],
     exited: () => false,
     stop: async () => {},
   };

@@ -324,6 +324,7 @@ export class BenchRunner {
       try {
         o.run = await this.load(session, h, p, relay, p.rate);
         this.out.note(`  ${relay}: ${oneLine(o.run)}`);
+        for (const line of h.takeNotable()) this.out.note(`  ${relay} said: ${line}`);
       } finally {
         await session.close();
       }
