@@ -250,25 +250,27 @@ function rowsFor(kind: string): Row[] {
 
 /** A markdown table (readable as plain text too). */
 export function presetTable(p: PresetResult): string {
-  const partLabels = p.relays.map((o) => o.run?.parts?.map((x) => x.label) ?? []).find((l) => l.length > 1);
+  // A cluster that could not run (no nats-server) has no column: its note says why.
+  const shown = p.relays.filter((o) => !(o.relay === 'cluster' && o.status === 'skipped'));
+  const partLabels = shown.map((o) => o.run?.parts?.map((x) => x.label) ?? []).find((l) => l.length > 1);
   const rows = partLabels ? withPartRows(rowsFor(p.kind), partLabels) : rowsFor(p.kind);
-  const ours = p.relays.find((o) => o.relay === 'ours');
-  const bases = p.relays.filter((o) => o.relay !== 'ours' && o.relay !== 'target' && o.relay !== 'cluster');
-  const header = ['', ...p.relays.map((o) => o.label)];
+  const ours = shown.find((o) => o.relay === 'ours');
+  const bases = shown.filter((o) => o.relay !== 'ours' && o.relay !== 'target' && o.relay !== 'cluster');
+  const header = ['', ...shown.map((o) => o.label)];
   if (ours) for (const b of bases) header.push(`ours ÷ ${b.relay}`);
   // Over WebSocket, our hub against the ws package's relay: the figure the websocket preset is for.
-  const oursWs = p.relays.find((o) => o.relay === 'ours-ws');
-  const wsBase = p.relays.find((o) => o.relay === 'ws');
+  const oursWs = shown.find((o) => o.relay === 'ours-ws');
+  const wsBase = shown.find((o) => o.relay === 'ws');
   const wsPair = oursWs && wsBase ? { ours: oursWs, base: wsBase } : undefined;
   if (wsPair) header.push('ours-ws ÷ ws');
   // The cluster against the single hub at the same load: the figure the cluster preset is for.
-  const cluster = p.relays.find((o) => o.relay === 'cluster');
+  const cluster = shown.find((o) => o.relay === 'cluster');
   const clusterPair = cluster && ours ? { ours: cluster, base: ours } : undefined;
   if (clusterPair) header.push('cluster ÷ ours');
   const body: string[][] = [];
   for (const row of rows) {
     const line = [row.label];
-    for (const o of p.relays)
+    for (const o of shown)
       line.push(o.status === 'ok' ? row.value(o) : o.status === 'skipped' ? 'skipped' : 'error');
     if (ours)
       for (const b of bases) {
