@@ -40,6 +40,11 @@ const READ_BUF = 64 * 1024;
 export interface SessionOptions {
   host: string;
   port: number;
+  /**
+   * The hubs of a cluster, one port each: client i connects to ports[i % ports.length] (instead
+   * of `port`), so clients and senders are spread evenly over the hubs.
+   */
+  ports?: readonly number[];
   /** 'websocket': each client is a WebSocket to /ws, one message per line (default 'tcp') */
   transport?: 'tcp' | 'websocket';
   clients: number;
@@ -131,13 +136,19 @@ export class LoadSession implements LineCounters {
     return connectClients(limits, open, dropUnconnected);
   }
 
+  /** The port client `index` connects to: round-robin over the hubs of a cluster. */
+  portOf(index: number): number {
+    const ports = this.opts.ports;
+    return ports && ports.length > 0 ? ports[index % ports.length]! : this.opts.port;
+  }
+
   private openClient(index: number, settle: Settle): void {
     const client = newClient(index);
     this.clients[index] = client;
     let settled = false;
     const socket = net.connect({
       host: this.opts.host,
-      port: this.opts.port,
+      port: this.portOf(index),
       noDelay: true,
       onread: {
         buffer: this.readBuf,
@@ -191,7 +202,7 @@ export class LoadSession implements LineCounters {
     const client = newClient(index);
     this.clients[index] = client;
     let settled = false;
-    const ws = new WebSocket(`ws://${this.opts.host}:${this.opts.port}/ws`, { perMessageDeflate: false });
+    const ws = new WebSocket(`ws://${this.opts.host}:${this.portOf(index)}/ws`, { perMessageDeflate: false });
     client.socket = new WsClientSocket(ws) as unknown as ClientSocket;
     ws.on('open', () => {
       client.live = true;
@@ -345,7 +356,9 @@ export class LoadSession implements LineCounters {
     });
     this.accounting = accounting;
     const countersBefore = this.counters();
-    const meter = new ResourceMeter(options.hubPid);
+    const meter = new ResourceMeter(
+      options.relayParts ?? (options.hubPid !== undefined ? [{ label: 'hub', pid: options.hubPid }] : []),
+    );
     const sendContext: SendContext = {
       clients: this.clients,
       codec: this.codec,

@@ -1,11 +1,12 @@
 /** The benchmark's presets (issue 6): what load each one offers, and how long it runs. */
-export type PresetName = 'small' | 'room' | 'crowd' | 'max' | 'websocket' | 'overload' | 'idle';
+export type PresetName = 'small' | 'room' | 'crowd' | 'max' | 'websocket' | 'cluster' | 'overload' | 'idle';
 export const PRESET_NAMES: readonly PresetName[] = [
   'small',
   'room',
   'crowd',
   'max',
   'websocket',
+  'cluster',
   'overload',
   'idle',
 ];
@@ -64,6 +65,13 @@ export const PRESETS: Record<PresetName, Preset> = {
     description:
       'max over WebSocket: N=100 WebSocket clients, 10 senders; the ws relay is the baseline, our TCP path beside',
     params: { ...base, clients: 100, senders: 10, rate: 2000, warmupS: 0.5, durationS: 3 },
+  },
+  cluster: {
+    name: 'cluster',
+    kind: 'fixed',
+    description:
+      "room's load (N=100, 10 senders, 2,000 msg/s, 200 B) on one hub, and on nats-server with 2 hubs, clients spread over both",
+    params: { ...base, clients: 100, senders: 10, rate: 2000 },
   },
   overload: {
     name: 'overload',

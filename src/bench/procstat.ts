@@ -99,6 +99,17 @@ export function hasCommand(cmd: string): boolean {
   }
 }
 
+let natsServer: string | null | undefined;
+/**
+ * The nats-server to run, or undefined if there is none. Debian installs it in /usr/sbin, which
+ * not every user's PATH has.
+ */
+export function natsServerCommand(): string | undefined {
+  if (natsServer === undefined)
+    natsServer = ['nats-server', '/usr/sbin/nats-server'].find((c) => hasCommand(c)) ?? null;
+  return natsServer ?? undefined;
+}
+
 /** CPUs this process may run on, e.g. [0, 1]. */
 export function allowedCpus(): number[] {
   try {

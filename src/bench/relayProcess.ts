@@ -8,13 +8,17 @@ import { existsSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { hasCommand } from './procstat.ts';
+import { hasCommand, natsServerCommand } from './procstat.ts';
 
-export type RelayName = 'ours' | 'ours-nohistory' | 'ours-ws' | 'batching' | 'plain' | 'ncat' | 'ws';
+export type RelayName =
+  'ours' | 'ours-nohistory' | 'ours-ws' | 'cluster' | 'batching' | 'plain' | 'ncat' | 'ws';
+/** The relays that are one process (the cluster is several: clusterRelay.ts starts it). */
+export type SingleRelayName = Exclude<RelayName, 'cluster'>;
 export const RELAY_NAMES: readonly RelayName[] = [
   'ours',
   'ours-nohistory',
   'ours-ws',
+  'cluster',
   'batching',
   'plain',
   'ncat',
@@ -31,6 +35,7 @@ export const RELAY_LABELS: Record<RelayName, string> = {
   ncat: 'ncat --broker',
   'ours-ws': 'hub over WebSocket',
   ws: 'ws broadcast relay',
+  cluster: '2 hubs + nats-server',
 };
 
 /** The websocket preset's relays: our hub and the ws relay over WebSocket, our TCP path beside. */
@@ -55,21 +60,44 @@ export const HUB_UNLIMITED_FLAG = '--unlimited';
  */
 export const HUB_NO_HISTORY_ARGS: readonly string[] = ['--history-frames', '0'];
 
-/** Whether the relay is our hub (with history or without). */
+/** The cluster preset's relays: our hub alone, and two of them sharing the room through NATS. */
+export const CLUSTER_RELAYS: readonly RelayName[] = ['ours', 'cluster'];
+
+/** The relays a preset runs when --relays does not say. */
+export function presetRelays(preset: string): readonly RelayName[] {
+  if (preset === 'websocket') return WEBSOCKET_RELAYS;
+  if (preset === 'cluster') return CLUSTER_RELAYS;
+  return DEFAULT_RELAYS;
+}
+
+/** Whether the relay is our hub (with history or without, alone or two in a cluster). */
 export function isOurHub(name: RelayName): boolean {
-  return name === 'ours' || name === 'ours-nohistory' || name === 'ours-ws';
+  return name === 'ours' || name === 'ours-nohistory' || name === 'ours-ws' || name === 'cluster';
 }
 
 export interface RelayHandle {
   name: RelayName | 'target';
   host: string;
+  /** the first of `ports` */
   port: number;
+  /** where clients connect: one port, or each hub's of a cluster (client i to ports[i % n]) */
+  ports: number[];
+  /** the relay's main process (a cluster's first hub) */
   pid: number | undefined;
+  /** every process the relay is made of, whose CPU and memory count as the relay's */
+  parts: RelayPart[];
   pinnedCpu: number | null;
   /** a few of the last lines the child wrote to stderr */
   stderrTail: () => string;
+  /** what its processes said went wrong since the last call (Launched.takeNotable), by process */
+  takeNotable: () => string[];
   exited: () => boolean;
   stop: () => Promise<void>;
+}
+
+export interface RelayPart {
+  label: string;
+  pid: number | undefined;
 }
 
 export interface StartOptions {
@@ -100,11 +128,13 @@ export function unavailable(name: RelayName, hubEntry = DEFAULT_HUB_ENTRY): stri
   if (isOurHub(name) && !existsSync(path.resolve(REPO_ROOT, hubEntry)))
     return `${hubEntry} not found (the hub is not written yet), skipped`;
   if (name === 'ncat' && !hasCommand('ncat')) return 'ncat not installed, skipped';
+  if (name === 'cluster' && natsServerCommand() === undefined)
+    return 'nats-server not installed (apt-get install nats-server): the cluster is skipped';
   return null;
 }
 
 function commandFor(
-  name: RelayName,
+  name: SingleRelayName,
   host: string,
   port: number,
   hubArgs: string[],
@@ -193,19 +223,43 @@ export async function stopAllRelays(): Promise<void> {
   await Promise.all([...running].map((h) => h.stop()));
 }
 
-export async function startRelay(name: RelayName, o: StartOptions): Promise<RelayHandle> {
-  const host = o.host ?? '127.0.0.1';
-  const fixedPort = name === 'ncat' ? await freePort(host) : 0;
-  let argv = commandFor(
-    name,
-    host,
-    fixedPort,
-    o.hubArgs ?? [],
-    o.cpuProfDir ?? null,
-    o.hubEntry ?? DEFAULT_HUB_ENTRY,
-  );
+/**
+ * Output lines worth showing beside a run's figures: a hub's warnings and errors and what its
+ * cluster edge says about NATS (down, retrying, full, consumer errors), and nats-server's
+ * warnings and errors.
+ */
+const NOTABLE =
+  /\blevel=(warn|error)\b|\bevent=cluster-(?!joined\b)|\breason=slow-consumer\b|\[(WRN|ERR|FTL)\]/;
+
+/** One child process of a relay, running and ready. */
+export interface Launched {
+  pid: number | undefined;
+  port: number;
+  stderrTail: () => string;
+  /** lines of its output that say something went wrong (NOTABLE), the first 20, then taken */
+  takeNotable: () => string[];
+  exited: () => boolean;
+  /** SIGTERM, then SIGKILL after 2 s; resolves once it has exited */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Spawns `argv` (pinned to `cpu` with taskset where possible) and waits until it is ready: until a
+ * line of its output gives `portOf` a port, or, with `fixedPort`, until that port accepts a
+ * connection. Stops it and throws, with its last output, if it is not ready within `timeoutMs`.
+ */
+export async function launch(
+  label: string,
+  argv: string[],
+  o: {
+    cpu: number | null;
+    portOf?: (line: string) => number | null;
+    fixedPort?: number;
+    host?: string;
+    timeoutMs?: number;
+  },
+): Promise<Launched> {
   if (o.cpu !== null && hasCommand('taskset')) argv = ['taskset', '-c', String(o.cpu), ...argv];
-  else o = { ...o, cpu: null };
   const [cmd, ...args] = argv;
   const child: ChildProcess = spawn(cmd!, args, {
     cwd: REPO_ROOT,
@@ -214,6 +268,7 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
   });
   children.add(child);
   const tail: string[] = [];
+  let notable: string[] = [];
   let exited = false;
   let port: number | null = null;
   let onPort: ((p: number) => void) | null = null;
@@ -232,13 +287,14 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
   const scan = (chunk: Buffer) => {
     for (const line of chunk.toString('utf8').split('\n')) {
       if (!line) continue;
+      if (NOTABLE.test(line) && notable.length < 20) notable.push(line);
       if (tail.length < 400) tail.push(line);
       else {
         tail.shift();
         tail.push(line);
       }
-      if (port === null) {
-        const p = name === 'ours-ws' ? webListeningPort(line) : listeningPort(line);
+      if (port === null && o.portOf) {
+        const p = o.portOf(line);
         if (p !== null) {
           port = p;
           onPort?.(p);
@@ -249,16 +305,17 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
   child.stdout?.on('data', scan);
   child.stderr?.on('data', scan);
 
-  const handle: RelayHandle = {
-    name,
-    host,
-    port: 0,
+  const launched: Launched = {
     pid: child.pid,
-    pinnedCpu: o.cpu,
+    port: 0,
     stderrTail: () => tail.slice(-8).join('\n'),
+    takeNotable: () => {
+      const lines = notable;
+      notable = [];
+      return lines;
+    },
     exited: () => exited,
     stop: async () => {
-      running.delete(handle);
       if (exited) return;
       child.kill('SIGTERM');
       const killer = setTimeout(() => child.kill('SIGKILL'), 2000);
@@ -267,36 +324,95 @@ export async function startRelay(name: RelayName, o: StartOptions): Promise<Rela
     },
   };
 
-  running.add(handle);
   const timeoutMs = o.timeoutMs ?? 20_000;
   const t0 = Date.now();
-  if (name === 'ncat') {
+  if (o.fixedPort !== undefined) {
     while (!exited && Date.now() - t0 < timeoutMs) {
-      if (await canConnect(host, fixedPort)) {
-        port = fixedPort;
+      if (await canConnect(o.host ?? '127.0.0.1', o.fixedPort)) {
+        port = o.fixedPort;
         break;
       }
       await new Promise((r) => setTimeout(r, 50));
     }
   } else if (port === null) {
+    let timer: NodeJS.Timeout | undefined;
     await Promise.race([
       new Promise<void>((resolve) => {
         onPort = () => resolve();
       }),
       exitPromise,
-      new Promise((r) => setTimeout(r, timeoutMs)),
+      new Promise((r) => (timer = setTimeout(r, timeoutMs))),
     ]);
+    clearTimeout(timer);
   }
   if (port === null) {
-    await handle.stop();
+    await launched.stop();
     throw new Error(
-      `${RELAY_LABELS[name]} did not report a listening port within ${timeoutMs} ms` +
+      `${label} did not report a listening port within ${timeoutMs} ms` +
         (exited ? ' (it exited)' : '') +
         (tail.length ? `; its last output:\n${tail.slice(-8).join('\n')}` : ''),
     );
   }
-  handle.port = port;
+  launched.port = port;
+  return launched;
+}
+
+/**
+ * A relay handle over processes that are already running (the clients' ports; the first part is
+ * the one whose pid stands for the relay), registered so that stopAllRelays stops it.
+ */
+export function relayHandle(
+  name: RelayName,
+  o: { host: string; ports: number[]; pinnedCpu: number | null },
+  parts: { label: string; process: Launched }[],
+  stopAll: () => Promise<void>,
+): RelayHandle {
+  const handle: RelayHandle = {
+    name,
+    host: o.host,
+    port: o.ports[0] ?? 0,
+    ports: o.ports,
+    pid: parts[0]?.process.pid,
+    parts: parts.map((p) => ({ label: p.label, pid: p.process.pid })),
+    pinnedCpu: o.pinnedCpu,
+    stderrTail: () => parts.map((p) => p.process.stderrTail()).join('\n'),
+    takeNotable: () => parts.flatMap((p) => p.process.takeNotable().map((line) => `${p.label}: ${line}`)),
+    exited: () => parts.some((p) => p.process.exited()),
+    stop: async () => {
+      running.delete(handle);
+      await stopAll();
+    },
+  };
+  running.add(handle);
   return handle;
+}
+
+export async function startRelay(name: SingleRelayName, o: StartOptions): Promise<RelayHandle> {
+  const host = o.host ?? '127.0.0.1';
+  const fixedPort = name === 'ncat' ? await freePort(host) : undefined;
+  const argv = commandFor(
+    name,
+    host,
+    fixedPort ?? 0,
+    o.hubArgs ?? [],
+    o.cpuProfDir ?? null,
+    o.hubEntry ?? DEFAULT_HUB_ENTRY,
+  );
+  const cpu = o.cpu !== null && hasCommand('taskset') ? o.cpu : null;
+  const child = await launch(RELAY_LABELS[name], argv, {
+    cpu,
+    host,
+    fixedPort,
+    portOf: name === 'ours-ws' ? webListeningPort : listeningPort,
+    timeoutMs: o.timeoutMs,
+  });
+  const part = isOurHub(name) ? 'hub' : 'relay';
+  return relayHandle(
+    name,
+    { host, ports: [child.port], pinnedCpu: cpu },
+    [{ label: part, process: child }],
+    child.stop,
+  );
 }
 
 /** A hub someone else started (`--target HOST:PORT`). */
@@ -305,9 +421,12 @@ export function targetRelay(host: string, port: number, pid: number | undefined)
     name: 'target',
     host,
     port,
+    ports: [port],
     pid,
+    parts: [{ label: 'hub', pid }],
     pinnedCpu: null,
     stderrTail: () => '',
+    takeNotable: () => [],
     exited: () => false,
     stop: async () => {},
   };

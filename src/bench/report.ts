@@ -204,6 +204,43 @@ const idleRows: Row[] = [
   { label: 'first error', value: (o) => o.idle?.firstError || '-' },
 ];
 
+const cpuCell = (cpuS: number | undefined, util: number | undefined): Cell =>
+  cpuS === undefined || !Number.isFinite(cpuS) ? '-' : `${cpuS.toFixed(2)} (${num(util, 2)})`;
+
+/**
+ * For a table with a relay of several processes (the cluster): its hub rows are all its processes
+ * together, and a row per process and one for the generator follow, each process's as a ratio to
+ * the whole of a one-process relay (a cluster's hub against the single hub).
+ */
+function withPartRows(rows: Row[], labels: string[]): Row[] {
+  const part = (o: RelayOutcome, label: string) => runOf(o)?.parts?.find((x) => x.label === label);
+  const perPart: Row[] = labels.map((label) => ({
+    label: `  ${label} CPU s (util)`,
+    value: (o) => {
+      const x = part(o, label);
+      return x ? cpuCell(x.cpuS, x.cpuUtil) : '-';
+    },
+    // a hub of the cluster against the single hub; nats-server has no counterpart there
+    ratio: label.startsWith('hub')
+      ? (a, b) => div(part(a, label)?.cpuS, runOf(b)?.parts ? null : runOf(b)?.hub?.cpuS)
+      : undefined,
+  }));
+  const generator: Row = {
+    label: 'generator CPU s (util)',
+    value: (o) => cpuCell(runOf(o)?.gen.cpuS, runOf(o)?.gen.cpuUtil),
+    ratio: (a, b) => div(runOf(a)?.gen.cpuS, runOf(b)?.gen.cpuS),
+  };
+  const renamed: Record<string, string> = {
+    'hub CPU s (util)': 'relay CPU s (util), all processes',
+    'hub peak RSS MiB': 'peak RSS MiB, all processes',
+  };
+  return rows.flatMap((row) => {
+    const named = renamed[row.label] ? { ...row, label: renamed[row.label]! } : row;
+    if (row.label === 'hub CPU s (util)') return [named, ...perPart, generator];
+    return [named];
+  });
+}
+
 function rowsFor(kind: string): Row[] {
   if (kind === 'max') return maxRows;
   if (kind === 'overload') return overloadRows;
@@ -213,20 +250,27 @@ function rowsFor(kind: string): Row[] {
 
 /** A markdown table (readable as plain text too). */
 export function presetTable(p: PresetResult): string {
-  const rows = rowsFor(p.kind);
-  const ours = p.relays.find((o) => o.relay === 'ours');
-  const bases = p.relays.filter((o) => o.relay !== 'ours' && o.relay !== 'target');
-  const header = ['', ...p.relays.map((o) => o.label)];
+  // A cluster that could not run (no nats-server) has no column: its note says why.
+  const shown = p.relays.filter((o) => !(o.relay === 'cluster' && o.status === 'skipped'));
+  const partLabels = shown.map((o) => o.run?.parts?.map((x) => x.label) ?? []).find((l) => l.length > 1);
+  const rows = partLabels ? withPartRows(rowsFor(p.kind), partLabels) : rowsFor(p.kind);
+  const ours = shown.find((o) => o.relay === 'ours');
+  const bases = shown.filter((o) => o.relay !== 'ours' && o.relay !== 'target' && o.relay !== 'cluster');
+  const header = ['', ...shown.map((o) => o.label)];
   if (ours) for (const b of bases) header.push(`ours ÷ ${b.relay}`);
   // Over WebSocket, our hub against the ws package's relay: the figure the websocket preset is for.
-  const oursWs = p.relays.find((o) => o.relay === 'ours-ws');
-  const wsBase = p.relays.find((o) => o.relay === 'ws');
+  const oursWs = shown.find((o) => o.relay === 'ours-ws');
+  const wsBase = shown.find((o) => o.relay === 'ws');
   const wsPair = oursWs && wsBase ? { ours: oursWs, base: wsBase } : undefined;
   if (wsPair) header.push('ours-ws ÷ ws');
+  // The cluster against the single hub at the same load: the figure the cluster preset is for.
+  const cluster = shown.find((o) => o.relay === 'cluster');
+  const clusterPair = cluster && ours ? { ours: cluster, base: ours } : undefined;
+  if (clusterPair) header.push('cluster ÷ ours');
   const body: string[][] = [];
   for (const row of rows) {
     const line = [row.label];
-    for (const o of p.relays)
+    for (const o of shown)
       line.push(o.status === 'ok' ? row.value(o) : o.status === 'skipped' ? 'skipped' : 'error');
     if (ours)
       for (const b of bases) {
@@ -238,8 +282,9 @@ export function presetTable(p: PresetResult): string {
           line.push(r === null ? '-' : `${r.toFixed(2)}×`);
         }
       }
-    if (wsPair) {
-      const { ours: a, base: b } = wsPair;
+    for (const pair of [wsPair, clusterPair]) {
+      if (!pair) continue;
+      const { ours: a, base: b } = pair;
       const r = row.ratio && a.status === 'ok' && b.status === 'ok' ? row.ratio(a, b) : null;
       line.push(!row.ratio ? '' : r === null ? '-' : `${r.toFixed(2)}×`);
     }

@@ -120,6 +120,7 @@ export function runResult(run: FinishedRun): RunResult {
     aborted: end.aborted,
     gen: { ...usage.gen, bottleneck: reasons.length ? reasons.join('; ') : null },
     hub: usage.hub,
+    parts: usage.parts,
     machine: usage.machine,
   };
 }

@@ -14,6 +14,8 @@ export interface RunOptions {
   tickMs?: number;
   /** the hub's pid, for its CPU and RSS (from /proc) */
   hubPid?: number;
+  /** instead of hubPid: every process of the relay (a cluster's hubs and nats-server), summed as the hub */
+  relayParts?: { label: string; pid: number }[];
   onProgress?: (progress: Progress) => void;
   progressMs?: number;
   /** stops the run early (e.g. the hub exceeded a memory limit); returns the reason */
@@ -79,7 +81,10 @@ export interface RunResult {
   drainTimeout: boolean;
   aborted: string | null;
   gen: { cpuS: number; cpuUtil: number; elu: number; bottleneck: string | null };
+  /** the relay's figures; for a relay of several processes, all of them together */
   hub: { cpuS: number; cpuUtil: number; peakRssBytes: number; rssBytes: number; peakIsExact: boolean } | null;
+  /** a relay of several processes (a cluster): each one's share of `hub` */
+  parts: { label: string; cpuS: number; cpuUtil: number; peakRssBytes: number }[] | null;
   /**
    * What else the machine did during the run, in CPUs: `other` is user+system time of every
    * process but the hub and this generator (other work on the machine makes figures unreliable),

@@ -8,7 +8,9 @@ import { type BarrierStats, LoadSession } from './generator.ts';
 import type { Progress, RunResult } from './runTypes.ts';
 import { type LoadParams, PRESETS, type PresetName, type SearchOptions } from './presets.ts';
 import { type FdLimit, readCpuTimes, readFdLimit, readProc } from './procstat.ts';
+import { startCluster } from './clusterRelay.ts';
 import {
+  presetRelays,
   RELAY_LABELS,
   type RelayHandle,
   type RelayName,
@@ -20,7 +22,8 @@ import {
 
 export interface BenchConfig {
   presets: PresetName[];
-  relays: RelayName[];
+  /** null: each preset's own (presetRelays) */
+  relays: RelayName[] | null;
   target: { host: string; port: number; pid: number | undefined } | null;
   /** overrides of the presets' load parameters */
   overrides: Partial<LoadParams>;
@@ -158,7 +161,9 @@ export class BenchRunner {
   async runPreset(name: PresetName): Promise<PresetResult> {
     const preset = PRESETS[name];
     const params = this.params(name);
-    const relays: (RelayName | 'target')[] = this.cfg.target ? ['target'] : this.cfg.relays;
+    const relays: readonly (RelayName | 'target')[] = this.cfg.target
+      ? ['target']
+      : (this.cfg.relays ?? presetRelays(name));
     const outcomes = new Map<string, RelayOutcome>();
     this.out.note(`preset ${name}: ${preset.description}`);
     // fixed presets can be repeated, rounds interleaving the relays; each relay keeps its quietest run
@@ -246,12 +251,13 @@ export class BenchRunner {
       const t = this.cfg.target!;
       return targetRelay(t.host, t.port, t.pid);
     }
-    const h = await startRelay(relay, {
+    const options = {
       cpu: this.cfg.hubCpu,
       hubArgs: this.cfg.hubArgs,
       cpuProfDir: this.cfg.cpuProfDir,
       hubEntry: this.cfg.hubEntry,
-    });
+    };
+    const h = relay === 'cluster' ? await startCluster(options) : await startRelay(relay, options);
     if (h.pid !== undefined) {
       // let it finish starting (JIT, module loading) before it is measured
       await sleep(200);
@@ -272,13 +278,15 @@ export class BenchRunner {
     const session = new LoadSession({
       host: h.host,
       port: h.port,
+      ports: h.ports,
       transport: relayTransport(h.name),
       clients: p.clients,
       size: p.size,
       connectConcurrency: this.cfg.connectConcurrency,
       connectRate: this.cfg.connectRate,
     });
-    this.out.note(`  ${label}: connecting ${p.clients} clients to port ${h.port}`);
+    const ports = h.ports.length > 1 ? `ports ${h.ports.join(', ')} in turn` : `port ${h.port}`;
+    this.out.note(`  ${label}: connecting ${p.clients} clients to ${ports}`);
     const connect = await session.connect();
     const barrier = await session.barrier(p.clients > 2000 ? 20 : 10);
     this.out.note(
@@ -297,6 +305,9 @@ export class BenchRunner {
       warmupS: p.warmupS,
       durationS: p.durationS,
       hubPid: h.pid,
+      relayParts: h.parts.flatMap((part) =>
+        part.pid === undefined ? [] : [{ label: part.label, pid: part.pid }],
+      ),
       onProgress: (pr) => this.out.progress(label, pr),
       abortCheck: this.abortCheck(h),
     });
@@ -313,6 +324,7 @@ export class BenchRunner {
       try {
         o.run = await this.load(session, h, p, relay, p.rate);
         this.out.note(`  ${relay}: ${oneLine(o.run)}`);
+        for (const line of h.takeNotable()) this.out.note(`  ${relay} said: ${line}`);
       } finally {
         await session.close();
       }

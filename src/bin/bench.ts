@@ -19,7 +19,9 @@ import { allowedCpus, hasCommand, machineInfo, pinSelf, raiseFdLimit } from '../
 import { profilesIn, profileTable } from '../bench/profile.ts';
 import {
   DEFAULT_HUB_ENTRY,
+  CLUSTER_RELAYS,
   DEFAULT_RELAYS,
+  presetRelays,
   WEBSOCKET_RELAYS,
   HUB_NO_HISTORY_ARGS,
   HUB_UNLIMITED_FLAG,
@@ -44,7 +46,10 @@ relays: ours = the fernet-chat hub (${DEFAULT_HUB_ENTRY}, started with ${HUB_UNL
         baseline node:net relays in src/bench/relays; ncat = \`ncat --broker\` (if installed);
         ours-ws = our hub with its clients on WebSocket (its web listener's /ws), and ws = a plain
         broadcast relay on the ws package (src/bench/relays/wsRelay.ts): the websocket preset's
-        relays, with ours and batching beside them (${WEBSOCKET_RELAYS.join(',')}) unless --relays.
+        relays, with ours and batching beside them (${WEBSOCKET_RELAYS.join(',')}) unless --relays;
+        cluster = a nats-server with JetStream (started on a free port with a store of its own)
+        and two of our hubs sharing one room through it, clients spread over both: the cluster
+        preset's relay, beside ours (${CLUSTER_RELAYS.join(',')}); skipped without nats-server.
 
 load (override a preset):
   --clients N  --senders S  --rate MSG_PER_S (0 = max rate)  --size BYTES  --window MSGS
@@ -152,13 +157,15 @@ function parseConfig(argv: string[]): { cfg: BenchConfig; json: boolean; pin: bo
     else if ((PRESET_NAMES as readonly string[]).includes(p)) presets.push(p as PresetName);
     else fail(`--preset: unknown preset ${JSON.stringify(p)} (one of ${PRESET_NAMES.join(', ')}, all)`);
   }
-  const relays: RelayName[] = [];
-  // The websocket preset alone, without --relays: both WebSocket relays, and the TCP pair beside.
-  const defaultRelays = presets.every((p) => p === 'websocket') ? WEBSOCKET_RELAYS : DEFAULT_RELAYS;
-  for (const r of (v.relays ?? defaultRelays.join(',')).split(',').filter(Boolean)) {
-    if (!(RELAY_NAMES as readonly string[]).includes(r))
-      fail(`--relays: unknown relay ${JSON.stringify(r)} (one of ${RELAY_NAMES.join(', ')})`);
-    relays.push(r as RelayName);
+  // Without --relays each preset runs its own (presetRelays): websocket and cluster theirs.
+  let relays: RelayName[] | null = null;
+  if (v.relays !== undefined) {
+    relays = [];
+    for (const r of v.relays.split(',').filter(Boolean)) {
+      if (!(RELAY_NAMES as readonly string[]).includes(r))
+        fail(`--relays: unknown relay ${JSON.stringify(r)} (one of ${RELAY_NAMES.join(', ')})`);
+      relays.push(r as RelayName);
+    }
   }
   let target: BenchConfig['target'] = null;
   if (v.target !== undefined) {
@@ -256,7 +263,7 @@ async function main(): Promise<void> {
       (pinned ? `relays pinned to CPU ${cfg.hubCpu}, generator to CPU ${genCpu}` : 'not pinned') +
       `; fd limit ${fd.after?.soft ?? '?'} (${fd.how})`,
   );
-  if (!cfg.target && cfg.relays.some(isOurHub))
+  if (!cfg.target && cfg.presets.some((p) => (cfg.relays ?? presetRelays(p)).some(isOurHub)))
     out.note(`our hub runs with ${HUB_UNLIMITED_FLAG}: its protective limits (flood control, caps) are off`);
   if (!pinned) cfg.hubCpu = null;
   const runner = new BenchRunner(cfg, out);

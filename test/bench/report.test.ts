@@ -40,6 +40,19 @@ describe('bench tables', () => {
     const pending = presetTable({ ...p, relays: [outcome('ours', 'skipped'), p.relays[1]!] });
     expect(pending).toContain('pending');
   });
+
+  it('leaves out the cluster column when nats-server is missing, and says why under the table', () => {
+    const t = presetTable({
+      preset: 'cluster',
+      kind: 'fixed',
+      description: PRESETS.cluster.description,
+      params: PRESETS.cluster.params,
+      relays: [outcome('ours', 'ok'), outcome('cluster', 'skipped', { note: 'nats-server not installed' })],
+    });
+    expect(t.split('\n').find((line) => line.startsWith('|  '))).toMatch(/^\| +\| ours +\|$/);
+    expect(t).not.toContain('cluster ÷ ours');
+    expect(t).toContain('- cluster: nats-server not installed');
+  });
 });
 
 describe('cpu profile summary', () => {
