@@ -302,7 +302,10 @@ export function presetTable(p: PresetResult): string {
       notes.push(
         `${o.label}: generator-limited: ${b}; the relay may do better than this (more throughput, less latency)`,
       );
-    if (o.runs && o.runs > 1) notes.push(`${o.label}: the quietest of ${o.runs} runs`);
+    if (o.runs && o.runs > 1)
+      notes.push(
+        `${o.label}: the median p99 of its ${o.quietRuns ?? 1} quietest of ${o.runs} runs (rounds rotate the relays' order)`,
+      );
     const m = o.run?.machine;
     if (m?.noisy && !b)
       notes.push(

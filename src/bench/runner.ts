@@ -40,7 +40,7 @@ export interface BenchConfig {
   rssLimitBytes: number;
   connectConcurrency: number;
   connectRate: number;
-  /** fixed presets: run each relay this many times (interleaved) and keep its quietest run */
+  /** fixed presets: run each relay this many times (interleaved) and keep its typical quiet run */
   repeat: number;
   /** before starting a relay, wait up to this long for other processes to leave the CPUs alone */
   quietWaitS: number;
@@ -99,6 +99,8 @@ export interface RelayOutcome {
   idle: IdleResult | null;
   /** how many runs this outcome was chosen from (--repeat) */
   runs?: number;
+  /** how many of them were the quietest, among which it is the median by p99 */
+  quietRuns?: number;
 }
 
 export interface PresetResult {
@@ -166,11 +168,14 @@ export class BenchRunner {
       : (this.cfg.relays ?? presetRelays(name));
     const outcomes = new Map<string, RelayOutcome>();
     this.out.note(`preset ${name}: ${preset.description}`);
-    // fixed presets can be repeated, rounds interleaving the relays; each relay keeps its quietest run
+    // Fixed presets can be repeated in rounds that interleave the relays, each round starting one
+    // relay further on, so that no relay always runs first (right after start-up or after another
+    // relay's teardown): a relay always in one place of the round measured that place too.
     const rounds = preset.kind === 'fixed' ? Math.max(1, this.cfg.repeat) : 1;
+    const runsOf = new Map<string, RelayOutcome[]>();
     for (let round = 1; round <= rounds; round++) {
       if (rounds > 1) this.out.note(` round ${round} of ${rounds}`);
-      for (const relay of relays) {
+      for (const relay of rotated(relays, round - 1)) {
         const prev = outcomes.get(relay);
         if (prev && prev.status !== 'ok') continue;
         const why = relay === 'target' ? null : unavailable(relay, this.cfg.hubEntry);
@@ -195,7 +200,9 @@ export class BenchRunner {
               o = await this.idle(relay, params);
               break;
           }
-          outcomes.set(relay, prev ? quieter(prev, o) : o);
+          const runs = [...(runsOf.get(relay) ?? []), o];
+          runsOf.set(relay, runs);
+          outcomes.set(relay, runs.length === 1 ? o : typicalQuietRun(runs));
         } catch (err) {
           const msg = err instanceof Error ? err.message : String(err);
           this.out.note(`  ${relay}: error: ${msg}`);
@@ -203,12 +210,17 @@ export class BenchRunner {
         }
       }
     }
+    // The table keeps the relays in the order asked for, whatever order the last round ran them in.
+    const ordered = relays.flatMap((relay) => {
+      const outcome = outcomes.get(relay);
+      return outcome === undefined ? [] : [outcome];
+    });
     return {
       preset: name,
       kind: preset.kind,
       description: preset.description,
       params,
-      relays: [...outcomes.values()],
+      relays: ordered,
     };
   }
 
@@ -551,11 +563,29 @@ export class BenchRunner {
 }
 
 /** Of two runs of the same relay, the one the rest of the machine disturbed least. */
-function quieter(a: RelayOutcome, b: RelayOutcome): RelayOutcome {
+/** The relays in order, starting `by` places further on (wrapping round). */
+export function rotated<T>(items: readonly T[], by: number): T[] {
+  const start = items.length === 0 ? 0 : by % items.length;
+  return [...items.slice(start), ...items.slice(0, start)];
+}
+
+/** Runs within this much CPU of other load of the quietest are as quiet as it. */
+const QUIET_MARGIN_CPU = 0.05;
+
+/**
+ * The run a repeated relay is shown by: among its quietest runs (other load on the machine within
+ * QUIET_MARGIN_CPU of the least), the one with the median p99 (the lower of two middles). The
+ * quietest alone would be whichever came first when several were equally quiet, and a single
+ * run's tail is mostly chance at these latencies.
+ */
+export function typicalQuietRun(runs: readonly RelayOutcome[]): RelayOutcome {
   const other = (o: RelayOutcome) => o.run?.machine?.other ?? Number.POSITIVE_INFINITY;
-  const pick = other(b) < other(a) ? b : a;
-  pick.runs = (a.runs ?? 1) + (b.runs ?? 1);
-  return pick;
+  const least = Math.min(...runs.map(other));
+  const quiet = runs
+    .filter((o) => other(o) <= least + QUIET_MARGIN_CPU)
+    .sort((a, b) => (a.run?.latencyMs.p99 ?? Infinity) - (b.run?.latencyMs.p99 ?? Infinity));
+  const pick = quiet[Math.floor((quiet.length - 1) / 2)] ?? runs[0]!;
+  return { ...pick, runs: runs.length, quietRuns: quiet.length };
 }
 
 function mib(b: number): string {

@@ -59,8 +59,9 @@ overload:     --max-rate MSG_PER_S  use this as every relay's max instead of sea
 machine:      --no-pin  --hub-cpu N (0)  --gen-cpu N (1)  --rss-limit MIB (2048)
               --quiet-wait SEC (30): before each relay starts, wait this long at most for other
               processes to stop using the CPUs (0 = don't); runs that still see other load say so
-              --repeat N (1): small/room/crowd run every relay N times, interleaved, and keep
-              each relay's quietest run (least CPU used by other processes)
+              --repeat N (1): small/room/crowd run every relay N times, in rounds that rotate
+              their order, and show each relay's median-p99 run among its quietest (least CPU
+              used by other processes)
 connections:  --connect-concurrency N (100)  --connect-rate PER_S (0 = no limit)
 our hub:      --hub-arg ARG  (repeatable) extra argument for the hub bin (ours and ours-nohistory)
               --cpu-prof DIR  run it under node --cpu-prof: one .cpuprofile per hub start in DIR
