@@ -6,8 +6,8 @@
  * once. What the hub holds per such connection is measured (RSS above its start, all of them in).
  * (At the finding the hub logged the timeout and kept every one of them open for good.)
  */
-import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { connect as connectTls } from 'node:tls';
+import type { Socket } from 'node:net';
+import { clientHello } from '../../src/bench/testCerts.ts';
 import { HUB_DEFAULTS } from '../../src/config/hubConfig.ts';
 import { attackerAddress, ATTACKER_ADDRESSES } from './common.ts';
 import type { HubAttack } from './harness.ts';
@@ -21,23 +21,6 @@ const LATE_MS = 3_000;
 /** Connections from 127.0.0.2, over its limit by OVER; from each other attacker address, OTHERS. */
 const OVER = 100;
 const OTHERS = 250;
-
-/** The first bytes a TLS client sends (its ClientHello), caught by a plain TCP listener. */
-function clientHello(): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const catcher = createServer((socket) =>
-      socket.once('data', (data: Buffer) => {
-        resolve(data);
-        socket.destroy();
-        catcher.close();
-      }),
-    );
-    catcher.listen(0, '127.0.0.1', () => {
-      const { port } = catcher.address() as AddressInfo;
-      connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false }).on('error', () => {});
-    });
-  });
-}
 
 export const tlsStalledHandshakes: HubAttack = {
   name: 'tls-stalled-handshakes',

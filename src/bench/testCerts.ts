@@ -1,6 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
+import { connect } from 'node:tls';
 
 /**
  * Throwaway certificates for the TLS tests, the TLS attacks (`npm run attack`) and the admission
@@ -92,4 +94,24 @@ export function makeTestCerts(dir: string): CertsCheck {
       elsewhereKey: path('elsewhere.key'),
     },
   };
+}
+
+/**
+ * The first bytes a TLS client sends, its ClientHello, caught by a plain TCP listener: for a
+ * client that sends part of one and stalls.
+ */
+export function clientHello(): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const catcher = createServer((socket) =>
+      socket.once('data', (data: Buffer) => {
+        resolve(data);
+        socket.destroy();
+        catcher.close();
+      }),
+    );
+    catcher.listen(0, '127.0.0.1', () => {
+      const { port } = catcher.address() as AddressInfo;
+      connect({ host: '127.0.0.1', port, rejectUnauthorized: false }).on('error', () => {});
+    });
+  });
 }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { type AddressInfo, connect, createServer as createTcpServer, type Socket } from 'node:net';
-import { connect as connectTls, createServer, type Server } from 'node:tls';
+import { type AddressInfo, connect, type Socket } from 'node:net';
+import { createServer, type Server } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientHello } from '../../src/bench/testCerts.ts';
 import { dropFailedHandshakes } from '../../src/hub/tlsHandshakeErrors.ts';
 import type { LogRecord } from '../../src/streams/hubEvent.ts';
 import { tempDir } from '../support/testKey.ts';
@@ -25,23 +26,6 @@ function listening(server: Server): Promise<number> {
   return new Promise((resolve) =>
     server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)),
   );
-}
-
-/** The first bytes a TLS client sends: its ClientHello, caught by a plain TCP listener. */
-function clientHello(): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const catcher = createTcpServer((socket) =>
-      socket.once('data', (data: Buffer) => {
-        resolve(data);
-        socket.destroy();
-        catcher.close();
-      }),
-    );
-    catcher.listen(0, '127.0.0.1', () => {
-      const port = (catcher.address() as AddressInfo).port;
-      connectTls({ host: '127.0.0.1', port, rejectUnauthorized: false }).on('error', () => {});
-    });
-  });
 }
 
 function closedWithin(socket: Socket, ms: number): Promise<boolean> {
