@@ -11,6 +11,8 @@
  */
 import { parseArgs } from 'node:util';
 import { binAttacks } from './attack/bins.ts';
+import { admissionSilent } from './attack/admissionSilent.ts';
+import { admissionWrong } from './attack/admissionWrong.ts';
 import { closeWithErrors } from './attack/closeWithErrors.ts';
 import { fmt, type Row } from './attack/common.ts';
 import { floodBurst } from './attack/floodBurst.ts';
@@ -25,6 +27,8 @@ import { nonReaderWaves } from './attack/nonReaderWaves.ts';
 import { partialsThenLeave } from './attack/partialsThenLeave.ts';
 import { slowPartial } from './attack/slowPartial.ts';
 import { tinyFramesToNonReaders } from './attack/tinyFramesToNonReaders.ts';
+import { tlsNonReaders } from './attack/tlsNonReaders.ts';
+import { tlsStalledHandshakes } from './attack/tlsStalledHandshakes.ts';
 
 const DEFAULT_SECONDS = 15;
 
@@ -54,6 +58,10 @@ const ATTACKS: Attack[] = [
   hub(historyResumeUnknown, 'resumes after random digests of a full history, as fast as they are answered'),
   hub(historyTinyRuns, 'history filled with the smallest frames, one per read (--history-frames 1000000)'),
   hub(historyPinnedReads, 'history filled with 16 KiB frames each read with 48 KiB of refused line'),
+  hub(admissionSilent, 'TLS and --admit: waves of 250 connections read the challenge and never answer'),
+  hub(admissionWrong, 'TLS and --admit: 48 connections at once answer wrongly, as fast as they are refused'),
+  hub(tlsStalledHandshakes, 'TLS: 2,850 TCP connections send nothing or half a ClientHello, and sit'),
+  hub(tlsNonReaders, 'TLS and --admit: admitted members that never read, 4 KB talkers'),
   ...binAttacks,
 ];
 

@@ -27,7 +27,7 @@ import { FernetKey } from '../src/crypto/fernetKey.ts';
 import { KeyRing } from '../src/crypto/keyRing.ts';
 import { readProc } from '../src/bench/procstat.ts';
 import { challengeLine, parseAnswer, signedMessage } from '../src/protocol/admission.ts';
-import { makeTestCerts } from '../test/support/tlsCerts.ts';
+import { makeTestCerts } from '../src/bench/testCerts.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,5 +1,8 @@
 import { HUB_DEFAULTS, type HubConfig, hubConfigSchema } from '../../src/config/hubConfig.ts';
 import { memoryBudget } from '../../src/config/memoryBudget.ts';
+import { SILENT_EVERY_MS, SILENT_WAVE } from './admissionSilent.ts';
+import { WRONG_LANES } from './admissionWrong.ts';
+import { TLS_NON_READER_WAVE, TLS_NON_READER_WAVES, TLS_TALKERS } from './tlsNonReaders.ts';
 
 /**
  * The adversary suite's budgets, in one place. A hub attack's memory budget is the README's:
@@ -25,6 +28,16 @@ export const ATTACK_CONNECTIONS: Readonly<Record<string, number>> = {
   'history-resume-unknown': 32 + 2,
   'history-tiny-runs': 16 + 1 + 2,
   'history-pinned-reads': 8 + 2,
+  // A wave every 2 s, each connection there for its handshake, the 5 s timeout and a tick (1.25 s):
+  // four waves at once.
+  'admission-silent': Math.ceil(7_500 / SILENT_EVERY_MS) * SILENT_WAVE + 2,
+  'admission-wrong': WRONG_LANES + 2,
+  // A wave every 6 s, each non-reader there until its kernel buffers (about 3.7 MB on loopback)
+  // are full and 5 s more: every wave may still be there at the end (the attack fails if the
+  // hub's roster was larger), and the talkers.
+  'tls-non-readers': TLS_NON_READER_WAVES * TLS_NON_READER_WAVE + TLS_TALKERS + 2,
+  // 1,000 from one address (100 more are dropped at once) and 250 from each of the seven others.
+  'tls-stalled-handshakes': 1_000 + 7 * 250 + 2,
 };
 
 /**
@@ -33,10 +46,22 @@ export const ATTACK_CONNECTIONS: Readonly<Record<string, number>> = {
  */
 export type HubSettings = Partial<Record<keyof HubConfig, number>>;
 
-/** Peak hub RSS (MiB) an attack may reach: its start plus the budget for its connections. */
-export function hubRssBudgetMiB(attack: string, startMiB: number, settings: HubSettings = {}): number {
+/**
+ * Peak hub RSS (MiB) an attack may reach: its start plus the budget for its connections, each
+ * with its TLS state when the hub runs with TLS (the files' names do not matter to the budget).
+ */
+export function hubRssBudgetMiB(
+  attack: string,
+  startMiB: number,
+  settings: HubSettings = {},
+  tls = false,
+): number {
   const connections = ATTACK_CONNECTIONS[attack] ?? 10_000;
-  return startMiB + memoryBudget(hubConfigSchema.parse(settings), connections).total / (1024 * 1024);
+  const config = hubConfigSchema.parse({
+    ...settings,
+    ...(tls ? { tlsCert: 'hub.pem', tlsKey: 'hub.key' } : {}),
+  });
+  return startMiB + memoryBudget(config, connections).total / (1024 * 1024);
 }
 
 /** The flags that give a hub these settings: `{ historyFrames: 5 }` → `--history-frames 5`. */

@@ -1,5 +1,6 @@
 /** Shared pieces of the adversary suite: rows, time, and attacker sockets that are always cleaned up. */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls, type TLSSocket } from 'node:tls';
 import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -44,7 +45,17 @@ export class Sockets {
   errors = 0;
 
   connect(port: number, localAddress: string, host = '127.0.0.1'): Socket {
-    const socket = connect({ host, port, localAddress });
+    return this.track(connect({ host, port, localAddress }));
+  }
+
+  /** A TLS connection that trusts `ca` (PEM); it checks the hub's certificate is for `host`. */
+  connectTls(port: number, localAddress: string, ca: string, host = '127.0.0.1'): TLSSocket {
+    const tcp = connect({ host, port, localAddress });
+    tcp.on('error', () => {}); // counted on the TLS socket, which sees it too
+    return this.track(connectTls({ socket: tcp, host, ca }));
+  }
+
+  private track<S extends Socket>(socket: S): S {
     this.opened++;
     this.open.add(socket);
     socket.on('error', () => {
@@ -55,14 +66,16 @@ export class Sockets {
   }
 
   /**
-   * Resolves once connected; rejects on error, or after 5 s (a full accept backlog); the socket is
-   * still tracked and destroyed later.
+   * Resolves once connected (a TLS socket: once its handshake is done); rejects on error, or after
+   * 5 s (a full accept backlog); the socket is still tracked and destroyed later.
    */
   connected(socket: Socket): Promise<void> {
+    const tls = 'encrypted' in socket;
     return new Promise((resolve, reject) => {
-      if (!socket.connecting && socket.remotePort !== undefined) return resolve();
+      if (tls ? (socket as TLSSocket).authorized : !socket.connecting && socket.remotePort !== undefined)
+        return resolve();
       const timer = setTimeout(() => reject(new Error('connect timed out')), 5_000);
-      socket.once('connect', () => {
+      socket.once(tls ? 'secureConnect' : 'connect', () => {
         clearTimeout(timer);
         resolve();
       });

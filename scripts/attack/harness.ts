@@ -9,6 +9,7 @@ import { Hub, type HubOptions } from './hubProcess.ts';
 import { Pair, type PairOptions } from './pair.ts';
 import type { PairResult } from './pairProcess.ts';
 import { Sampler } from './sampler.ts';
+import { makeSecureRoom, type SecureRoom } from './secure.ts';
 
 /** Quiet time after the attack stops before "RSS after" is read. */
 const AFTER_MS = 3_000;
@@ -20,6 +21,11 @@ export interface AttackContext {
   readonly port: number;
   readonly pair: Pair;
   readonly sockets: Sockets;
+  /** The hub's RSS (VmRSS, sampled every 100 ms): its start is the budget's base. */
+  readonly sampler: Sampler;
+  readonly startMiB: number;
+  /** With `secure`: the CA to trust and the members' chat key. */
+  readonly secure?: SecureRoom;
   /** The attack's time, already scaled by --seconds. */
   readonly seconds: number;
   readonly scale: number;
@@ -43,6 +49,11 @@ export interface HubAttack {
   /** Settings that change a memory limit: given to the hub as flags, and counted in its budget. */
   readonly settings?: HubSettings;
   readonly pair?: PairOptions;
+  /**
+   * Run the hub with TLS and --admit (secure.ts): the healthy pair connects with the CA and
+   * answers the challenge as members, and the budget counts each connection's TLS state.
+   */
+  readonly secure?: boolean;
   /** Set up what the attack needs outside the hub (a network namespace): a reason to skip, or a cleanup. */
   prepare?(): Promise<{ skip: string } | { cleanup: () => Promise<void> }>;
   run(ctx: AttackContext): Promise<AttackOutcome | void>;
@@ -56,6 +67,7 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
   let hub: Hub | undefined;
   let sampler: Sampler | undefined;
   let pair: Pair | undefined;
+  let secure: SecureRoom | undefined;
   const sockets = new Sockets();
   try {
     if (attack.prepare) {
@@ -63,15 +75,27 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
       if ('skip' in prepared) return { name: attack.name, result: 'SKIP', note: prepared.skip };
       cleanup = prepared.cleanup;
     }
+    if (attack.secure) {
+      const room = makeSecureRoom();
+      if ('skip' in room) return { name: attack.name, result: 'SKIP', note: room.skip };
+      secure = room;
+    }
     const settings = attack.settings ?? {};
-    hub = await Hub.start({ ...attack.hub, args: [...(attack.hub?.args ?? []), ...flagsOf(settings)] });
+    hub = await Hub.start({
+      ...attack.hub,
+      args: [...(attack.hub?.args ?? []), ...flagsOf(settings), ...(secure?.hubArgs ?? [])],
+    });
     sampler = new Sampler(hub.pid);
-    const budget = hubRssBudgetMiB(attack.name, sampler.nowMiB(), settings);
+    const startMiB = sampler.nowMiB();
+    const budget = hubRssBudgetMiB(attack.name, startMiB, settings, secure !== undefined);
     let capped = false;
     sampler.onSample((bytes) => {
       if (bytes > HUB_RSS_ABORT_MIB * MIB) capped = true;
     });
-    pair = await Pair.start(hub.port, attack.pair);
+    pair = await Pair.start(hub.port, {
+      ...attack.pair,
+      ...(secure === undefined ? {} : { secure: { ca: secure.ca, chatKey: secure.chatKey } }),
+    });
 
     const cpuStart = sampler.cpuSeconds();
     const started = performance.now();
@@ -83,6 +107,9 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
       port: hub.port,
       pair,
       sockets,
+      sampler,
+      startMiB,
+      ...(secure === undefined ? {} : { secure }),
       seconds,
       scale,
       stopped,
@@ -150,6 +177,7 @@ export async function runHubAttack(attack: HubAttack, scale: number): Promise<Ro
     pair?.kill();
     sampler?.stop();
     await hub?.stop();
+    secure?.remove();
     await cleanup?.();
   }
 }

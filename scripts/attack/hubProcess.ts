@@ -23,22 +23,35 @@ export class LogRing {
   private size = 0;
   bytes = 0;
   /** Lines counted as they pass, however many the ring has let go of since. */
-  private readonly watched: { pattern: RegExp; count: number }[] = [];
+  private readonly watched: { pattern: RegExp; count: number; peak: number }[] = [];
   private partial = '';
   constructor(private readonly limit = 64 * 1024) {}
 
   /** Counts the lines that match `pattern` from now on; the returned function says how many. */
   watch(pattern: RegExp): () => number {
-    const watch = { pattern, count: 0 };
+    const watch = { pattern, count: 0, peak: 0 };
     this.watched.push(watch);
     return () => watch.count;
+  }
+
+  /** The largest number that `pattern`'s first group matches in a line from now on (0: none yet). */
+  peak(pattern: RegExp): () => number {
+    const watch = { pattern, count: 0, peak: 0 };
+    this.watched.push(watch);
+    return () => watch.peak;
   }
 
   push(text: string): void {
     if (this.watched.length > 0) {
       const lines = (this.partial + text).split('\n');
       this.partial = lines.pop()!;
-      for (const line of lines) for (const watch of this.watched) if (watch.pattern.test(line)) watch.count++;
+      for (const line of lines)
+        for (const watch of this.watched) {
+          const match = watch.pattern.exec(line);
+          if (match === null) continue;
+          watch.count++;
+          if (match[1] !== undefined) watch.peak = Math.max(watch.peak, Number(match[1]));
+        }
     }
     this.bytes += text.length;
     this.chunks.push(text);

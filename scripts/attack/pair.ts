@@ -10,6 +10,8 @@ export interface PairOptions {
   intervalMs?: number;
   /** Run the pair in this network namespace (`ip netns exec`). */
   netns?: string;
+  /** Connect with TLS trusting this CA, and answer the hub's challenge with this chat key. */
+  secure?: PairStart['secure'];
 }
 
 export class Pair {
@@ -52,6 +54,7 @@ export class Pair {
       port,
       size: options.size ?? 120,
       intervalMs: options.intervalMs ?? 50,
+      ...(options.secure === undefined ? {} : { secure: options.secure }),
     };
     try {
       await pair.ask(start, 'ready', 15_000);

@@ -3,12 +3,17 @@
  * own event loop does not show up as the pair's latency. Two raw TCP clients each send a
  * valid-shape token every ~50 ms carrying a sequence number and its send time (src/bench/token.ts
  * lays them out), and read each other's: latency, loss and duplicates. `#` notices are ignored
- * (a `#ping` is answered); any other line is counted as foreign (what the attackers got relayed).
+ * (a `#ping` is answered, and with `secure` a `#challenge`, as a member does); any other line is
+ * counted as foreign (what the attackers got relayed).
  *
  * Driven over the IPC channel (see pair.ts): start → ready, stats → stats, stop → result.
  */
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { emptyParsed, TokenCodec } from '../../src/bench/token.ts';
+import { answerChallenge } from '../../src/crypto/answerChallenge.ts';
+import { KeyRing } from '../../src/crypto/keyRing.ts';
+import { HUB_NAME } from './secure.ts';
 
 export interface PairStart {
   type: 'start';
@@ -17,6 +22,8 @@ export interface PairStart {
   /** Approximate line size of the pair's tokens, in bytes. */
   size: number;
   intervalMs: number;
+  /** A hub with TLS and --admit: trust this CA (PEM), and answer its challenge with this chat key. */
+  secure?: { ca: string; chatKey: string };
 }
 
 export interface PairStats {
@@ -56,6 +63,7 @@ class PairClient {
   readonly latenciesMs: number[] = [];
   private carry: Buffer | undefined;
   private readonly parsed = emptyParsed();
+  private readonly ring: KeyRing | undefined;
 
   constructor(
     readonly index: number,
@@ -63,7 +71,10 @@ class PairClient {
     start: PairStart,
     onWelcome: () => void,
   ) {
-    this.socket = connect({ host: start.host, port: start.port });
+    this.ring = start.secure && KeyRing.parse(start.secure.chatKey);
+    this.socket = start.secure
+      ? connectTls({ host: start.host, port: start.port, ca: start.secure.ca })
+      : connect({ host: start.host, port: start.port });
     this.socket.setNoDelay(true);
     this.socket.on('error', (error: NodeJS.ErrnoException) => {
       if (!this.stopping) this.closedEarly ??= error.code ?? error.message;
@@ -91,6 +102,11 @@ class PairClient {
         onWelcome();
       } else if (text.startsWith('#ping')) this.socket.write('#pong\n');
       else if (text.startsWith('#bye')) this.closedEarly ??= text;
+      else if (text.startsWith('#challenge ') && this.ring) {
+        const reply = answerChallenge(this.ring, text, HUB_NAME);
+        if (reply.ok) this.socket.write(`${reply.line}\n`);
+        else this.closedEarly ??= reply.message;
+      }
       return;
     }
     const p = this.parsed;

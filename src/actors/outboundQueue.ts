@@ -66,6 +66,16 @@ export class OutboundQueue<Peer extends QueueOwner> {
    * waits for it FIRST_CATCH_UP_MS at most, and its hard limit and stuck timer bound it.
    */
   private reads = false;
+  /**
+   * The latest congestion, until the event loop's check phase after it: a drain before then shows
+   * no reading. Over TLS a write stays in `writableLength` until Node completes it in that check
+   * phase (a native immediate, before ours), however fast the kernel took it, so every write past
+   * the mark backs up and drains at once, even to a client that never reads: judged by that,
+   * every TLS client was seen reading at its first 256 KiB, and waves of TLS non-readers held the
+   * room (npm run attack's tls-non-readers: the pair's p99 at 5.7 s). A write still backed up when
+   * our immediate runs is one the kernel did not take.
+   */
+  private fresh: object | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -245,6 +255,8 @@ export class OutboundQueue<Peer extends QueueOwner> {
    */
   private congest(): void {
     this.congested = true;
+    const fresh = {};
+    this.fresh = fresh;
     // A closing peer has its linger timer, and counts for no one's backpressure.
     if (!this.owner.isClosing) {
       // One never seen to read may never read: its backlog counts for no one's backpressure (a
@@ -256,10 +268,13 @@ export class OutboundQueue<Peer extends QueueOwner> {
       );
       this.stuck.unref();
     }
+    setImmediate(() => {
+      if (this.fresh === fresh) this.fresh = undefined;
+    });
     this.transport.once('drain', () => {
       clearTimeout(this.stuck);
       this.congested = false;
-      if (!this.reads) {
+      if (!this.reads && this.fresh !== fresh) {
         this.reads = true;
         // It reads after all: the room's wait for it, if still on, is the full one.
         if (this.catchUp !== undefined) this.waitUntil(this.options.catchUpMs ?? CATCH_UP_MS);

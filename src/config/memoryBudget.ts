@@ -1,5 +1,5 @@
 import type { HubConfig } from './hubConfig.ts';
-import { QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
+import { MAX_WRITE_BYTES, QUEUE_HARD_LIMIT_FACTOR } from './queueLimits.ts';
 
 const KiB = 1024;
 
@@ -23,6 +23,18 @@ export const READ_AHEAD_BYTES = 80 * KiB;
  * overload rule pauses the room once a quarter of the readers are backed up.)
  */
 export const WRITE_BEHIND_BYTES = 160 * KiB;
+/**
+ * With TLS (--tls-cert), what each connection holds beyond a plain one's, whatever it sends or
+ * does not read: its TLS state (OpenSSL's buffers and session), measured at 33–40 KiB for an idle
+ * connection (1,000 connections: 19 KiB each plain, 52–59 KiB with TLS), rounded up.
+ */
+export const TLS_STATE_BYTES = 48 * KiB;
+/**
+ * With TLS, the ciphertext of what a connection has been handed and the kernel has not taken: it
+ * is each connection's own (the frames are shared, their encryption is not), up to one write,
+ * MAX_WRITE_BYTES, for a reader that does not read.
+ */
+export const TLS_CIPHERTEXT_BYTES = MAX_WRITE_BYTES;
 /** What the log may hold for a reader that does not keep up (LogSink). */
 export const LOG_BACKLOG_BUDGET_BYTES = 1024 * KiB;
 /** The smallest data frame: a token of 73 bytes is 100 characters, and its LF. */
@@ -47,9 +59,11 @@ export const HISTORY_FRAME_OVERHEAD_BYTES = 1 * KiB;
 export interface MemoryBudget {
   /**
    * Per connection: its state and notices, what Node reads ahead while it is paused, and what it
-   * keeps of writes not yet taken.
+   * keeps of writes not yet taken; with TLS, its `tls` share too.
    */
   readonly perConnection: number;
+  /** Of perConnection, what TLS adds (0 without --tls-cert): its state and its own ciphertext. */
+  readonly tls: number;
   /** In all, for unfinished frames and reads that flood control holds back (--max-input-bytes). */
   readonly input: number;
   /**
@@ -70,7 +84,8 @@ export interface MemoryBudget {
 
 /** The hub's memory budget: what no sequence of bytes from clients can take it past. */
 export function memoryBudget(config: HubConfig, connections = config.maxConnections): MemoryBudget {
-  const perConnection = CONNECTION_STATE_BYTES + READ_AHEAD_BYTES + WRITE_BEHIND_BYTES;
+  const tls = config.tlsCert === undefined ? 0 : TLS_STATE_BYTES + TLS_CIPHERTEXT_BYTES;
+  const perConnection = CONNECTION_STATE_BYTES + READ_AHEAD_BYTES + WRITE_BEHIND_BYTES + tls;
   const input = config.maxInputBytes;
   // The longest queue's frames, each a view that may keep up to VIEW_FACTOR times its bytes alive.
   const outbound = VIEW_FACTOR * config.maxQueueBytes * QUEUE_HARD_LIMIT_FACTOR;
@@ -78,6 +93,7 @@ export function memoryBudget(config: HubConfig, connections = config.maxConnecti
   const history = historyBudget(config);
   return {
     perConnection,
+    tls,
     input,
     outbound,
     log,

@@ -5,6 +5,7 @@ import { type AdmissionOptions, admissionGate } from '../actors/admissionGate.ts
 import { AdmitFileError, readAdmitFile } from '../crypto/admitList.ts';
 import { readTlsFiles, tlsKeyWarning } from './tlsFiles.ts';
 import { limitRawConnections } from './rawConnectionLimits.ts';
+import { dropFailedHandshakes } from './tlsHandshakeErrors.ts';
 import { EMPTY, interval, map, merge, mergeMap, startWith, Subject, tap } from 'rxjs';
 import { AddressBuckets } from '../actors/addressBuckets.ts';
 import { Backpressure } from '../actors/backpressure.ts';
@@ -162,16 +163,10 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
     backpressure,
     onGone: forget,
   };
-  // A client that fails its TLS handshake (plain TCP to a TLS hub, a CA it does not trust) never
-  // becomes a peer: one line, counted per address like refused connections.
-  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
-    edgeLogs.next({
-      event: 'tls-error',
-      remote: socket.remoteAddress ?? '?',
-      code: error.code ?? 'error',
-      detail: error.message,
-    }),
-  );
+  // A client that fails its TLS handshake (plain TCP to a TLS hub, a CA it does not trust, no
+  // handshake within its timeout) never becomes a peer: one line, counted per address like
+  // refused connections, and dropped.
+  dropFailedHandshakes(server, (record) => edgeLogs.next(record));
   if (tls !== undefined) limitRawConnections(server, config, (record) => edgeLogs.next(record));
   const connections = serverConnections(
     server,

@@ -8,6 +8,7 @@ import { WebSocketServer } from 'ws';
 import { addressKey } from '../actors/addressKey.ts';
 import type { LogRecord } from '../streams/hubEvent.ts';
 import { listenError } from './hubStartError.ts';
+import { dropFailedHandshakes } from './tlsHandshakeErrors.ts';
 import { CONTENT_SECURITY_POLICY, type PageFile } from './webPage.ts';
 import { WebSocketTransport } from './webSocketTransport.ts';
 
@@ -152,16 +153,10 @@ export async function startWebServer(options: WebServerOptions): Promise<WebServ
       accepted.next(new WebSocketTransport(ws, request.socket));
     });
   });
-  // Plain HTTP to the https port, or a browser that does not trust the certificate: one line
-  // (Node has already closed the socket; there is no way to say anything in HTTP before TLS).
-  server.on('tlsClientError', (error: NodeJS.ErrnoException, socket: { remoteAddress?: string }) =>
-    options.log({
-      event: 'tls-error',
-      remote: socket.remoteAddress ?? '?',
-      code: error.code ?? 'error',
-      detail: error.message,
-    }),
-  );
+  // Plain HTTP to the https port, a browser that does not trust the certificate, a handshake
+  // past its timeout: one line, and the connection dropped (there is no way to say anything in
+  // HTTP before TLS).
+  dropFailedHandshakes(server, options.log);
   server.on('clientError', (_error: Error, socket: Duplex) => {
     // Node answers nothing to a malformed or timed-out request of its own accord here.
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');

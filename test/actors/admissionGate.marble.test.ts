@@ -187,19 +187,21 @@ describe('admissionGate', () => {
   it('says #bye unauthorized to a connection that has not answered by the first tick past the timeout', () => {
     new TestScheduler((actual, expected) => expect(actual).toEqual(expected)).run(
       ({ cold, expectObservable }) => {
-        // The hub's clock in the ticks: peer 1 comes at 0 and never answers; peer 2 comes at 250
-        // and answers in time. At the tick of 1,000 only peer 1 has been waiting 1,000 ms.
-        const events = cold<HubEvent>('a 9ms b 9ms c 9ms d 9ms e 9ms f', {
+        // The hub's clock in the ticks: peer 1 comes between 0 and 250 and never answers; peer 2
+        // comes after 250 and answers in time. Peer 1 may have come just before 250: at 1,000 it
+        // may not have waited 1,000 ms yet, at 1,250 it has.
+        const events = cold<HubEvent>('a 9ms b 9ms c 9ms d 9ms e 9ms f 9ms g', {
           a: tick(0),
           b: joined(1),
           c: tick(250),
           d: joined(2),
           e: answer(2, signed(member, 2)),
           f: tick(1_000),
+          g: tick(1_250),
         });
         expectObservable(
           events.pipe(admissionGate(gateOptions(1_000), hubActor({ notices: true })), view),
-        ).toBe('10ms b 19ms d 9ms (efg) 5ms (hi)', {
+        ).toBe('10ms b 19ms d 9ms (efg) 15ms (hi)', {
           b: challenge(1),
           d: challenge(2),
           e: `log admitted peer=2 key=${MEMBER}`,

@@ -101,9 +101,13 @@ function sendUntil(peer: FakePeer, done: () => boolean, most = 100_000): void {
   }
 }
 
-/** Backs the writes up once and lets the reader take them all: it has been seen reading. */
+/**
+ * Backs the writes up once, past the event loop's check phase (a backlog the kernel did not take,
+ * not a write Node has yet to complete), and lets the reader take them all: it has been seen reading.
+ */
 function showReading(peer: FakePeer): void {
   sendUntil(peer, () => peer.transport.writableLength >= WRITE_HIGH_WATER_BYTES);
+  vi.advanceTimersByTime(0);
   peer.transport.take();
   peer.queue.flush();
   peer.transport.take();
@@ -112,7 +116,9 @@ function showReading(peer: FakePeer): void {
 }
 
 beforeEach(() => {
-  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+  vi.useFakeTimers({
+    toFake: ['setTimeout', 'clearTimeout', 'setImmediate', 'clearImmediate', 'performance'],
+  });
 });
 afterEach(() => {
   vi.useRealTimers();
@@ -134,6 +140,26 @@ describe('OutboundQueue, a reader that never reads', () => {
     expect(peer.queue.queuedBytes).toBe(peer.transport.writableLength);
     vi.advanceTimersByTime(LINGER_MS);
     expect(peer.transport.destroyed).toBe(true);
+  });
+
+  it('is not seen reading when its writes drain before the check phase after them, as every TLS write does', () => {
+    // Over TLS a write stays in writableLength until Node completes it in the next check phase,
+    // however fast the kernel took it: a client that never reads backs up and drains at once,
+    // write after write, while its kernel buffers fill.
+    const { said, room } = recordingRoom('no');
+    const peer = new FakePeer({ maxQueueBytes: 1024 * KiB, scheduler, backpressure: room });
+    for (let write = 0; write < 8; write++) {
+      sendUntil(peer, () => peer.transport.writableLength >= WRITE_HIGH_WATER_BYTES);
+      peer.transport.take();
+      expect(peer.queue.seenReading).toBe(false);
+      vi.advanceTimersByTime(0);
+    }
+    // Then its kernel buffers are full: it backs up for good, and is dropped, counted by no one.
+    sendUntil(peer, () => peer.transport.writableLength >= WRITE_HIGH_WATER_BYTES);
+    vi.advanceTimersByTime(DEFAULT_STUCK_MS);
+    expect(peer.closedWith).toBe('slow-consumer');
+    expect(said).toEqual([]);
+    expect(peer.queue.seenReading).toBe(false);
   });
 
   it('is waited for FIRST_CATCH_UP_MS at most, and dropped at its hard limit', () => {
