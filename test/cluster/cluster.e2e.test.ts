@@ -1,44 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tokenDigest } from '../../src/protocol/frameDigest.ts';
-import { START_TIMEOUT_MS, stopAll } from '../support/bins.ts';
-import { startTestHub } from '../support/hub.ts';
-import { natsMissing, TestNatsServer } from '../support/natsServer.ts';
-import { RawSocket } from '../support/rawSocket.ts';
+import type { RawSocket } from '../support/rawSocket.ts';
 import { tokenOf } from '../support/testKey.ts';
+import { useClusterTests } from './support/clusterTests.ts';
 
 // One room across hubs, over a real nats-server that this file starts (on a free port, with its
 // own store) and real hub bins; raw sockets are the clients, so that every byte is seen.
 
-const skip = natsMissing('the cluster tests');
-let nats: TestNatsServer;
-const sockets: RawSocket[] = [];
-
-beforeAll(async () => {
-  if (!skip) nats = await TestNatsServer.start();
-});
-afterAll(async () => {
-  await nats?.stop();
-});
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await stopAll();
-});
-
-function clusteredHub(room: string, ...more: string[]) {
-  return startTestHub(['--cluster', nats.url, '--room', room, '--no-web', ...more]);
-}
-
-async function join(port: number): Promise<{ socket: RawSocket; id: number; hello: string[] }> {
-  const socket = await RawSocket.open(port);
-  sockets.push(socket);
-  const line = await socket.waitForLine(/^#hello /, START_TIMEOUT_MS);
-  const hello = line.split(' ');
-  return { socket, id: Number(hello[2]), hello };
-}
+const cluster = useClusterTests('the cluster tests');
+const { clusteredHub } = cluster;
+const join = cluster.join;
 
 const dataLines = (socket: RawSocket) => socket.lines().filter((line) => !line.startsWith('#'));
 
-describe.skipIf(skip)('one room across two hubs over NATS JetStream', () => {
+describe.skipIf(cluster.skip)('one room across two hubs over NATS JetStream', () => {
   it('delivers each frame once to everyone else on both hubs, in one order, never back to its sender, with room-wide presence', async () => {
     const [a, b] = await Promise.all([clusteredHub('one'), clusteredHub('one')]);
     const alice = await join(a.port);

@@ -1,42 +1,19 @@
 import { createServer } from 'node:net';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type BinProcess, START_TIMEOUT_MS, startBin, startTestClient, stopAll } from '../support/bins.ts';
-import { startTestHub } from '../support/hub.ts';
-import { natsMissing, TestNatsServer } from '../support/natsServer.ts';
-import { RawSocket } from '../support/rawSocket.ts';
+import { describe, expect, it } from 'vitest';
+import { type BinProcess, START_TIMEOUT_MS, startBin, startTestClient } from '../support/bins.ts';
+import { TestNatsServer } from '../support/natsServer.ts';
 import { eventually } from '../support/eventually.ts';
 import { tokenOf, useTestKeyFile } from '../support/testKey.ts';
+import { useClusterTests } from './support/clusterTests.ts';
 
 // Faults of a cluster, against a real nats-server this file starts (free port, own store):
 // a hub killed mid-chat (its clients move to the other and resume), a hub frozen, NATS away
 // when a hub starts.
 
-const skip = natsMissing('the cluster fault tests');
+const cluster = useClusterTests('the cluster fault tests');
 const key = useTestKeyFile();
-let nats: TestNatsServer;
-const sockets: RawSocket[] = [];
-
-beforeAll(async () => {
-  if (!skip) nats = await TestNatsServer.start();
-});
-afterAll(async () => {
-  await nats?.stop();
-});
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await stopAll();
-});
-
-function clusteredHub(room: string, ...more: string[]) {
-  return startTestHub(['--cluster', nats.url, '--room', room, '--no-web', ...more]);
-}
-
-async function join(port: number): Promise<RawSocket> {
-  const socket = await RawSocket.open(port);
-  sockets.push(socket);
-  await socket.waitForLine(/^#hello /, START_TIMEOUT_MS);
-  return socket;
-}
+const { clusteredHub } = cluster;
+const join = (port: number) => cluster.connect(port);
 
 const EARLIER = /^\[\d\d:\d\d\] /;
 /**
@@ -52,7 +29,7 @@ function saidBy(client: BinProcess, from: string): string[] {
     .filter((text) => text !== undefined);
 }
 
-describe.skipIf(skip)('cluster faults', () => {
+describe.skipIf(cluster.skip)('cluster faults', () => {
   it('kill -9 one of two hubs mid-chat: its clients move to the other and resume; nothing lost or doubled', async () => {
     const [a, b] = await Promise.all([clusteredHub('failover'), clusteredHub('failover')]);
     const both = (first: number, second: number) => ['--hub', `127.0.0.1:${first},127.0.0.1:${second}`];

@@ -1,42 +1,18 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { START_TIMEOUT_MS, stopAll } from '../support/bins.ts';
-import { startTestHub } from '../support/hub.ts';
-import { natsMissing, TestNatsServer } from '../support/natsServer.ts';
-import { RawSocket } from '../support/rawSocket.ts';
+import { describe, expect, it } from 'vitest';
+import type { RawSocket } from '../support/rawSocket.ts';
 import { tokenOf } from '../support/testKey.ts';
+import { useClusterTests } from './support/clusterTests.ts';
 
 // NATS itself goes away mid-chat and comes back (killed -9, started again on its port and file
 // store). Its own server, since the test kills it.
 
-const skip = natsMissing('the NATS restart tests');
-let nats: TestNatsServer;
-const sockets: RawSocket[] = [];
-
-beforeAll(async () => {
-  if (!skip) nats = await TestNatsServer.start();
-});
-afterAll(async () => {
-  await nats?.stop();
-});
-afterEach(async () => {
-  for (const socket of sockets.splice(0)) socket.destroy();
-  await stopAll();
-});
-
-function clusteredHub(room: string, ...more: string[]) {
-  return startTestHub(['--cluster', nats.url, '--room', room, '--no-web', ...more]);
-}
-
-async function join(port: number): Promise<RawSocket> {
-  const socket = await RawSocket.open(port);
-  sockets.push(socket);
-  await socket.waitForLine(/^#hello /, START_TIMEOUT_MS);
-  return socket;
-}
+const cluster = useClusterTests('the NATS restart tests');
+const { clusteredHub } = cluster;
+const join = (port: number) => cluster.connect(port);
 
 const data = (socket: RawSocket) => socket.lines().filter((line) => !line.startsWith('#'));
 
-describe.skipIf(skip)('NATS restarted mid-chat', () => {
+describe.skipIf(cluster.skip)('NATS restarted mid-chat', () => {
   it('loses no frame a hub accepted: what was sent while NATS was away arrives, once, after it is back', async () => {
     const [a, b] = await Promise.all([clusteredHub('restart'), clusteredHub('restart')]);
     const ann = await join(a.port);
@@ -45,13 +21,13 @@ describe.skipIf(skip)('NATS restarted mid-chat', () => {
     await ann.write(`${before}\n`);
     await bea.waitForLine(before);
 
-    await nats.kill();
+    await cluster.nats().kill();
     await a.bin.waitForLine('stderr', 'event=cluster-down');
     const away = Array.from({ length: 4 }, (_, i) => tokenOf(`while NATS was away ${i}`));
     await ann.write(`${away[0]}\n${away[1]}\n`);
     await bea.write(`${away[2]}\n`);
     await ann.write(`${away[3]}\n`);
-    await nats.restart();
+    await cluster.nats().restart();
 
     // Clients only see a delay.
     await bea.waitForLine(away[3]!, 15_000);
@@ -72,14 +48,14 @@ describe.skipIf(skip)('NATS restarted mid-chat', () => {
     ]);
     const ann = await join(a.port);
     const bea = await join(b.port);
-    await nats.kill();
+    await cluster.nats().kill();
     await a.bin.waitForLine('stderr', 'event=cluster-down');
     // About 17 KiB, far past the bound (however TCP groups the writes: frames are refused one by one).
     const sent = Array.from({ length: 40 }, (_, i) => tokenOf(`${i} `.padEnd(300, '.')));
     for (const token of sent) await ann.write(`${token}\n`);
     await ann.waitForLine('#error cluster-unavailable');
     await a.bin.waitForLine('stderr', /event=cluster-full .*limit=4096/);
-    await nats.restart();
+    await cluster.nats().restart();
 
     // What the hub accepted arrives, in order; the rest was refused, and the sender told how much.
     const refused = (): number =>
