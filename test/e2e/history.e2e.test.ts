@@ -115,7 +115,10 @@ describe('history and resume, over a real hub', () => {
     const [first, second] = await Promise.all([startTestHub(), startTestHub()]);
     const [toAlice, toBob] = [await proxyTo(first.port), await proxyTo(first.port)];
     const [alice, bob] = [start(toAlice.port, 'alice'), start(toBob.port, 'bob')];
-    await connected(alice, bob);
+    // carol, on the hub that comes back, sees alice's lines arrive there: only then is bob let
+    // back (alice having written them says nothing of when the hub has them).
+    const carol = start(second.port, 'carol');
+    await connected(alice, bob, carol);
     alice.write('hello bob\n');
     await bob.waitForLine('stdout', 'alice: hello bob');
 
@@ -133,7 +136,8 @@ describe('history and resume, over a real hub', () => {
     await alice.waitForLine('stderr', '* sent 2 lines queued while offline', 15_000);
     await alice.waitForLine('stdout', '* some messages may have been missed (the hub has restarted)');
 
-    // alice's lines went into a room with nobody in it; bob comes back after them.
+    // alice's lines went into the new hub's room; bob comes back after them.
+    await carol.waitForLine('stdout', 'alice: and a second line', 10_000);
     toBob.restore();
     await bob.waitForLine(
       'stdout',
