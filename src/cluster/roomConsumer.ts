@@ -122,7 +122,7 @@ export class RoomConsumer {
   private async watch(messages: ConsumerMessages, generation: number): Promise<void> {
     for await (const status of messages.status()) {
       if (generation !== this.generation || this.closed) return;
-      if (status.type === 'heartbeat' || status.type === 'next') continue;
+      if (isRoutine(status)) continue;
       this.noteStatus(status, generation);
       if (STALLED.has(status.type)) {
         this.note({ event: 'cluster-consumer-restart', from: this.next, after: status.type });
@@ -181,4 +181,14 @@ export class RoomConsumer {
         this.log({ event: 'cluster-consumer-error', detail: natsProblem(error) });
     }
   }
+}
+
+/**
+ * What a healthy consumer says all the time: heartbeats, its next pulls, and each pull that
+ * expired with nothing to bring (a `discard` of what it had asked for, and a 408): in a quiet
+ * room that is two lines every 5 s, so they are not logged.
+ */
+export function isRoutine(status: ConsumerNotification): boolean {
+  if (status.type === 'heartbeat' || status.type === 'next' || status.type === 'discard') return true;
+  return status.type === 'debug' && 'code' in status && status.code === 408;
 }
