@@ -1,28 +1,16 @@
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Publisher } from '../../src/cluster/publisher.ts';
 import { SENDERS_HEADER } from '../../src/cluster/roomNames.ts';
 import type { LogRecord } from '../../src/streams/hubEvent.ts';
 import { eventually } from '../support/eventually.ts';
-import { natsMissing, TestNatsServer } from '../support/natsServer.ts';
+import { useNatsConnection } from './support/clusterTests.ts';
 
 // The publisher against a real JetStream: a publish whose acknowledgement is lost is sent again
 // under the same Nats-Msg-Id, and stored (so delivered) once.
 
-const skip = natsMissing('the publisher tests');
-let nats: TestNatsServer;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  if (skip) return;
-  nats = await TestNatsServer.start();
-  nc = await connect({ servers: nats.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
+const nats = useNatsConnection('the publisher tests');
+const skip = nats.skip;
 
 /** A JetStream client whose first `lost` acknowledgements never arrive: the publish is stored, the caller told it failed. */
 function losingAcks(js: JetStreamClient, lost: number): JetStreamClient {
@@ -41,11 +29,11 @@ function losingAcks(js: JetStreamClient, lost: number): JetStreamClient {
 
 describe.skipIf(skip)('the cluster publisher', () => {
   it("batches a turn's runs into one message, and sends again what was not acknowledged under the same id: JetStream stores each message once, in order", async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.connection());
     await jsm.streams.add({ name: 'PUBLISHER_TEST', subjects: ['publisher.test'] });
     const logs: LogRecord[] = [];
     const publisher = new Publisher(
-      losingAcks(jetstream(nc), 2),
+      losingAcks(jetstream(nats.connection()), 2),
       'publisher.test',
       1 << 20,
       1 << 20,
@@ -70,12 +58,12 @@ describe.skipIf(skip)('the cluster publisher', () => {
   });
 
   it('takes what fits within its bound, refuses the rest of a run frame by frame, and says so once', async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.connection());
     await jsm.streams.add({ name: 'BOUND_TEST', subjects: ['bound.test'] });
     const logs: LogRecord[] = [];
     // Acknowledgements never come: everything offered stays held.
     const publisher = new Publisher(
-      losingAcks(jetstream(nc), Infinity),
+      losingAcks(jetstream(nats.connection()), Infinity),
       'bound.test',
       100,
       1 << 20,

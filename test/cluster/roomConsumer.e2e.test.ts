@@ -1,10 +1,9 @@
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RoomConsumer } from '../../src/cluster/roomConsumer.ts';
 import type { LogRecord } from '../../src/streams/hubEvent.ts';
 import { eventually } from '../support/eventually.ts';
-import { natsMissing, TestNatsServer } from '../support/natsServer.ts';
+import { useNatsConnection } from './support/clusterTests.ts';
 
 // The room's consumer on its own, over a real nats-server, under a steady publisher: when the
 // consumer it reads through stops serving (here: deleted on the server, which sends the client's
@@ -13,25 +12,14 @@ import { natsMissing, TestNatsServer } from '../support/natsServer.ts';
 // 5 to 7 s, twice: it recreated the consumer but pulled only a few messages, then waited for
 // missed heartbeats.
 
-const skip = natsMissing('the room consumer tests');
-let nats: TestNatsServer;
-let nc: NatsConnection;
-
-beforeAll(async () => {
-  if (skip) return;
-  nats = await TestNatsServer.start();
-  nc = await connect({ servers: nats.url });
-});
-afterAll(async () => {
-  await nc?.close();
-  await nats?.stop();
-});
+const nats = useNatsConnection('the room consumer tests');
+const skip = nats.skip;
 
 describe.skipIf(skip)('the room consumer', () => {
   it('replaces a consumer that stopped serving at once: no stall, each message once and in order', async () => {
-    const jsm = await jetstreamManager(nc);
+    const jsm = await jetstreamManager(nats.connection());
     await jsm.streams.add({ name: 'STALL', subjects: ['stall'] });
-    const js = jetstream(nc);
+    const js = jetstream(nats.connection());
     const taken: number[] = [];
     const log: LogRecord[] = [];
     const consumer = new RoomConsumer(

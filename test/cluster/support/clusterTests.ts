@@ -1,3 +1,4 @@
+import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll } from 'vitest';
 import { START_TIMEOUT_MS, stopAll } from '../../support/bins.ts';
 import { type HubUnderTest, startTestHub } from '../../support/hub.ts';
@@ -51,6 +52,32 @@ export function useClusterTests(what: string) {
     /** The socket of a raw client of the hub at `port`, once it has its `#hello`. */
     async connect(port: number): Promise<RawSocket> {
       return (await this.join(port)).socket;
+    },
+  };
+}
+
+/**
+ * For a file that drives the cluster's parts directly: its own nats-server, and one NATS
+ * connection to it (`connection()`), for the whole file.
+ */
+export function useNatsConnection(what: string) {
+  const skip = natsMissing(what);
+  let server: TestNatsServer | undefined;
+  let nc: NatsConnection | undefined;
+  beforeAll(async () => {
+    if (skip) return;
+    server = await TestNatsServer.start();
+    nc = await connect({ servers: server.url });
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await server?.stop();
+  });
+  return {
+    skip,
+    connection(): NatsConnection {
+      if (nc === undefined) throw new Error('the nats-server of this file did not start');
+      return nc;
     },
   };
 }
