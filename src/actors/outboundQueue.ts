@@ -4,11 +4,11 @@ import {
   EAGER_FLUSH_BYTES,
   FIRST_CATCH_UP_MS,
   LINGER_MS,
-  MAX_WRITE_BYTES,
   QUEUE_HARD_LIMIT_FACTOR,
   WRITE_HIGH_WATER_BYTES,
 } from '../config/queueLimits.ts';
 import type { Transport } from '../streams/transport.ts';
+import { PendingFrames } from './pendingFrames.ts';
 import type { RoomBackpressure } from './backpressure.ts';
 import type { FlushScheduler } from './flushScheduler.ts';
 
@@ -44,8 +44,7 @@ export interface QueueOwner {
  * consumer so that it cannot hold up the rest.
  */
 export class OutboundQueue<Peer extends QueueOwner> {
-  private pending: Buffer[] = [];
-  private pendingBytes = 0;
+  private readonly pending = new PendingFrames();
   /** Ending: the transport ends once what is queued is written, and nothing more is taken. */
   private ending = false;
   private marked = false;
@@ -85,7 +84,7 @@ export class OutboundQueue<Peer extends QueueOwner> {
   ) {}
 
   get queuedBytes(): number {
-    return this.pendingBytes + this.transport.writableLength;
+    return this.pending.bytes + this.transport.writableLength;
   }
 
   /** Whether a backed-up write to this peer has ever drained (see `reads`). */
@@ -96,7 +95,7 @@ export class OutboundQueue<Peer extends QueueOwner> {
   /** Queues whole frames; the owner sends nothing once it is closing. */
   send(data: Buffer): void {
     if (this.ending) return;
-    const waiting = this.pendingBytes + this.transport.writableLength;
+    const waiting = this.pending.bytes + this.transport.writableLength;
     const queued = waiting + data.length;
     // An empty queue always takes the frame: only a backlog makes a slow consumer.
     if (queued > this.options.maxQueueBytes && waiting > 0 && !this.mayExceedLimit(queued)) {
@@ -104,9 +103,8 @@ export class OutboundQueue<Peer extends QueueOwner> {
       return;
     }
     this.pending.push(data);
-    this.pendingBytes += data.length;
     // One poll phase can read megabytes; past this, batching gains nothing and the kernel should have it.
-    if (this.pendingBytes >= EAGER_FLUSH_BYTES) {
+    if (this.pending.bytes >= EAGER_FLUSH_BYTES) {
       this.writePending();
       return;
     }
@@ -147,14 +145,12 @@ export class OutboundQueue<Peer extends QueueOwner> {
     this.countCongestion(false);
     if (reason === 'slow-consumer') {
       // Whatever is queued would only deepen the backlog: the bye goes alone, past the queue.
-      this.pending = [];
-      this.pendingBytes = 0;
+      this.pending.clear();
       if (bye) this.transport.end(bye);
       else this.transport.end();
     } else {
       if (bye) {
         this.pending.push(bye);
-        this.pendingBytes += bye.length;
       }
       // The transport ends once everything queued is written (at once, unless it is backed up).
       this.ending = true;
@@ -167,44 +163,25 @@ export class OutboundQueue<Peer extends QueueOwner> {
 
   /** The connection is gone: let go of what is queued, of the timers, and of the room's wait. */
   release(): void {
-    this.pending = [];
-    this.pendingBytes = 0;
+    this.pending.clear();
     clearTimeout(this.stuck);
     clearTimeout(this.linger);
     this.stopWaiting();
   }
 
   /**
-   * Hands queued slices to the transport, corked so that they go out in one writev (no copy of the
-   * shared frame Buffers per peer), at most MAX_WRITE_BYTES at a time. While the transport is
-   * backed up the rest waits here, not in Node's buffer: each drain then shows that the reader is
-   * taking.
+   * Hands queued frames to the transport, MAX_WRITE_BYTES at a time (see PendingFrames). While the
+   * transport is backed up the rest waits here, not in Node's buffer: each drain then shows that
+   * the reader is taking.
    */
   private writePending(): void {
     const transport = this.transport;
     while (this.pending.length > 0 && !this.congested && !transport.destroyed) {
-      let count = this.pending.length;
-      let bytes = this.pendingBytes;
-      if (bytes > MAX_WRITE_BYTES) {
-        bytes = 0;
-        count = 0;
-        while (bytes < MAX_WRITE_BYTES) bytes += this.pending[count++]!.length;
-      }
-      const batch = count === this.pending.length ? this.pending : this.pending.slice(0, count);
-      this.pending = count === this.pending.length ? [] : this.pending.slice(count);
-      this.pendingBytes -= bytes;
-      if (batch.length === 1) {
-        // The common case in a calm room; corking one buffer only costs Node a queue entry.
-        transport.write(batch[0]!);
-      } else {
-        transport.cork();
-        for (const data of batch) transport.write(data);
-        transport.uncork();
-      }
+      this.pending.writeBatch(transport);
       // Past Node's own mark (16 KiB) write() said false, so 'drain' will come once it is written.
       if (transport.writableLength >= WRITE_HIGH_WATER_BYTES) this.congest();
     }
-    if (this.behind && this.pendingBytes + transport.writableLength <= this.options.maxQueueBytes / 2) {
+    if (this.behind && this.pending.bytes + transport.writableLength <= this.options.maxQueueBytes / 2) {
       // Caught up (to half its limit): the room need not wait for it, and may again next time.
       this.behind = false;
       this.stopWaiting();

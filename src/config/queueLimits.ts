@@ -17,6 +17,13 @@ export const WRITE_HIGH_WATER_BYTES = 256 * 1024;
 
 /** A batch this big is written at once instead of at the end of the event-loop turn. */
 export const EAGER_FLUSH_BYTES = 64 * 1024;
+/**
+ * A batch of several frames up to this size goes out as one Buffer, copied per peer: a corked write
+ * costs Node an object per frame and an array per batch, and in a busy room that garbage, not the
+ * copy of a few hundred bytes, is what the hub's latency pays for (in scavenges). Bigger batches,
+ * a backlog's, go out corked, with no copy.
+ */
+export const COALESCE_BYTES = 16 * 1024;
 /** Most bytes handed to the socket in one write; the rest waits in the peer's own queue. */
 export const MAX_WRITE_BYTES = 256 * 1024;
 /**
