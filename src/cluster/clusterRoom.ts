@@ -17,6 +17,8 @@ export interface ClusterOptions {
   readonly limits: RoomLimits;
   readonly maxUnackedBytes: number;
   readonly maxFrameBytes: number;
+  /** Copies JetStream keeps of the streams this hub makes (--cluster-replicas). */
+  readonly replicas: number;
 }
 
 /**
@@ -66,7 +68,7 @@ export async function joinCluster(
       throw new ClusterError(
         `--max-frame-bytes ${options.maxFrameBytes}: must be under NATS's max_payload (${maxPayload} bytes) less ${HEADER_ROOM_BYTES + 1} with --cluster, so that a frame fits in a NATS message`,
       );
-    const stream = await openRoomStream(nc, options.room, options.limits);
+    const stream = await openRoomStream(nc, options.room, options.limits, options.replicas, log);
     const names = roomNames(options.room);
     const js = jetstream(nc);
 

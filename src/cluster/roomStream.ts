@@ -8,6 +8,7 @@ import {
   StorageType,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import type { LogRecord } from '../streams/hubEvent.ts';
 import { ClusterError, natsProblem } from './clusterError.ts';
 import { HUBS_STREAM, HUBS_SUBJECT, roomNames, streamEpoch } from './roomNames.ts';
 
@@ -36,13 +37,24 @@ const DUPLICATE_WINDOW_SECONDS = 120;
 const NS = 1_000_000_000;
 
 /**
- * The room's stream (made by the first hub; later hubs take it as it is, limits included) and
- * this hub's number.
+ * JetStream's refusals of a stream's replicas that mean its cluster has too few servers for
+ * them (nats-server 2.9): 10074 "replicas > 1 not supported in non-clustered mode" (one server),
+ * 10005 "no suitable peers for placement" (a cluster of fewer servers), 10023 "insufficient
+ * resources" (no servers with room for that many copies), 10052 "maximum replicas is 5".
+ */
+const TOO_FEW_SERVERS = new Set([10074, 10005, 10023, 10052]);
+
+/**
+ * The room's stream (made by the first hub; later hubs take it as it is, limits and replicas
+ * included: other replicas than `replicas` are logged) and this hub's number. More replicas than
+ * NATS has JetStream servers is a ClusterError.
  */
 export async function openRoomStream(
   nc: NatsConnection,
   room: string,
   limits: RoomLimits,
+  replicas = 1,
+  log: (record: LogRecord) => void = () => {},
 ): Promise<RoomStream> {
   const names = roomNames(room);
   let jsm: JetStreamManager;
@@ -66,12 +78,23 @@ export async function openRoomStream(
     max_age: Math.round(seconds * NS),
     ...(history ? { max_msgs: limits.frames, max_bytes: limits.bytes } : {}),
     duplicate_window: Math.round(Math.min(seconds, DUPLICATE_WINDOW_SECONDS) * NS),
+    num_replicas: replicas,
   });
+  const kept = info.config.num_replicas ?? 1;
+  if (kept !== replicas)
+    log({
+      event: 'cluster-replicas',
+      stream: names.stream,
+      replicas: kept,
+      asked: replicas,
+      detail: `the room's stream exists with ${kept} replica(s), not the ${replicas} of --cluster-replicas: it keeps its own (the first hub made it)`,
+    });
   await ensureStream(jsm, {
     name: HUBS_STREAM,
     subjects: [HUBS_SUBJECT],
     storage: StorageType.File,
     max_msgs: 1,
+    num_replicas: replicas,
   });
   let hubNumber: number;
   try {
@@ -98,6 +121,12 @@ async function ensureStream(
   try {
     return await jsm.streams.add(config);
   } catch (error) {
+    const replicas = config.num_replicas ?? 1;
+    const code = (error as { code?: unknown }).code;
+    if (replicas > 1 && typeof code === 'number' && TOO_FEW_SERVERS.has(code))
+      throw new ClusterError(
+        `--cluster-replicas ${replicas}: NATS has fewer JetStream servers than that (JetStream said: ${(error as Error).message}); start NATS as a cluster of at least ${replicas} servers with -js, or ask for fewer replicas`,
+      );
     // Made by another hub with other limits: the room's stream is the one that exists.
     try {
       return await jsm.streams.info(config.name);

@@ -55,6 +55,11 @@ export const HUB_DEFAULTS = {
    * refused with `#error cluster-unavailable`.
    */
   clusterMaxUnackedBytes: 8 * 1024 * 1024,
+  /**
+   * Copies JetStream keeps of the streams the hub makes: 1 keeps a room on one NATS server, which
+   * the room then cannot do without; 3 on three servers lets the room outlive any one of them.
+   */
+  clusterReplicas: 1,
 } as const;
 
 /** A room's name: it is part of NATS subjects and of a JetStream stream's name. */
@@ -266,6 +271,15 @@ export const hubConfigSchema = z
       .default(HUB_DEFAULTS.clusterMaxUnackedBytes)
       .describe(
         'with --cluster: bytes of frames held until NATS acknowledges them; past it new frames are refused (#error cluster-unavailable)',
+      ),
+    clusterReplicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(HUB_DEFAULTS.clusterReplicas)
+      .describe(
+        'with --cluster: copies JetStream keeps of the streams this hub makes, each on its own NATS server (1 to 5; 3 lets a room outlive one of three servers); a stream that exists keeps its own',
       ),
   })
   .refine((config) => config.maxQueueBytes >= 2 * (config.maxFrameBytes + 1), {

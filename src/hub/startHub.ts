@@ -394,6 +394,7 @@ async function clusterOf(
         limits: { frames: config.historyFrames, seconds: config.historySeconds, bytes: config.historyBytes },
         maxUnackedBytes: config.clusterMaxUnackedBytes,
         maxFrameBytes: config.maxFrameBytes,
+        replicas: config.clusterReplicas,
       },
       log,
     );

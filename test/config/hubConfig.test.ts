@@ -101,5 +101,13 @@ describe('cluster settings', () => {
     expect(problemsOf({ clusterMaxUnackedBytes: '100' })).toEqual([
       'clusterMaxUnackedBytes = 100 from --cluster-max-unacked-bytes: must be a whole number of 4096 or more',
     ]);
+    // JetStream keeps at most 5 copies of a stream.
+    expect(problemsOf({ clusterReplicas: '6' })).toEqual([
+      expect.stringMatching(/^clusterReplicas = 6 from --cluster-replicas: /),
+    ]);
+    expect(problemsOf({ clusterReplicas: '0' })).toEqual([
+      expect.stringMatching(/^clusterReplicas = 0 from --cluster-replicas: /),
+    ]);
+    expect(problemsOf({ clusterReplicas: '3' })).toEqual([]);
   });
 });
