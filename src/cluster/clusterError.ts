@@ -14,7 +14,8 @@ export function natsProblem(error: unknown): string {
   if (/timeout|timed out/i.test(text)) return 'no answer in time';
   if (/ENOTFOUND|EAI_AGAIN/i.test(text)) return 'the host name does not resolve';
   if (/jetstream (is )?not enabled|503|no responders/i.test(text))
-    return 'JetStream is not enabled there (start nats-server with -js)';
+    // No responders: no server runs JetStream, or (with replicas) the stream is choosing a new leader.
+    return 'no JetStream server answered (JetStream is off there, or the stream is choosing a new leader)';
   if (/authorization|authentication/i.test(text)) return 'the server refused our credentials';
   return `the NATS client said: ${text.trim().split('\n')[0]}`;
 }

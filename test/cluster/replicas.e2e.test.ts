@@ -121,8 +121,8 @@ describe.skipIf(skip)('--cluster-replicas', () => {
       await x.write(`${fromX[i]}\n`);
       await y.write(`${fromY[i]}\n`);
     }
-    await y.waitForLine(fromX[2]!, 20_000);
-    await x.waitForLine(fromY[2]!, 20_000);
+    await y.waitForLine(fromX[2]!, 25_000);
+    await x.waitForLine(fromY[2]!, 25_000);
     expect(framesOf(x)).toEqual([before[1], ...fromY]);
     expect(framesOf(y)).toEqual([before[0], ...fromX]);
   }, 60_000);
