@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/queueLimits.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
 import type { HubEvent } from '../../src/streams/hubEvent.ts';
@@ -20,6 +20,8 @@ const CHUNK = Buffer.alloc(16 * 1024, 0x41);
 async function peerWithClient(overrides: Partial<PeerOptions> = {}): Promise<{
   server: Server;
   client: Socket;
+  /** The hub's end of the connection, which the peer actor writes to. */
+  socket: Socket;
   peer: PeerActor;
   events: HubEvent[];
 }> {
@@ -41,7 +43,7 @@ async function peerWithClient(overrides: Partial<PeerOptions> = {}): Promise<{
   });
   const events: HubEvent[] = [];
   peer.events.subscribe((event) => events.push(event));
-  return { server, client, peer, events };
+  return { server, client, socket, peer, events };
 }
 
 const leftWith = (events: HubEvent[]) => events.find((e) => e.type === 'left');
@@ -63,17 +65,31 @@ describe('peer actor, slow consumers', () => {
   });
 
   it('keeps a reader that is slow but reading, for as long as its queue is within bounds', async () => {
-    const { server, client, peer, events } = await peerWithClient();
-    open = { server, client };
-    // About 64 KiB every 25 ms: far slower than what is queued, never stuck.
-    client.on('data', () => {
+    // What keeps a peer is a drain within each stuck period, however late in it. A reader paced
+    // by the wall clock drains that often only if the machine lets it (and the kernel's buffers,
+    // which grow to megabytes on loopback, take a drain's worth): the stuck timer's clock is the
+    // test's here, and the reader takes its next bytes only once most of a period has passed.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { server, client, socket, peer, events } = await peerWithClient();
+      open = { server, client };
       client.pause();
-      setTimeout(() => client.resume(), 25);
-    });
-    for (let i = 0; i < 3_000; i++) peer.send(CHUNK); // 48 MiB
-    await new Promise((resolve) => setTimeout(resolve, 4_000)); // four stuck periods
-    expect(leftWith(events)).toBeUndefined();
-    expect(peer.isClosing).toBe(false);
+      for (let i = 0; i < 3_000; i++) peer.send(CHUNK); // 48 MiB
+      for (let period = 0; period < 4; period++) {
+        vi.advanceTimersByTime(1_000 - 100); // most of a stuck period, taking nothing
+        expect(peer.isClosing).toBe(false);
+        // Then it takes some: enough for one drain, which the peer follows with its next writes.
+        const drained = once(socket, 'drain');
+        client.resume();
+        await drained;
+        client.pause();
+        expect(peer.queuedBytes).toBeGreaterThan(0); // still behind: its writes back up again
+      }
+      expect(leftWith(events)).toBeUndefined();
+      expect(peer.isClosing).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
