@@ -29,5 +29,5 @@ describe('a frame in flight when the hub says #bye', () => {
     }
     console.log(`hub exit after SIGTERM, ms: ${took.join(', ')}`);
     expect(timedOut, 'rounds in which the hub waited out its grace').toEqual([]);
-  }, 90_000);
+  }, 150_000); // 18 processes started: up to a minute on a loaded machine
 });
