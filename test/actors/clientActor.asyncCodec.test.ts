@@ -1,4 +1,4 @@
-import { firstValueFrom, Subject, takeUntil, timer, toArray } from 'rxjs';
+import { filter, firstValueFrom, map, Subject, take, tap, timeout } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import { clientActor } from '../../src/actors/clientActor.ts';
 import { promisedCodec, type PromisedRing } from '../../src/actors/clientCodec.ts';
@@ -40,9 +40,17 @@ const frame = (from: string, text: string): LinkEvent => ({
   frame: tokenOf(envelope({ from, text }), testRing, Math.floor(Date.now() / 1000)),
 });
 
+const shownLines = (outputs: ClientOutput[]) =>
+  outputs.filter((o) => o.type === 'show').map((o) => (o as { line: string }).line);
+
+/**
+ * Runs the actor on `events` and `typed` and resolves to all it said, once what it said satisfies
+ * `until`: the answers come when the codec's do, which a busy machine may make late.
+ */
 async function run(
   ring: PromisedRing | WebKeyRing,
   events: LinkEvent[],
+  until: (outputs: ClientOutput[]) => boolean,
   typed: string[] = [],
   echo = false,
 ): Promise<ClientOutput[]> {
@@ -58,7 +66,21 @@ async function run(
     clock: () => new Date(),
     echo,
   });
-  const outputs = firstValueFrom(actor({ typed: lines, link }).pipe(takeUntil(timer(400)), toArray()));
+  const said: ClientOutput[] = [];
+  const outputs = firstValueFrom(
+    actor({ typed: lines, link }).pipe(
+      tap((output) => said.push(output)),
+      filter(() => until(said)),
+      take(1),
+      map(() => said),
+      timeout({
+        first: 10_000,
+        with: () => {
+          throw new Error(`the actor said only ${JSON.stringify(said)}`);
+        },
+      }),
+    ),
+  );
   for (const event of events) link.next(event);
   for (const line of typed) lines.next(line);
   return outputs;
@@ -67,29 +89,34 @@ async function run(
 describe('the client actor with an asynchronous codec', () => {
   it('shows frames in the order they came, though later ones are opened first', async () => {
     // The join is sealed first (call 0); then the three opens, the first slowest.
-    const outputs = await run(lateRing([1, 60, 30, 1]), [
-      hello,
-      frame('bob', 'one'),
-      frame('carol', 'two'),
-      frame('bob', 'three'),
-    ]);
-    const shown = outputs.filter((o) => o.type === 'show').map((o) => (o as { line: string }).line);
-    expect(shown).toEqual(['bob: one', 'carol: two', 'bob: three']);
+    const outputs = await run(
+      lateRing([1, 60, 30, 1]),
+      [hello, frame('bob', 'one'), frame('carol', 'two'), frame('bob', 'three')],
+      (said) => shownLines(said).length >= 3,
+    );
+    expect(shownLines(outputs)).toEqual(['bob: one', 'carol: two', 'bob: three']);
   });
 
   it('sends typed lines in the order typed, and echoes them when asked, each after its own send', async () => {
-    const outputs = await run(lateRing([1, 50, 20, 1]), [hello], ['first', 'second', '/me waves'], true);
+    const outputs = await run(
+      lateRing([1, 50, 20, 1]),
+      [hello],
+      (said) => shownLines(said).length >= 3,
+      ['first', 'second', '/me waves'],
+      true,
+    );
     const sent = outputs
       .filter((o) => o.type === 'send')
       .map((o) => openEnvelope((o as { frame: string }).frame).envelope);
     expect(sent.map((e) => (e as { text: string }).text)).toEqual(['', 'first', 'second', 'waves']);
-    const shown = outputs.filter((o) => o.type === 'show').map((o) => (o as { line: string }).line);
-    expect(shown).toEqual(['alice: first', 'alice: second', '* alice waves']);
+    expect(shownLines(outputs)).toEqual(['alice: first', 'alice: second', '* alice waves']);
   });
 
   it('says what Web Crypto could not open, as the terminal does: a warning, never text', async () => {
     const other = await WebKeyRing.import([otherRing.primary]);
-    const outputs = await run(other, [hello, frame('bob', 'for the group only')]);
+    const outputs = await run(other, [hello, frame('bob', 'for the group only')], (said) =>
+      said.some((o) => o.type === 'warn'),
+    );
     expect(outputs.filter((o) => o.type === 'show')).toEqual([]);
     expect(outputs).toContainEqual(
       expect.objectContaining({ type: 'warn', kind: 'unreadable:bad-signature' }),

@@ -1,11 +1,16 @@
 import { once } from 'node:events';
 import { type AddressInfo, connect, createServer, type Server, type Socket } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { QUEUE_HARD_LIMIT_FACTOR } from '../../src/config/queueLimits.ts';
 import { FlushScheduler } from '../../src/actors/flushScheduler.ts';
 import type { HubEvent } from '../../src/streams/hubEvent.ts';
 import { PeerActor, type PeerOptions } from '../../src/actors/peerActor.ts';
-import { CATCH_UP_MS, FIRST_CATCH_UP_MS, WRITE_HIGH_WATER_BYTES } from '../../src/config/queueLimits.ts';
+import {
+  CATCH_UP_MS,
+  FIRST_CATCH_UP_MS,
+  LINGER_MS,
+  WRITE_HIGH_WATER_BYTES,
+} from '../../src/config/queueLimits.ts';
 import { shapedLine } from '../robustness/support/shapedToken.ts';
 import { eventually } from '../support/eventually.ts';
 
@@ -20,6 +25,8 @@ const CHUNK = Buffer.alloc(16 * 1024, 0x41);
 async function peerWithClient(overrides: Partial<PeerOptions> = {}): Promise<{
   server: Server;
   client: Socket;
+  /** The hub's end of the connection, which the peer actor writes to. */
+  socket: Socket;
   peer: PeerActor;
   events: HubEvent[];
 }> {
@@ -41,7 +48,7 @@ async function peerWithClient(overrides: Partial<PeerOptions> = {}): Promise<{
   });
   const events: HubEvent[] = [];
   peer.events.subscribe((event) => events.push(event));
-  return { server, client, peer, events };
+  return { server, client, socket, peer, events };
 }
 
 const leftWith = (events: HubEvent[]) => events.find((e) => e.type === 'left');
@@ -63,17 +70,31 @@ describe('peer actor, slow consumers', () => {
   });
 
   it('keeps a reader that is slow but reading, for as long as its queue is within bounds', async () => {
-    const { server, client, peer, events } = await peerWithClient();
-    open = { server, client };
-    // About 64 KiB every 25 ms: far slower than what is queued, never stuck.
-    client.on('data', () => {
+    // What keeps a peer is a drain within each stuck period, however late in it. A reader paced
+    // by the wall clock drains that often only if the machine lets it (and the kernel's buffers,
+    // which grow to megabytes on loopback, take a drain's worth): the stuck timer's clock is the
+    // test's here, and the reader takes its next bytes only once most of a period has passed.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const { server, client, socket, peer, events } = await peerWithClient();
+      open = { server, client };
       client.pause();
-      setTimeout(() => client.resume(), 25);
-    });
-    for (let i = 0; i < 3_000; i++) peer.send(CHUNK); // 48 MiB
-    await new Promise((resolve) => setTimeout(resolve, 4_000)); // four stuck periods
-    expect(leftWith(events)).toBeUndefined();
-    expect(peer.isClosing).toBe(false);
+      for (let i = 0; i < 3_000; i++) peer.send(CHUNK); // 48 MiB
+      for (let period = 0; period < 4; period++) {
+        vi.advanceTimersByTime(1_000 - 100); // most of a stuck period, taking nothing
+        expect(peer.isClosing).toBe(false);
+        // Then it takes some: enough for one drain, which the peer follows with its next writes.
+        const drained = once(socket, 'drain');
+        client.resume();
+        await drained;
+        client.pause();
+        expect(peer.queuedBytes).toBeGreaterThan(0); // still behind: its writes back up again
+      }
+      expect(leftWith(events)).toBeUndefined();
+      expect(peer.isClosing).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
@@ -100,9 +121,13 @@ async function showReading(peer: PeerActor, client: Socket): Promise<void> {
 describe('peer actor, over its queue limit', () => {
   const LIMIT = 256 * 1024;
 
-  /** A room that answers `waits` for a peer that falls behind, and what it was told. */
+  /**
+   * A room that answers `waits` for a peer that falls behind, what it was told, and when it was
+   * last told each (performance.now()).
+   */
   function hubSaying(waits: boolean, catchUpMs = CATCH_UP_MS) {
     const said: string[] = [];
+    const at = { over: 0, under: 0 };
     const options: Partial<PeerOptions> = {
       maxQueueBytes: LIMIT,
       stuckMs: 60_000, // out of the way: the limits are under test
@@ -110,13 +135,17 @@ describe('peer actor, over its queue limit', () => {
       backpressure: {
         waitFor: () => {
           said.push('over');
+          at.over = performance.now();
           return waits ? 'wait' : 'later';
         },
-        underLimit: () => said.push('under'),
+        underLimit: () => {
+          said.push('under');
+          at.under = performance.now();
+        },
         update: () => {},
       },
     };
-    return { said, options };
+    return { said, at, options };
   }
 
   it('a reader still behind after the hub’s wait is kept up to the hard limit, asked about once, then dropped', async () => {
@@ -152,21 +181,20 @@ describe('peer actor, over its queue limit', () => {
   });
 
   it('the hub waits CATCH_UP_MS at most for a reader that does not catch up, which is not dropped for it', async () => {
-    const { said, options } = hubSaying(true);
+    const { said, at, options } = hubSaying(true);
     const { server, client, peer, events } = await peerWithClient(options);
     open = { server, client };
     await showReading(peer, client); // then stuck for good
     // The kernel may still take a little more once it stopped (its buffers grow after a reader
     // has been busy), and a drain to half the limit ends a wait too: wait until one does not.
-    let overAt = 0;
     for (let round = 0; round < 20; round++) {
       said.length = 0;
       await sendUntil(peer, () => said.includes('over'));
-      overAt = performance.now();
       await eventually(() => said.includes('under'), 'the hub to stop waiting', 5_000);
       if (peer.queuedBytes > LIMIT / 2) break;
     }
-    expect(performance.now() - overAt).toBeGreaterThanOrEqual(CATCH_UP_MS - 20);
+    // How long the room waited, as the room was told it (this process may look late, not early).
+    expect(at.under - at.over).toBeGreaterThanOrEqual(CATCH_UP_MS - 20);
     expect(peer.queuedBytes).toBeGreaterThan(LIMIT / 2);
     expect(peer.isClosing).toBe(false);
     expect(leftWith(events)).toBeUndefined();
@@ -232,29 +260,45 @@ describe('peer actor, over its queue limit', () => {
 
 describe('peer actor, a reader that never reads', () => {
   it('holds no one up for long: waited for FIRST_CATCH_UP_MS once, never counted as backed up, dropped at its hard limit', async () => {
-    const asked: string[] = [];
-    let askedAt = 0;
-    const { server, client, peer, events } = await peerWithClient({
-      maxQueueBytes: 256 * 1024,
-      stuckMs: 60_000,
-      backpressure: {
-        waitFor: () => {
-          asked.push('wait');
-          askedAt = performance.now();
-          return 'wait';
-        },
-        underLimit: () =>
-          asked.push(`done after ${performance.now() - askedAt < CATCH_UP_MS ? 'less' : 'more'}`),
-        update: (_, congested) => asked.push(congested ? 'congested' : 'clear'),
-      },
-    });
-    open = { server, client };
-    client.pause(); // never reads anything
-    await sendUntil(peer, () => peer.isClosing);
+    // The room's wait is timed on the test's clock: measured in real time, a timer a busy machine
+    // runs late could not tell a wait of FIRST_CATCH_UP_MS from one of CATCH_UP_MS.
     expect(FIRST_CATCH_UP_MS).toBeLessThan(CATCH_UP_MS / 2);
-    // Waited for FIRST_CATCH_UP_MS at most; its backed-up writes counted for no one.
-    expect(asked).toEqual(['wait', 'done after less']);
-    expect(peer.seenReading).toBe(false);
+    const asked: string[] = [];
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let events: HubEvent[];
+    try {
+      const made = await peerWithClient({
+        maxQueueBytes: 256 * 1024,
+        stuckMs: 60_000,
+        backpressure: {
+          waitFor: () => {
+            asked.push('wait');
+            return 'wait';
+          },
+          underLimit: () => asked.push('done'),
+          update: (_, congested) => asked.push(congested ? 'congested' : 'clear'),
+        },
+      });
+      const { server, client, peer } = made;
+      events = made.events;
+      open = { server, client };
+      client.pause(); // never reads anything
+      await sendUntil(peer, () => asked.length > 0);
+      expect(asked).toEqual(['wait']);
+      // Waited for FIRST_CATCH_UP_MS, not for CATCH_UP_MS. (The wait is set a moment after it
+      // began, by the real clock: a few ms of margin.)
+      vi.advanceTimersByTime(FIRST_CATCH_UP_MS - 5);
+      expect(asked).toEqual(['wait']);
+      vi.advanceTimersByTime(5);
+      expect(asked).toEqual(['wait', 'done']);
+      await sendUntil(peer, () => peer.isClosing);
+      // Asked once; its backed-up writes counted for no one.
+      expect(asked).toEqual(['wait', 'done']);
+      expect(peer.seenReading).toBe(false);
+      vi.advanceTimersByTime(LINGER_MS); // what a closing peer gets to take its last bytes
+    } finally {
+      vi.useRealTimers();
+    }
     const left = await eventually(() => leftWith(events), 'the non-reader to be dropped', 5_000);
     expect(left).toEqual({ type: 'left', peer: 1, reason: 'slow-consumer' });
   });

@@ -36,15 +36,17 @@ describe.skipIf(skip)('the room consumer', () => {
       void js.publish('stall', Buffer.from(`${published}\n`));
     }, 2);
     try {
-      await eventually(() => taken.length >= 200, 'the first messages');
+      await eventually(() => taken.length >= 200, 'the first messages', 10_000);
       const names: string[] = [];
       for await (const info of jsm.consumers.list('STALL')) names.push(info.name);
       expect(names).toHaveLength(1);
       await jsm.consumers.delete('STALL', names[0]!);
       const deletedAt = published;
-      // Well under the 5 s of two missed heartbeats at the client's own pace.
+      // Well under the 5 s of two missed heartbeats at the client's own pace. (A message published
+      // after the deletion can only come through a new consumer; how many more are published in
+      // that time, every 2 ms on a calm machine, a busy one decides.)
       await eventually(
-        () => taken.length >= deletedAt + 200,
+        () => taken.length > deletedAt,
         () => `reading to go on after the consumer was deleted (taken ${taken.length} of ${published})`,
         2_500,
       );
@@ -55,5 +57,5 @@ describe.skipIf(skip)('the room consumer', () => {
     consumer.close();
     expect(taken).toEqual(Array.from({ length: published }, (_, i) => i + 1));
     expect(log.map((record) => record.event)).toContain('cluster-consumer-restart');
-  }, 15_000);
+  }, 30_000);
 });

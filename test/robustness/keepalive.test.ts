@@ -63,9 +63,13 @@ describe('the hub keepalive', () => {
       '#ping',
       '#bye idle',
     ]);
+    // Lower bounds only: this process may see the #ping late (a busy machine holds it up), never
+    // early, so the time between the #ping and the close as seen here says nothing. What the hub
+    // measured says how long it waited: an idle period, then the pong timeout after its #ping.
     expect(pingedAt - joinedAt).toBeGreaterThanOrEqual(200);
-    expect(closedAt - pingedAt).toBeGreaterThanOrEqual(700);
-    await hub.bin.waitForLine('stderr', /event=idle peer=1 silentMs=\d+/);
+    expect(closedAt - joinedAt).toBeGreaterThanOrEqual(200 + 1_000);
+    const idle = await hub.bin.waitForLine('stderr', /event=idle peer=1 silentMs=\d+/);
+    expect(Number(/silentMs=(\d+)/.exec(idle)![1])).toBeGreaterThanOrEqual(300 + 1_000);
     await watcher.waitForNotice(/^#left 1 1 idle$/);
     watcher.destroy();
     await expectHealthyPair(hub.port);

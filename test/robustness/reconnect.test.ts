@@ -48,7 +48,10 @@ describe('client reconnect', () => {
     await bob.waitForLine('stderr', '* connected as #1', START_TIMEOUT_MS);
     alice.kill('SIGCONT');
 
-    await alice.waitForLine('stderr', '* reconnected', 10_000);
+    // Her next try is due within one backoff step of her last one before she was stopped,
+    // however long the hub and bob took to start: 8 s at most by now, 16 s if a busy machine
+    // made the lines above slow to come. Then she connects.
+    await alice.waitForLine('stderr', '* reconnected', 20_000);
     await bob.waitForLine('stdout', 'alice: line 99', 10_000);
     const shown = bob.lines('stdout');
     expect(shown[0]).toBe('* alice joined');
@@ -61,7 +64,7 @@ describe('client reconnect', () => {
     // And the chat goes on both ways.
     bob.write('welcome back\n');
     await alice.waitForLine('stdout', 'bob: welcome back');
-  }, 30_000);
+  }, 45_000);
 
   it('with --no-reconnect, says the connection was lost and exits 1', async () => {
     const hub = await startTestHub();

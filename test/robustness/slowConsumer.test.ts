@@ -10,7 +10,8 @@ import { shapedLine } from './support/shapedToken.ts';
 afterEach(stopAll);
 
 /**
- * Writes `count` frames as fast as the socket takes them (waiting on drain, never buffering more).
+ * Writes `count` frames as fast as the socket takes them (waiting on drain, never buffering more),
+ * and, when `ahead` is given, no further ahead of the readers than it allows (see WINDOW).
  * If the hub closes the sender, the error quotes what the hub logged last, to say why.
  */
 async function sendAll(
@@ -19,20 +20,45 @@ async function sendAll(
   count: number,
   k: number,
   hubLog: () => string[] = () => [],
+  ahead?: { readers: Receiver[]; window: number },
 ): Promise<void> {
+  const why = (seq: number, what: string) =>
+    `sender ${sender} ${what} at ${seq}; the hub's last lines:\n${hubLog().join('\n')}`;
   for (let seq = 0; seq < count; seq++) {
+    while (
+      ahead !== undefined &&
+      seq - Math.min(...ahead.readers.map((r) => r.countFrom(sender))) >= ahead.window
+    ) {
+      if (ahead.readers.some((reader) => reader.closed)) throw new Error(why(seq, 'lost a reader'));
+      await nextData(ahead.readers);
+    }
     if (!socket.write(shapedLine(sender, seq, k))) {
       await new Promise<void>((resolve, reject) => {
         socket.once('drain', resolve);
         socket.once('close', () => {
           // The hub logs the leave once its side has closed too: give it a moment.
-          const why = () =>
-            `sender ${sender} closed at ${seq}; the hub's last lines:\n${hubLog().join('\n')}`;
-          setTimeout(() => reject(new Error(why())), 500);
+          setTimeout(() => reject(new Error(why(seq, 'closed'))), 500);
         });
       });
     }
   }
+}
+
+/** Resolves once any of `readers` has read more, or has closed. */
+function nextData(readers: Receiver[]): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      for (const reader of readers) {
+        reader.socket.off('data', done);
+        reader.socket.off('close', done);
+      }
+      resolve();
+    };
+    for (const reader of readers) {
+      reader.socket.on('data', done);
+      reader.socket.on('close', done);
+    }
+  });
 }
 
 /** The hub's last log lines other than joins. */
@@ -74,11 +100,24 @@ describe('a slow consumer', () => {
     }, 20);
     onTestFinished(() => clearInterval(sampler)); // also when the test fails: the hub may be gone
 
-    // Each chatter sends 20,000 frames of ~1.4 KB (27 MB); the slow one would be owed 81 MB.
+    // Each chatter sends 20,000 frames of ~1.4 KB (27 MB); the slow one would be owed 81 MB. The
+    // chatters keep up with the room, as healthy readers do: each sends at most WINDOW frames
+    // (0.7 MB) ahead of what the others have read. Without that bound, a moment in which a busy
+    // machine holds this process up (reading for all three) left megabytes in the kernel's
+    // buffers, which the hub, done waiting for a reader that late, queued for it up to its hard
+    // limit: the chatter was dropped as a slow consumer too, as the policy says it must be.
     const frames = 20_000;
     const k = 60;
+    const WINDOW = 500;
     const started = performance.now();
-    await Promise.all(chatters.map((chatter, i) => sendAll(chatter.socket, i, frames, k, lastHubLines(hub))));
+    await Promise.all(
+      chatters.map((chatter, i) =>
+        sendAll(chatter.socket, i, frames, k, lastHubLines(hub), {
+          readers: chatters.filter((other) => other !== chatter),
+          window: WINDOW,
+        }),
+      ),
+    );
     for (const [i, chatter] of chatters.entries())
       for (let other = 0; other < chatters.length; other++)
         if (other !== i) await chatter.waitForCount(other, frames, 30_000);
