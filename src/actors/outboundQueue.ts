@@ -228,7 +228,8 @@ export class OutboundQueue<Peer extends QueueOwner> {
   /**
    * Writes back up: tell the room, and hold further writes until the transport drains. A peer that
    * does not drain once in stuckMs takes nothing at all: it is stuck, and dropped. (One that is
-   * slow but reading drains every MAX_WRITE_BYTES or so; its hard limit is what bounds it.)
+   * slow but reading drains once the kernel's buffers have room again, which on loopback can take a
+   * couple of megabytes of reading; its hard limit is what bounds it.)
    */
   private congest(): void {
     this.congested = true;
