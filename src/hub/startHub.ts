@@ -14,6 +14,7 @@ import { type HistoryOptions, historyOptionsOf } from '../actors/historyOptions.
 import { hubActor } from '../actors/hubActor.ts';
 import type { HubEffect, HubEvent, LogRecord, PeerId } from '../streams/hubEvent.ts';
 import { InputBudget } from '../actors/inputBudget.ts';
+import { RosterMembers } from '../actors/rosterMembers.ts';
 import { PauseReason, PeerActor, type PeerOptions } from '../actors/peerActor.ts';
 import { effectiveLimits, type HubConfig, webOriginsOf } from '../config/hubConfig.ts';
 import { summariseRepeats } from '../streams/summariseRepeats.ts';
@@ -130,6 +131,7 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const perAddress = new Map<string, number>();
   const control = new Subject<HubEvent>();
   const backpressure = new Backpressure<PeerActor>(peers);
+  const rosterPeers = new RosterMembers(peers);
   // Clustered, peer ids are unique in the room: this hub's number in the high digits.
   let nextId = cluster?.firstPeerId ?? 1;
   let onEmpty: (() => void) | undefined;
@@ -210,8 +212,8 @@ export async function startHub(settings: HubConfig, log: (record: LogRecord) => 
   const apply = (effect: HubEffect): void => {
     switch (effect.type) {
       case 'deliver': {
-        const { data } = effect;
-        effect.to.forEach((id) => peers.get(id)?.send(data));
+        const { data, to } = effect;
+        to.forEachMember(rosterPeers.of(to.roster), (peer) => peer.send(data));
         return;
       }
       case 'notice':

@@ -27,6 +27,19 @@ export class Recipients {
     }
   }
 
+  /**
+   * The same recipients as an edge knows them: `members[i]` stands for `roster[i]` (undefined for
+   * one it no longer has), so that a delivery to a hundred peers is not a hundred lookups.
+   */
+  forEachMember<Member>(members: ArrayLike<Member | undefined>, visit: (member: Member) => void): void {
+    const { roster, sender } = this;
+    for (let i = 0; i < roster.length; i++) {
+      if (roster[i] === sender) continue;
+      const member = members[i];
+      if (member !== undefined) visit(member);
+    }
+  }
+
   includes(peer: PeerId): boolean {
     return peer !== this.sender && this.roster.includes(peer);
   }
