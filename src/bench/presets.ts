@@ -32,7 +32,12 @@ export interface Preset {
   params: LoadParams;
 }
 
-const base = { size: 200, warmupS: 1, durationS: 5, window: 1000 };
+/**
+ * The warm-up covers the relays' JIT, not only their connections: under the room's load V8 was
+ * still compiling and deoptimizing our hub's hot path 1.5 s after the clients came (node
+ * --trace-opt, BENCHMARKS.md "Warm-up"), and a measurement that began at 1 s took that in.
+ */
+const base = { size: 200, warmupS: 3, durationS: 5, window: 1000 };
 
 export const PRESETS: Record<PresetName, Preset> = {
   small: {
