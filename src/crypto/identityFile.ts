@@ -1,4 +1,5 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { whyNotCreated } from '../config/createError.ts';
 import { octalMode, readSmallFile, type SmallFileProblem } from '../config/smallFile.ts';
 import { Identity, identityFingerprint } from './identity.ts';
 import { isTooOpen } from './keyFile.ts';
@@ -80,7 +81,7 @@ export function writeIdentityFile(path: string, identity: Identity, made = new D
         'exists',
         `${path} already exists; not overwriting it (choose another file name)`,
       );
-    throw new IdentityFileError('unreadable', `cannot create ${path} (${code ?? String(error)})`);
+    throw new IdentityFileError('unreadable', `cannot create ${path}: ${whyNotCreated(error)}`);
   }
   try {
     writeSync(fd, formatIdentityFile(identity, made));

@@ -1,4 +1,5 @@
 import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { whyNotCreated } from '../config/createError.ts';
 import { octalMode, readSmallFile, type SmallFileProblem } from '../config/smallFile.ts';
 import { FernetError } from './fernetError.ts';
 import type { FernetKey } from './fernetKey.ts';
@@ -89,7 +90,7 @@ export function writeKeyFile(path: string, keys: readonly FernetKey[], comment?:
         `${path} already exists; not overwriting it (choose another file name)`,
       );
     }
-    throw new KeyFileError('unreadable', `cannot create ${path} (${code ?? String(error)})`);
+    throw new KeyFileError('unreadable', `cannot create ${path}: ${whyNotCreated(error)}`);
   }
   try {
     const header = comment ? `# ${comment}\n` : '';

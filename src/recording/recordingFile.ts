@@ -1,4 +1,5 @@
 import { close, closeSync, constants, openSync, write, writeSync } from 'node:fs';
+import { whyNotCreated } from '../config/createError.ts';
 
 /** Where the recorder's lines go: each `write` is whole lines, written in as few calls as it can. */
 export interface RecordingSink {
@@ -29,9 +30,10 @@ export function openRecordingFile(path: string, firstLine: string): OpenedRecord
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'EEXIST')
       return fail('exists', `recording file ${path} already exists; not replacing it (choose another name)`);
-    if (code === 'ENOENT')
-      return fail('no-directory', `cannot create recording file ${path}: its directory does not exist`);
-    return fail('cannot-create', `cannot create recording file ${path} (${code ?? String(error)})`);
+    return fail(
+      code === 'ENOENT' ? 'no-directory' : 'cannot-create',
+      `cannot create recording file ${path}: ${whyNotCreated(error)}`,
+    );
   }
   try {
     writeSync(fd, firstLine);

@@ -218,7 +218,16 @@ describe('writeKeyFile', () => {
 
   it('says why it cannot create a file in a directory that does not exist', () => {
     const error = keyFileError(() => writeKeyFile(join(dir, 'no-such-dir', 'k.key'), [FernetKey.generate()]));
-    expect(error.message).toMatch(/cannot create .*ENOENT/);
+    expect(error.message).toMatch(/cannot create .*: its folder does not exist/);
+  });
+
+  it('says so when a part of the path is a file, not a folder', () => {
+    const file = join(dir, 'plain-file');
+    writeKeyFile(file, [FernetKey.generate()]);
+    const error = keyFileError(() => writeKeyFile(join(file, 'k.key'), [FernetKey.generate()]));
+    expect(error.message).toBe(
+      `cannot create ${join(file, 'k.key')}: a part of its path is a file, not a folder`,
+    );
   });
 });
 

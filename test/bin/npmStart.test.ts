@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { connect } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../support/bins.ts';
+import { eventually } from '../support/eventually.ts';
+
+/** Whether something accepts connections on 127.0.0.1:port. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+// The README starts hubs with `npm start ... &`; stopping that job signals npm, whose shell
+// (dash on Debian) did not pass the signal on: the hub went on running without its npm.
+describe('npm start', () => {
+  it('passes SIGTERM on to the hub, which says goodbye and exits', async () => {
+    const npm = spawn('npm', ['start', '-s', '--', '--port', '0', '--no-web'], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    npm.stderr.setEncoding('utf8').on('data', (text: string) => (stderr += text));
+    const exited = new Promise<number | null>((resolve) => npm.on('close', (code) => resolve(code)));
+    const port = Number(
+      await eventually(
+        () => /event=listening .*port=(\d+)/.exec(stderr)?.[1],
+        () => `listening in: ${stderr}`,
+        30_000,
+      ),
+    );
+    expect(await accepts(port)).toBe(true);
+    npm.kill('SIGTERM');
+    await exited;
+    expect(stderr).toContain('event=signal signal=SIGTERM');
+    expect(stderr).toContain('event=exit reason=shutdown');
+    expect(await accepts(port)).toBe(false);
+  }, 40_000);
+});
