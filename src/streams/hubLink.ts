@@ -101,11 +101,14 @@ export class HubLink {
         const silence =
           options.framing === 'line' && options.welcomeTimeoutMs !== undefined
             ? setTimeout(() => {
+                // On the first connection the client ends with this as its one line; later, it
+                // says so and goes on trying.
                 if (!this.welcomedOnce)
                   this.failure = `nothing at ${where} said #hello: is it a fernet-chat hub?${options.tls === undefined ? ' (one with TLS needs --tls)' : ''}`;
-                say(
-                  `* the hub said nothing within ${(options.welcomeTimeoutMs ?? 0) / 1000} s; dropping the connection (is ${where} a fernet-chat hub?${options.tls === undefined ? ' one with TLS needs --tls' : ''})`,
-                );
+                else
+                  say(
+                    `* the hub said nothing within ${(options.welcomeTimeoutMs ?? 0) / 1000} s; dropping the connection (is ${where} a fernet-chat hub?${options.tls === undefined ? ' one with TLS needs --tls' : ''})`,
+                  );
                 socket.destroy();
               }, options.welcomeTimeoutMs)
             : undefined;
@@ -122,10 +125,12 @@ export class HubLink {
         const notAHub = (first: string) => {
           clearTimeout(silence);
           const sample = displayText(first.slice(0, 40));
-          if (!this.welcomedOnce) this.failure = `${where} is not a fernet-chat hub`;
-          say(
-            `* ${where} is not a fernet-chat hub (it said "${sample}" instead of #hello); dropping the connection`,
-          );
+          if (!this.welcomedOnce)
+            this.failure = `${where} is not a fernet-chat hub (it said "${sample}" instead of #hello)`;
+          else
+            say(
+              `* ${where} is not a fernet-chat hub (it said "${sample}" instead of #hello); dropping the connection`,
+            );
           socket.destroy();
         };
         /** The hub admits key holders only: sign its challenge with our keys, or give up. */

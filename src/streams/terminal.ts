@@ -85,8 +85,17 @@ export function openTerminal(
   };
   rl.on('close', () => {
     closed = true;
-    // Leave the terminal on a fresh line: the shell's prompt would follow ours on the same row.
-    if (interactive) output.write('\n');
+    if (!interactive) return;
+    if (rl.line === '') {
+      // Nothing typed: take our prompt away, so that a last line (a goodbye, why the hub is gone)
+      // is not followed by a prompt that no longer takes anything.
+      moveCursor(output, 0, -rl.getCursorPos().rows);
+      output.write('\r');
+      clearScreenDown(output);
+    } else {
+      // Leave the draft whole, on its own row: the shell's prompt would follow it on the same row.
+      output.write('\n');
+    }
   });
   // Ctrl-C closes as Ctrl-D does, through close() so the draft is left whole.
   if (interactive) rl.on('SIGINT', close);
