@@ -20,15 +20,17 @@ export function answerNews(end: AnswerEnd, why = ''): ClientOutput[] {
       lines.push({ type: 'status', kind: 'history', line: `* earlier messages are not available: ${why}` });
     return lines;
   }
-  const away = `${shown} ${shown === 1 ? 'message' : 'messages'} while you were away`;
+  // Messages, not lines: who joined or left meanwhile is shown, but is not what was said.
+  const { messages } = end;
+  const away = `${messages} ${messages === 1 ? 'message' : 'messages'} while you were away`;
   switch (end.outcome) {
     case 'complete':
-      return [show(shown === 0 ? '* no messages while you were away' : `* ${away}`)];
+      return [show(messages === 0 ? '* no messages while you were away' : `* ${away}`)];
     case 'gap': {
       const cause = end.restarted ? 'the hub has restarted' : 'the hub did not keep them all';
-      return [show(`* some messages may have been missed (${cause})${shown > 0 ? `; ${away}` : ''}`)];
+      return [show(`* some messages may have been missed (${cause})${messages > 0 ? `; ${away}` : ''}`)];
     }
     case 'unanswered':
-      return [show(`* some messages may have been missed (${why})${shown > 0 ? `; ${away}` : ''}`)];
+      return [show(`* some messages may have been missed (${why})${messages > 0 ? `; ${away}` : ''}`)];
   }
 }

@@ -440,7 +440,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             if (envelope === undefined) {
               const plain = showPlaintext(opened.plaintext);
               if (plain.type !== 'show') return of(plain);
-              resume.countShown();
+              resume.countShown(true);
               // Bare text has no time of its own; the token's is as good as the sender's clock.
               return of({ ...plain, earlier: new Date(opened.issuedAt * 1000).toISOString() });
             }
@@ -448,7 +448,7 @@ export function clientActor(options: ClientActorOptions): (inputs: ClientInputs)
             const line = who.show === undefined ? undefined : earlierLine(who.show);
             const notes: Observable<ClientOutput> = from(who.notes);
             if (line === undefined) return notes;
-            resume.countShown();
+            resume.countShown(envelope.kind === 'message');
             return concat(notes, of<ClientOutput[]>({ type: 'show', ...line, earlier: envelope.at }));
           }),
         );
@@ -744,6 +744,8 @@ function lostBecause(reason: string): string {
       return 'fell too far behind';
     case 'hub-gone':
       return 'their hub went away; they may be back through another';
+    case 'shutdown':
+      return 'their hub shut down; they may be back through another';
     case 'gone':
       return 'their hub no longer has them';
     default:

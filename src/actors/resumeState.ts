@@ -28,6 +28,8 @@ export interface AnswerEnd {
   readonly outcome: HistoryOutcome | 'unanswered';
   /** Earlier lines shown: our own lines and what we had shown already are not counted. */
   readonly shown: number;
+  /** Of those, chat messages (not who joined, left or changed their name): "N messages while you were away". */
+  readonly messages: number;
   /** The hub is another run than the one we resumed from: it has restarted. */
   readonly restarted: boolean;
   /** Live frames that came before the answer, to show now, in the order they came. */
@@ -58,6 +60,7 @@ export class ResumeState {
   private held: string[] = [];
   private heldBytes = 0;
   private shown = 0;
+  private messages = 0;
 
   /**
    * @param historyCount frames to ask for on the first connection (0: none).
@@ -118,8 +121,9 @@ export class ResumeState {
   }
 
   /** An earlier line was shown (not a frame dropped as seen already, nor an unreadable one). */
-  countShown(): void {
+  countShown(message: boolean): void {
     this.shown++;
+    if (message) this.messages++;
   }
 
   /** `#history-start`: the frames up to `#history-end` are the answer. */
@@ -158,6 +162,7 @@ export class ResumeState {
     this.held = [];
     this.heldBytes = 0;
     this.shown = 0;
+    this.messages = 0;
   }
 
   private finish(outcome: AnswerEnd['outcome']): AnswerEnd | undefined {
@@ -169,6 +174,7 @@ export class ResumeState {
       asked: asking.asked,
       outcome,
       shown: this.shown,
+      messages: this.messages,
       restarted: asking.restarted,
       held: this.held,
     };

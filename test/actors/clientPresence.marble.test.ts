@@ -148,6 +148,20 @@ describe('client presence (marble)', () => {
     ]);
   });
 
+  it('says when someone went because their hub shut down, in a room across hubs', () => {
+    const seen = outputsOf([
+      'ujl',
+      {
+        u: upAs(1, 1),
+        j: from({ from: 'bob', kind: 'join', peer: 2 }),
+        l: frame('#left 2 1 shutdown'),
+      },
+    ]);
+    expect(seen).toContainEqual(
+      show('* bob left without a goodbye (their hub shut down; they may be back through another)'),
+    );
+  });
+
   it('shows two connections using one name apart', () => {
     const seen = outputsOf(
       [
