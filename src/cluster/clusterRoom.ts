@@ -57,6 +57,9 @@ const CLOSE_FLUSH_MS = 2_000;
 const HEADER_ROOM_BYTES = 2048;
 
 /** Joins the room: connects, opens the stream, reads its recent frames; or a ClusterError. */
+/** How long the room consumer's requests to JetStream wait for an answer (see joinCluster). */
+const CONSUMER_REQUEST_TIMEOUT_MS = 2_000;
+
 export async function joinCluster(
   options: ClusterOptions,
   log: (record: LogRecord) => void,
@@ -70,7 +73,10 @@ export async function joinCluster(
       );
     const stream = await openRoomStream(nc, options.room, options.limits, options.replicas, log);
     const names = roomNames(options.room);
-    const js = jetstream(nc);
+    // The consumer's requests wait 2 s, not the client's 5: while a replicated stream elects a new
+    // leader they go unanswered, and each attempt that waits out its timeout is time the room is
+    // not read (a test that killed the leading server saw 5 s + 1 s per attempt, up to 20 s).
+    const js = jetstream(nc, { timeout: CONSUMER_REQUEST_TIMEOUT_MS });
 
     // Events wait here until the hub subscribes; then they go straight to it.
     const waiting: HubEvent[] = [];
