@@ -20,6 +20,21 @@ await runCommand(
     // A log reader that cannot keep up loses lines (counted), never the hub its memory.
     const sink = new LogSink(process.stderr, (count) => `${logfmt({ event: 'log-dropped', count })}\n`);
     const log = (record: Parameters<typeof logfmt>[0]) => sink.write(`${logfmt(record)}\n`);
+    // Signals are taken from before the start: the listening line comes out while the hub is
+    // still setting up, and a supervisor that stops it on seeing that line would otherwise kill
+    // it with no #bye (the default action). One that comes while starting is acted on once the
+    // hub runs; a second one ends the start at once.
+    let early: NodeJS.Signals | undefined;
+    let onSignal = (signal: NodeJS.Signals): void => {
+      if (early !== undefined) process.exit(130);
+      early = signal;
+    };
+    const signalled = (signal: NodeJS.Signals) => onSignal(signal);
+    process.on('SIGINT', signalled);
+    process.on('SIGTERM', signalled);
+    // A hub started from a terminal gets SIGHUP when that terminal closes; by default it would
+    // die on the spot, with no #bye and the recording's last records unwritten.
+    process.on('SIGHUP', signalled);
     let hub: Awaited<ReturnType<typeof startHub>>;
     try {
       hub = await startHub(config, log);
@@ -32,7 +47,7 @@ await runCommand(
     }
     return new Promise<number>((resolve) => {
       let signals = 0;
-      const onSignal = (signal: NodeJS.Signals) => {
+      onSignal = (signal: NodeJS.Signals) => {
         signals++;
         if (signals > 1) {
           log({ event: 'exit', reason: `second ${signal}` });
@@ -46,12 +61,8 @@ await runCommand(
           resolve(0);
         });
       };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      // A hub started from a terminal gets SIGHUP when that terminal closes; by default it would
-      // die on the spot, with no #bye and the recording's last records unwritten.
-      process.on('SIGHUP', onSignal);
       hub.failed.catch(() => resolve(1));
+      if (early !== undefined) onSignal(early);
     });
   },
 );

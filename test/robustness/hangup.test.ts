@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/recording/parseRecording.ts';
-import { START_TIMEOUT_MS, stopAll, startTestClient } from '../support/bins.ts';
+import { START_TIMEOUT_MS, startBin, stopAll, startTestClient } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
 import { startTestHub } from '../support/hub.ts';
 import { RawSocket } from '../support/rawSocket.ts';
@@ -22,6 +22,19 @@ async function welcomed(port: number): Promise<RawSocket> {
   await peer.waitForLine('#hello ');
   return peer;
 }
+
+describe('a signal as the hub starts', () => {
+  it('stops it cleanly even when it comes the moment the listening line is out', async () => {
+    // The listening line comes out while the hub still sets up; a supervisor may stop it on
+    // seeing that line. The hub must have its handlers by then, not die of the default action.
+    const hub = startBin('hub', ['--port', '0', '--no-web']);
+    await hub.waitForLine('stderr', 'event=listening', START_TIMEOUT_MS);
+    hub.kill('SIGTERM');
+    const exit = await hub.waitForExit(START_TIMEOUT_MS);
+    expect(exit, hub.describe()).toEqual({ code: 0, signal: null });
+    expect(hub.stderr).toMatch(/event=signal signal=SIGTERM/);
+  });
+});
 
 describe('SIGHUP', () => {
   it('stops the hub as SIGTERM does: #bye shutdown to everyone, the recording finished, exit 0', async () => {
