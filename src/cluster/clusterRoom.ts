@@ -56,10 +56,16 @@ const CLOSE_FLUSH_MS = 2_000;
 /** Room for NATS's headers in a message under max_payload (MAX_SEGMENTS senders, ids, the digest). */
 const HEADER_ROOM_BYTES = 2048;
 
-/** Joins the room: connects, opens the stream, reads its recent frames; or a ClusterError. */
-/** How long the room consumer's requests to JetStream wait for an answer (see joinCluster). */
-const CONSUMER_REQUEST_TIMEOUT_MS = 2_000;
+/**
+ * How long the room consumer's requests wait when it makes its consumer again (a stall, NATS
+ * back): 2 s, not the client's 5. While a replicated stream elects a new leader they go
+ * unanswered, and each attempt that waits out its timeout is time the room is not read (a test
+ * that killed the leading server saw 5 s + 1 s per attempt, up to 20 s). The first consumer, at
+ * start, keeps the 5 s: a slow machine's start is not retried.
+ */
+const CONSUMER_RESTART_TIMEOUT_MS = 2_000;
 
+/** Joins the room: connects, opens the stream, reads its recent frames; or a ClusterError. */
 export async function joinCluster(
   options: ClusterOptions,
   log: (record: LogRecord) => void,
@@ -73,10 +79,7 @@ export async function joinCluster(
       );
     const stream = await openRoomStream(nc, options.room, options.limits, options.replicas, log);
     const names = roomNames(options.room);
-    // The consumer's requests wait 2 s, not the client's 5: while a replicated stream elects a new
-    // leader they go unanswered, and each attempt that waits out its timeout is time the room is
-    // not read (a test that killed the leading server saw 5 s + 1 s per attempt, up to 20 s).
-    const js = jetstream(nc, { timeout: CONSUMER_REQUEST_TIMEOUT_MS });
+    const js = jetstream(nc);
 
     // Events wait here until the hub subscribes; then they go straight to it.
     const waiting: HubEvent[] = [];
@@ -106,7 +109,13 @@ export async function joinCluster(
           });
       if (message.seq >= stream.lastSeq) caughtUp();
     };
-    const consumer = new RoomConsumer(js, stream.stream, stream.startSeq, take, log);
+    const consumer = new RoomConsumer(
+      { first: js, again: jetstream(nc, { timeout: CONSUMER_RESTART_TIMEOUT_MS }) },
+      stream.stream,
+      stream.startSeq,
+      take,
+      log,
+    );
     await consumer.start();
     // The newest message as we joined may age out before it is read, with nothing after it: then
     // the stream's first message is past it, and there is nothing more to wait for.

@@ -60,8 +60,12 @@ export class RoomConsumer {
   private generation = 0;
   private retry: NodeJS.Timeout | undefined;
 
+  /** Whether a consumer has been made once: later ones are made with `clients.again`. */
+  private made = false;
+
   constructor(
-    private readonly js: JetStreamClient,
+    /** JetStream as the first consumer is made with, and as later ones are (shorter timeouts). */
+    private readonly clients: { readonly first: JetStreamClient; readonly again: JetStreamClient },
     private readonly stream: string,
     startSeq: number,
     private readonly take: (message: RoomMessage) => void,
@@ -80,7 +84,8 @@ export class RoomConsumer {
     // An ephemeral consumer lingers on the server for minutes once left: delete it now.
     void this.consumer?.delete().catch(() => {});
     this.consumer = undefined;
-    const consumer = await this.js.consumers.get(this.stream, {
+    const js = this.made ? this.clients.again : this.clients.first;
+    const consumer = await js.consumers.get(this.stream, {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: this.next,
     });
@@ -94,6 +99,7 @@ export class RoomConsumer {
       void consumer.delete().catch(() => {});
       return;
     }
+    this.made = true;
     this.consumer = consumer;
     this.messages = messages;
     void this.read(messages, generation);

@@ -23,7 +23,7 @@ describe.skipIf(skip)('the room consumer', () => {
     const taken: number[] = [];
     const log: LogRecord[] = [];
     const consumer = new RoomConsumer(
-      js,
+      { first: js, again: js },
       'STALL',
       1,
       (message) => taken.push(message.seq),
