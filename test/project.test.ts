@@ -12,8 +12,8 @@ describe('the project', () => {
     expect(pkg.type).toBe('module');
     expect(pkg.engines.node).toBe('>=20');
     // The bins run compiled; npm ci builds them (prepare), and each script rebuilds first.
-    expect(pkg.scripts.start).toBe('exec node dist/bin/hub.js');
-    expect(pkg.scripts.client).toBe('exec node dist/bin/client.js');
+    expect(pkg.scripts.start).toBe('node dist/bin/hub.js');
+    expect(pkg.scripts.client).toBe('node dist/bin/client.js');
     expect(pkg.scripts.prepare).toBe('npm run build');
     expect(pkg.scripts.prestart).toContain('build');
     for (const script of ['test', 'typecheck', 'lint']) expect(pkg.scripts[script], script).toBeDefined();

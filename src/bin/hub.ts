@@ -4,6 +4,8 @@ import { logfmt } from '../hub/logfmt.ts';
 import { LogSink } from '../hub/logSink.ts';
 import { HubStartError } from '../hub/hubStartError.ts';
 import { startHub } from '../hub/startHub.ts';
+import { watchParent } from '../hub/parentWatch.ts';
+import type { LogRecord } from '../streams/hubEvent.ts';
 import { runCommand } from './runMain.ts';
 
 await runCommand(
@@ -19,17 +21,26 @@ await runCommand(
   async (config) => {
     // A log reader that cannot keep up loses lines (counted), never the hub its memory.
     const sink = new LogSink(process.stderr, (count) => `${logfmt({ event: 'log-dropped', count })}\n`);
-    const log = (record: Parameters<typeof logfmt>[0]) => sink.write(`${logfmt(record)}\n`);
+    let listening = false;
+    const log = (record: LogRecord) => {
+      if (record.event === 'listening') listening = true;
+      sink.write(`${logfmt(record)}\n`);
+    };
     // Signals are taken from before the start: the listening line comes out while the hub is
     // still setting up, and a supervisor that stops it on seeing that line would otherwise kill
-    // it with no #bye (the default action). One that comes while starting is acted on once the
-    // hub runs; a second one ends the start at once.
-    let early: NodeJS.Signals | undefined;
-    let onSignal = (signal: NodeJS.Signals): void => {
-      if (early !== undefined) process.exit(130);
-      early = signal;
+    // it with no #bye (the default action). Before that line there is no one to say goodbye to,
+    // and a start can wait on NATS for seconds: it ends at once. After it, the hub stops as soon
+    // as it runs, unless asked twice.
+    let early = false;
+    let stopFor = (record: LogRecord): void => {
+      log(record);
+      if (!listening || early) {
+        log({ event: 'exit', reason: 'stopped while starting' });
+        process.exit(130);
+      }
+      early = true;
     };
-    const signalled = (signal: NodeJS.Signals) => onSignal(signal);
+    const signalled = (signal: NodeJS.Signals) => stopFor({ event: 'signal', signal });
     process.on('SIGINT', signalled);
     process.on('SIGTERM', signalled);
     // A hub started from a terminal gets SIGHUP when that terminal closes; by default it would
@@ -46,23 +57,29 @@ await runCommand(
       throw error;
     }
     return new Promise<number>((resolve) => {
-      let signals = 0;
-      onSignal = (signal: NodeJS.Signals) => {
-        signals++;
-        if (signals > 1) {
-          log({ event: 'exit', reason: `second ${signal}` });
-          hub.abort();
-          resolve(130);
-          return;
-        }
-        log({ event: 'signal', signal });
+      let stopping = false;
+      const stop = () => {
+        stopping = true;
         void hub.stop('shutdown').then(() => {
           log({ event: 'exit', reason: 'shutdown' });
           resolve(0);
         });
       };
+      stopFor = (record: LogRecord) => {
+        if (stopping) {
+          log({ event: 'exit', reason: `second ${record.signal ?? record.event}` });
+          hub.abort();
+          resolve(130);
+          return;
+        }
+        log(record);
+        stop();
+      };
       hub.failed.catch(() => resolve(1));
-      if (early !== undefined) onSignal(early);
+      // Run by npm (npm start, npm run hub): stop with it, which its shell may not tell us.
+      if (process.env.npm_lifecycle_event !== undefined)
+        watchParent(() => stopFor({ event: 'parent-gone', detail: 'the npm that started the hub has gone' }));
+      if (early) stop();
     });
   },
 );

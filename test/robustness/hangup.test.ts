@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseRecording } from '../../src/recording/parseRecording.ts';
@@ -33,6 +34,25 @@ describe('a signal as the hub starts', () => {
     const exit = await hub.waitForExit(START_TIMEOUT_MS);
     expect(exit, hub.describe()).toEqual({ code: 0, signal: null });
     expect(hub.stderr).toMatch(/event=signal signal=SIGTERM/);
+  });
+
+  it('ends a start that waits on NATS at once, saying so, rather than when the wait is over', async () => {
+    // A "NATS server" that takes the connection and never says INFO: the start waits on it.
+    let connected: () => void = () => {};
+    const reached = new Promise<void>((resolve) => (connected = resolve));
+    const silent = createServer(() => connected());
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (silent.address() as AddressInfo).port;
+      const hub = startBin('hub', ['--port', '0', '--no-web', '--cluster', `nats://127.0.0.1:${port}`]);
+      await reached;
+      hub.kill('SIGINT');
+      const exit = await hub.waitForExit(START_TIMEOUT_MS);
+      expect(exit, hub.describe()).toEqual({ code: 130, signal: null });
+      expect(hub.stderr).toMatch(/event=signal signal=SIGINT\n.*event=exit reason="stopped while starting"/);
+    } finally {
+      silent.close();
+    }
   });
 });
 
