@@ -46,6 +46,10 @@ await runCommand(
     // A hub started from a terminal gets SIGHUP when that terminal closes; by default it would
     // die on the spot, with no #bye and the recording's last records unwritten.
     process.on('SIGHUP', signalled);
+    // Run by npm (npm start, npm run hub): stop with it, which its shell may not tell us. Watched
+    // from the start, like the signals: npm may be stopped as soon as the listening line is out.
+    if (process.env.npm_lifecycle_event !== undefined)
+      watchParent(() => stopFor({ event: 'parent-gone', detail: 'the npm that started the hub has gone' }));
     let hub: Awaited<ReturnType<typeof startHub>>;
     try {
       hub = await startHub(config, log);
@@ -76,9 +80,6 @@ await runCommand(
         stop();
       };
       hub.failed.catch(() => resolve(1));
-      // Run by npm (npm start, npm run hub): stop with it, which its shell may not tell us.
-      if (process.env.npm_lifecycle_event !== undefined)
-        watchParent(() => stopFor({ event: 'parent-gone', detail: 'the npm that started the hub has gone' }));
       if (early) stop();
     });
   },
