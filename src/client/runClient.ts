@@ -107,16 +107,19 @@ export async function runClient(
   return new Promise<number>((resolve) => {
     let ending = false;
     let settled = false;
-    // The terminal closing sends SIGHUP, which by default kills the client mid-sentence: leave
-    // as Ctrl-D does instead (a leave message, then what was queued). A second one kills.
+    // The terminal closing sends SIGHUP, and `kill` SIGTERM, which by default kill the client
+    // mid-sentence: leave as Ctrl-D does instead (a leave message, then what was queued). A
+    // second one kills.
     const hangUp = () => terminal.close();
     process.once('SIGHUP', hangUp);
+    process.once('SIGTERM', hangUp);
     let stopWaiting = () => {};
     const finish = (status: number) => {
       if (settled) return;
       settled = true;
       stopWaiting();
       process.off('SIGHUP', hangUp);
+      process.off('SIGTERM', hangUp);
       subscription.unsubscribe();
       terminal.close();
       resolve(status);

@@ -97,16 +97,19 @@ describe('SIGHUP', () => {
     expect(records.at(-1)).toMatchObject({ type: 'leave' });
   });
 
-  it('makes a client leave as Ctrl-D does: the others see it left, and it exits 0', async () => {
-    const hub = await startTestHub();
-    const alice = startTestClient(hub.port, key.path, 'alice');
-    const bob = startTestClient(hub.port, key.path, 'bob');
-    await alice.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
-    await bob.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
+  it.each(['SIGHUP', 'SIGTERM'] as const)(
+    '%s makes a client leave as Ctrl-D does: the others see it left, and it exits 0',
+    async (signal) => {
+      const hub = await startTestHub();
+      const alice = startTestClient(hub.port, key.path, 'alice');
+      const bob = startTestClient(hub.port, key.path, 'bob');
+      await alice.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
+      await bob.waitForLine('stderr', '* connected as #', START_TIMEOUT_MS);
 
-    alice.kill('SIGHUP');
-    const exit = await alice.waitForExit(START_TIMEOUT_MS);
-    expect(exit, alice.describe()).toEqual({ code: 0, signal: null });
-    await bob.waitForLine('stdout', '* alice left');
-  });
+      alice.kill(signal);
+      const exit = await alice.waitForExit(START_TIMEOUT_MS);
+      expect(exit, alice.describe()).toEqual({ code: 0, signal: null });
+      await bob.waitForLine('stdout', '* alice left');
+    },
+  );
 });
