@@ -1,20 +1,8 @@
 import { spawn } from 'node:child_process';
-import { connect } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ROOT } from '../support/bins.ts';
 import { eventually } from '../support/eventually.ts';
-
-/** Whether something accepts connections on 127.0.0.1:port. */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
+import { accepts } from '../support/portProbe.ts';
 
 // The README starts hubs with `npm start ... &`; stopping that job signals npm, whose shell
 // (dash on Debian) does not pass the signal on: the hub went on running without its npm. It now

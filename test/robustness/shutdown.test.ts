@@ -1,7 +1,8 @@
-import { connect, type Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { START_TIMEOUT_MS, stopAll, startTestClient } from '../support/bins.ts';
 import { startTestHub } from '../support/hub.ts';
+import { refused } from '../support/portProbe.ts';
 import { useTestKeyFile } from '../support/testKey.ts';
 import { Receiver } from './support/receiver.ts';
 import { shapedLine } from './support/shapedToken.ts';
@@ -20,17 +21,6 @@ async function sendAll(socket: Socket, sender: number, count: number, k: number)
   for (let seq = 0; seq < count; seq++)
     if (!socket.write(shapedLine(sender, seq, k)))
       await new Promise((resolve) => socket.once('drain', resolve));
-}
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
 }
 
 describe('graceful shutdown', () => {
