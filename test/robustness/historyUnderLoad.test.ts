@@ -93,7 +93,8 @@ describe('history under load', () => {
 
     first.bin.kill('SIGKILL');
     await first.bin.exited;
-    const second = await startTestHub([...HUB_ARGS, '--port', String(first.port)]);
+    // No web listener: on a fixed --port it would take --port + 1, which another test may hold.
+    const second = await startTestHub([...HUB_ARGS, '--port', String(first.port), '--no-web']);
     const after = await open(second.port, ids(101));
     after.start(RATE);
     await after.waitForTotal(600);

@@ -42,7 +42,8 @@ describe('client reconnect', () => {
 
     // Hold alice still while the hub comes back and bob joins, so bob is there before she is.
     alice.kill('SIGSTOP');
-    const second = await startTestHub(['--port', String(port)]);
+    // No web listener: on a fixed --port it would take --port + 1, which another test may hold.
+    const second = await startTestHub(['--port', String(port), '--no-web']);
     expect(second.port).toBe(port);
     const bob = startClient(port, 'bob');
     await bob.waitForLine('stderr', '* connected as #1', START_TIMEOUT_MS);
